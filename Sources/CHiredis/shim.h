@@ -1,0 +1,28 @@
+#ifndef KVO_CHIREDIS_SHIM_H
+#define KVO_CHIREDIS_SHIM_H
+#include <hiredis/hiredis.h>
+#include <sys/time.h>
+
+// redisCommand is variadic; Swift calls commands through the argv forms only.
+static inline redisReply *kvo_redis_command_argv(redisContext *c, int argc, const char **argv,
+                                                const size_t *argvlen) {
+    return (redisReply *)redisCommandArgv(c, argc, argv, argvlen);
+}
+
+/// Reads the next reply of a pipelined command; returns NULL on an I/O or protocol error.
+static inline redisReply *kvo_redis_get_reply(redisContext *c) {
+    void *reply = NULL;
+    if (redisGetReply(c, &reply) != REDIS_OK) return NULL;
+    return (redisReply *)reply;
+}
+
+static inline redisContext *kvo_redis_connect(const char *host, int port, long timeout_ms) {
+    struct timeval tv = { timeout_ms / 1000, (timeout_ms % 1000) * 1000 };
+    return redisConnectWithTimeout(host, port, tv);
+}
+
+static inline int kvo_redis_set_timeout(redisContext *c, long timeout_ms) {
+    struct timeval tv = { timeout_ms / 1000, (timeout_ms % 1000) * 1000 };
+    return redisSetTimeout(c, tv);
+}
+#endif

@@ -1,0 +1,51 @@
+public import struct Foundation.Data
+
+/// One Redis command and its arguments, sent as a binary-safe argument vector.
+public struct RedisCommand: Sendable, Hashable {
+    public var arguments: [Data]
+
+    public init(arguments: [Data]) {
+        self.arguments = arguments
+    }
+
+    public init(_ name: String, _ arguments: String...) {
+        self.arguments = ([name] + arguments).map { Data($0.utf8) }
+    }
+
+    /// The command's name, for logs and errors (arguments may hold secrets and are never shown).
+    public var name: String {
+        arguments.first.map { String(decoding: $0, as: UTF8.self).uppercased() } ?? ""
+    }
+
+    /// How long a `SET` keeps its key.
+    public enum Expiration: Sendable, Hashable {
+        case seconds(Int)
+        case milliseconds(Int)
+    }
+
+    public static func get(_ key: String) -> Self { .init("GET", key) }
+
+    public static func set(_ key: String, _ value: Data, expiration: Expiration? = nil) -> Self {
+        var arguments = [Data("SET".utf8), Data(key.utf8), value]
+        switch expiration {
+        case .seconds(let seconds)?: arguments += [Data("EX".utf8), Data(String(seconds).utf8)]
+        case .milliseconds(let millis)?: arguments += [Data("PX".utf8), Data(String(millis).utf8)]
+        case nil: break
+        }
+        return .init(arguments: arguments)
+    }
+
+    public static func del(_ keys: [String]) -> Self { .init(arguments: ([Data("DEL".utf8)] + keys.map { Data($0.utf8) })) }
+    public static func unlink(_ keys: [String]) -> Self { .init(arguments: ([Data("UNLINK".utf8)] + keys.map { Data($0.utf8) })) }
+    public static func mget(_ keys: [String]) -> Self { .init(arguments: ([Data("MGET".utf8)] + keys.map { Data($0.utf8) })) }
+    public static func expire(_ key: String, seconds: Int) -> Self { .init("EXPIRE", key, String(seconds)) }
+    public static func ttl(_ key: String) -> Self { .init("TTL", key) }
+    public static let ping = Self("PING")
+
+    public static func scan(cursor: String, match: String? = nil, count: Int? = nil) -> Self {
+        var arguments = ["SCAN", cursor]
+        if let match { arguments += ["MATCH", match] }
+        if let count { arguments += ["COUNT", String(count)] }
+        return .init(arguments: arguments.map { Data($0.utf8) })
+    }
+}

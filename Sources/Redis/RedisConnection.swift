@@ -1,0 +1,124 @@
+import CHiredis
+import Foundation
+
+/// One blocking hiredis connection. Used from a single `BlockingWorker` thread at a time.
+///
+/// `@unchecked Sendable`: it owns a `redisContext`, which is only touched by the worker thread
+/// of the pool slot that holds it.
+final class RedisConnection: @unchecked Sendable {
+    private let context: UnsafeMutablePointer<redisContext>
+    /// Whether a command has completed on this connection (a stale pooled connection may fail).
+    private(set) var hasBeenUsed = false
+
+    /// Connects, then authenticates and selects the database as configured.
+    init(configuration: RedisClient.Configuration) throws {
+        guard let context = kvo_redis_connect(configuration.host, Int32(configuration.port), configuration.connectTimeout.milliseconds)
+        else { throw RedisError(code: .connectionFailed, message: "cannot allocate a hiredis context") }
+        self.context = context
+        if context.pointee.err != 0 {
+            let message = Self.errorText(context)
+            redisFree(context)
+            throw RedisError(code: .connectionFailed, message: "\(configuration.host):\(configuration.port): \(message)")
+        }
+        do {
+            _ = kvo_redis_set_timeout(context, configuration.commandTimeout.milliseconds)
+            if let password = configuration.password {
+                let auth = configuration.username.map { RedisCommand("AUTH", $0, password) } ?? RedisCommand("AUTH", password)
+                try setUp(auth)
+            }
+            if configuration.database != 0 {
+                try setUp(RedisCommand("SELECT", String(configuration.database)))
+            }
+        } catch {
+            redisFree(context)
+            throw error
+        }
+    }
+
+    deinit {
+        redisFree(context)
+    }
+
+    private func setUp(_ command: RedisCommand) throws {
+        if case .error(let text) = try pipeline([command])[0] {
+            throw RedisError(code: .connectionFailed, message: "\(command.name) failed: \(text)")
+        }
+    }
+
+    /// Whether hiredis has marked the connection broken.
+    var isBroken: Bool { context.pointee.err != 0 }
+
+    /// Sends every command in one write and reads their replies in order. Error replies are
+    /// returned as `.error` values; a broken connection throws.
+    func pipeline(_ commands: [RedisCommand]) throws -> [RedisValue] {
+        for command in commands {
+            let status = Self.withArgv(command.arguments) { argc, argv, lengths in
+                redisAppendCommandArgv(context, argc, argv, lengths)
+            }
+            guard status == REDIS_OK else { throw connectionError() }
+        }
+        var replies: [RedisValue] = []
+        replies.reserveCapacity(commands.count)
+        for _ in commands {
+            guard let reply = kvo_redis_get_reply(context) else { throw connectionError() }
+            defer { freeReplyObject(reply) }
+            replies.append(Self.value(of: reply))
+        }
+        hasBeenUsed = true
+        return replies
+    }
+
+    private func connectionError() -> RedisError {
+        let text = Self.errorText(context)
+        let timedOut = context.pointee.err == REDIS_ERR_IO && (errno == EAGAIN || errno == EWOULDBLOCK)
+        return RedisError(code: timedOut ? .timedOut : .connectionLost, message: text.isEmpty ? "connection lost" : text)
+    }
+
+    private static func errorText(_ context: UnsafeMutablePointer<redisContext>) -> String {
+        withUnsafeBytes(of: context.pointee.errstr) { bytes in
+            String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self)
+        }
+    }
+
+    private static func value(of reply: UnsafeMutablePointer<redisReply>) -> RedisValue {
+        let r = reply.pointee
+        func text() -> String {
+            guard let str = r.str else { return "" }
+            return String(decoding: UnsafeRawBufferPointer(start: str, count: Int(r.len)), as: UTF8.self)
+        }
+        switch r.type {
+        case REDIS_REPLY_STRING:
+            guard let str = r.str else { return .bulk(Data()) }
+            return .bulk(Data(bytes: str, count: Int(r.len)))
+        case REDIS_REPLY_STATUS: return .status(text())
+        case REDIS_REPLY_ERROR: return .error(text())
+        case REDIS_REPLY_INTEGER: return .integer(Int(r.integer))
+        case REDIS_REPLY_ARRAY:
+            return .array((0..<Int(r.elements)).compactMap { index in r.element[index].map { value(of: $0) } })
+        default: return .null
+        }
+    }
+
+    private static func withArgv<T>(
+        _ arguments: [Data], _ body: (Int32, UnsafeMutablePointer<UnsafePointer<CChar>?>, UnsafePointer<Int>) -> T
+    ) -> T {
+        let buffers = arguments.map { argument -> UnsafeMutableRawBufferPointer in
+            let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(argument.count, 1), alignment: 1)
+            argument.copyBytes(to: buffer.bindMemory(to: UInt8.self))
+            return buffer
+        }
+        defer { buffers.forEach { $0.deallocate() } }
+        var argv = buffers.map { UnsafePointer<CChar>?($0.baseAddress!.assumingMemoryBound(to: CChar.self)) }
+        let lengths = arguments.map(\.count)
+        return argv.withUnsafeMutableBufferPointer { argvBuffer in
+            lengths.withUnsafeBufferPointer { body(Int32(arguments.count), argvBuffer.baseAddress!, $0.baseAddress!) }
+        }
+    }
+}
+
+extension Duration {
+    var milliseconds: Int {
+        let (seconds, attoseconds) = components
+        return Int(clamping: seconds * 1000 + attoseconds / 1_000_000_000_000_000)
+    }
+}

@@ -1,0 +1,33 @@
+/// A Redis failure: the connection, the protocol, or an error reply (with Redis's own text).
+public struct RedisError: Error, Sendable, Hashable, CustomStringConvertible {
+    public struct Code: Sendable, Hashable, CustomStringConvertible {
+        enum Base: String, Sendable {
+            case connectionFailed, connectionLost, timedOut, serverError, unexpectedReply, shutdown
+        }
+        let base: Base
+
+        /// Could not connect, authenticate or select the database.
+        public static let connectionFailed = Code(base: .connectionFailed)
+        /// The connection broke during a command.
+        public static let connectionLost = Code(base: .connectionLost)
+        public static let timedOut = Code(base: .timedOut)
+        /// Redis answered with an error reply.
+        public static let serverError = Code(base: .serverError)
+        /// The reply had a type the command does not produce.
+        public static let unexpectedReply = Code(base: .unexpectedReply)
+        public static let shutdown = Code(base: .shutdown)
+
+        public var description: String { base.rawValue }
+    }
+
+    public var code: Code
+    /// What Redis or hiredis said. Never contains a command's arguments.
+    public var message: String
+
+    public init(code: Code, message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { "Redis \(code): \(message)" }
+}

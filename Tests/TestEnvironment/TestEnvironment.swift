@@ -1,0 +1,79 @@
+import Foundation
+
+/// The real servers started by `scripts/test-env`, as its environment variables describe them.
+///
+/// An integration test is enabled with `.enabled(if: TestEnvironment.shouldRun(.kubernetes))`:
+/// it runs when the server is there, and also whenever `CI` is set, so that in CI a missing
+/// server fails the test (through `require`) instead of skipping it.
+public enum TestEnvironment {
+    public enum Server: String, Sendable {
+        case kubernetes = "KVO_TEST_KUBE_URL"
+        case redis = "KVO_TEST_REDIS_PORT"
+    }
+
+    public struct MissingServer: Error, CustomStringConvertible {
+        public let server: Server
+        public var description: String {
+            "the \(server) test server is not running: start the tests with `make test` (scripts/test-env)"
+        }
+    }
+
+    static var environment: [String: String] { ProcessInfo.processInfo.environment }
+
+    public static var isCI: Bool {
+        guard let value = environment["CI"]?.lowercased() else { return false }
+        return !value.isEmpty && value != "false" && value != "0"
+    }
+
+    public static func isAvailable(_ server: Server) -> Bool {
+        environment[server.rawValue].map { !$0.isEmpty } ?? false
+    }
+
+    /// Whether a test needing `server` should run: it is there, or this is CI.
+    public static func shouldRun(_ server: Server) -> Bool {
+        isAvailable(server) || isCI
+    }
+
+    /// Throws `MissingServer` when `server` is not running.
+    public static func require(_ server: Server) throws {
+        guard isAvailable(server) else { throw MissingServer(server: server) }
+    }
+
+    static func value(_ name: String) -> String { environment[name] ?? "" }
+
+    /// The kube-apiserver: URL, an admin token, the CA that signed its certificate.
+    public struct Kubernetes: Sendable {
+        public let url: String
+        public let adminToken: String
+        public let caFile: String
+        public let kubeconfig: String
+        /// A CA that did not sign the server's certificate, for TLS failure tests.
+        public let wrongCAFile: String
+    }
+
+    public static func kubernetes() throws -> Kubernetes {
+        try require(.kubernetes)
+        return Kubernetes(
+            url: value("KVO_TEST_KUBE_URL"), adminToken: value("KVO_TEST_KUBE_TOKEN"), caFile: value("KVO_TEST_KUBE_CA"),
+            kubeconfig: value("KVO_TEST_KUBECONFIG"), wrongCAFile: value("KVO_TEST_WRONG_CA"))
+    }
+
+    /// The shared redis-server, and the binary to start private ones.
+    public struct Redis: Sendable {
+        public let host: String
+        public let port: Int
+        public let serverBinary: String
+    }
+
+    public static func redis() throws -> Redis {
+        try require(.redis)
+        return Redis(
+            host: value("KVO_TEST_REDIS_HOST"), port: Int(value("KVO_TEST_REDIS_PORT")) ?? 0,
+            serverBinary: environment["KVO_TEST_REDIS_SERVER"] ?? "redis-server")
+    }
+
+    /// A directory for files a test writes; removed by `scripts/test-env` on exit.
+    public static var scratchDirectory: String {
+        environment["KVO_TEST_DIR"].map { $0 + "/scratch" } ?? NSTemporaryDirectory()
+    }
+}
