@@ -14,24 +14,19 @@ final class RedisConnection: @unchecked Sendable {
     init(configuration: RedisClient.Configuration) throws {
         guard let context = kvo_redis_connect(configuration.host, Int32(configuration.port), configuration.connectTimeout.milliseconds)
         else { throw RedisError(code: .connectionFailed, message: "cannot allocate a hiredis context") }
+        // From here on `deinit` frees the context, also when `init` throws.
         self.context = context
         if context.pointee.err != 0 {
             let message = Self.errorText(context)
-            redisFree(context)
             throw RedisError(code: .connectionFailed, message: "\(configuration.host):\(configuration.port): \(message)")
         }
-        do {
-            _ = kvo_redis_set_timeout(context, configuration.commandTimeout.milliseconds)
-            if let password = configuration.password {
-                let auth = configuration.username.map { RedisCommand("AUTH", $0, password) } ?? RedisCommand("AUTH", password)
-                try setUp(auth)
-            }
-            if configuration.database != 0 {
-                try setUp(RedisCommand("SELECT", String(configuration.database)))
-            }
-        } catch {
-            redisFree(context)
-            throw error
+        _ = kvo_redis_set_timeout(context, configuration.commandTimeout.milliseconds)
+        if let password = configuration.password {
+            let auth = configuration.username.map { RedisCommand("AUTH", $0, password) } ?? RedisCommand("AUTH", password)
+            try setUp(auth)
+        }
+        if configuration.database != 0 {
+            try setUp(RedisCommand("SELECT", String(configuration.database)))
         }
     }
 

@@ -24,9 +24,10 @@ public final class ServerProcess: @unchecked Sendable {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             if Self.accepts(port: port) { return }
+            guard process.isRunning else { break }
             try await Task.sleep(for: .milliseconds(20))
         }
-        throw CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "\(executable) did not listen on \(port)"])
+        throw CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "\(executable) did not listen on \(port) (arguments: \(arguments))"])
     }
 
     /// Kills the process with SIGKILL and waits for it to exit.

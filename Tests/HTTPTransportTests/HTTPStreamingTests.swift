@@ -1,0 +1,73 @@
+import Foundation
+import HTTPTransport
+import TestEnvironment
+import Testing
+
+@Suite(.enabled(if: TestEnvironment.shouldRun(.kubernetes)))
+struct HTTPStreamingTests {
+    @Test func watchDeliversEventsAsTheyHappen() async throws {
+        let server = try KubeAPIServer()
+        let list = try server.json(try await server.client.execute(server.request(.get, "/api/v1/namespaces")))
+        let resourceVersion = (list["metadata"] as? [String: Any])?["resourceVersion"] as? String ?? "0"
+        let watch = try await server.client.stream(
+            server.request(.get, "/api/v1/namespaces?watch=1&timeoutSeconds=30&resourceVersion=\(resourceVersion)"))
+        #expect(watch.status == 200)
+
+        let name = try await server.createNamespace(prefix: "http-watch")
+        let created = ContinuousClock.now
+        for try await line in watch.body.lines {
+            let event = try JSONSerialization.jsonObject(with: line) as? [String: Any]
+            let object = event?["object"] as? [String: Any]
+            if (object?["metadata"] as? [String: Any])?["name"] as? String == name {
+                #expect(event?["type"] as? String == "ADDED")
+                #expect(ContinuousClock.now - created < .seconds(2))
+                watch.body.cancel()
+                return
+            }
+        }
+        Issue.record("the watch ended without the ADDED event")
+    }
+
+    @Test func cancellingTheConsumingTaskStopsTheStream() async throws {
+        let server = try KubeAPIServer()
+        let watch = try await server.client.stream(server.request(.get, "/api/v1/namespaces/kvo-quiet/configmaps?watch=1&timeoutSeconds=60"))
+        let consumer = Task {
+            var lines = 0
+            for try await _ in watch.body.lines { lines += 1 }
+            return lines
+        }
+        try await Task.sleep(for: .milliseconds(200))
+        let cancelled = ContinuousClock.now
+        consumer.cancel()
+        let result = await consumer.result
+        #expect(throws: CancellationError.self) { try result.get() }
+        #expect(ContinuousClock.now - cancelled < .seconds(1))
+    }
+
+    @Test func aSlowConsumerGetsEveryByteThroughBackPressure() async throws {
+        let environment = try TestEnvironment.kubernetes()
+        let small = try KubeAPIServer(configuration: .init(tls: .init(trust: .file(environment.caFile)), streamBufferLimit: 4096))
+        let whole = try await small.client.execute(small.request(.get, "/openapi/v2"))
+        #expect(whole.status == 200)
+        #expect(whole.body.count > 100_000)
+
+        let streamed = try await small.client.stream(small.request(.get, "/openapi/v2"))
+        var received = Data()
+        var chunks = 0
+        for try await chunk in streamed.body {
+            received.append(chunk)
+            chunks += 1
+            if chunks % 16 == 0 { try await Task.sleep(for: .milliseconds(5)) }
+        }
+        #expect(received == whole.body)
+    }
+
+    @Test func streamsEndAtTheServersTimeout() async throws {
+        let server = try KubeAPIServer()
+        let watch = try await server.client.stream(server.request(.get, "/api/v1/namespaces/kvo-quiet/configmaps?watch=1&timeoutSeconds=1"))
+        let started = ContinuousClock.now
+        var lines = 0
+        for try await _ in watch.body.lines { lines += 1 }
+        #expect(ContinuousClock.now - started < .seconds(5))
+    }
+}

@@ -1,0 +1,74 @@
+import Foundation
+import Redis
+import TestEnvironment
+import Testing
+
+@Suite(.enabled(if: TestEnvironment.shouldRun(.redis)))
+struct RedisConnectionTests {
+    @Test func wrongPasswordFailsWithRedisText() async throws {
+        let server = try PrivateRedis(extraArguments: ["--requirepass", "right-password"])
+        try await server.start()
+        let wrong = RedisClient(configuration: .init(host: "127.0.0.1", port: server.port, password: "wrong-password"))
+        let error = await #expect(throws: RedisError.self) { try await wrong.ping() }
+        #expect(error?.code == .connectionFailed)
+        #expect(error?.message.contains("WRONGPASS") == true)
+        #expect(error?.message.contains("wrong-password") == false)
+
+        let right = RedisClient(configuration: .init(host: "127.0.0.1", port: server.port, password: "right-password"))
+        try await right.ping()
+    }
+
+    @Test func missingPasswordIsRefusedByTheServer() async throws {
+        let server = try PrivateRedis(extraArguments: ["--requirepass", "right-password"])
+        try await server.start()
+        let client = RedisClient(configuration: .init(host: "127.0.0.1", port: server.port))
+        let error = await #expect(throws: RedisError.self) { try await client.get("k") }
+        #expect(error?.message.hasPrefix("NOAUTH") == true)
+    }
+
+    @Test func aclUserAuthenticatesWithUsernameAndPassword() async throws {
+        let server = try PrivateRedis(extraArguments: ["--user", "app", "on", ">app-password", "~*", "+@all"])
+        try await server.start()
+        let client = RedisClient(configuration: .init(host: "127.0.0.1", port: server.port, username: "app", password: "app-password"))
+        try await client.set("k", Data("v"))
+        #expect(try await client.get("k") == Data("v"))
+    }
+
+    @Test func unreachableServerFailsToConnect() async throws {
+        let client = RedisClient(configuration: .init(host: "127.0.0.1", port: LocalPorts.free(), connectTimeout: .milliseconds(500)))
+        let error = await #expect(throws: RedisError.self) { try await client.ping() }
+        #expect(error?.code == .connectionFailed)
+    }
+
+    @Test func clientRecoversAfterTheServerRestarts() async throws {
+        let server = try PrivateRedis()
+        try await server.start()
+        let client = RedisClient(configuration: .init(host: "127.0.0.1", port: server.port, poolSize: 2))
+        try await client.set("before", Data("1"))
+
+        server.process.kill()
+        await #expect(throws: RedisError.self) { try await client.get("before") }
+
+        try await server.start()
+        try await client.set("after", Data("2"))
+        #expect(try await client.get("after") == Data("2"))
+        #expect(try await client.get("before") == nil)
+    }
+
+    @Test func idlePooledConnectionsSurviveARestartUnnoticed() async throws {
+        let server = try PrivateRedis()
+        try await server.start()
+        let client = RedisClient(configuration: .init(host: "127.0.0.1", port: server.port, poolSize: 1))
+        try await client.ping()
+        server.process.kill()
+        try await server.start()
+        try await client.ping()
+    }
+
+    @Test func closedClientRejectsCommands() async throws {
+        let redis = try SharedRedis()
+        redis.client.close()
+        let error = await #expect(throws: RedisError.self) { try await redis.client.ping() }
+        #expect(error?.code == .shutdown)
+    }
+}

@@ -1,0 +1,87 @@
+import Testing
+import YAML
+
+struct YAMLParserTests {
+    @Test func scalarsKeepTheirLineAndColumn() throws {
+        let root = try YAMLParser.parse(
+            """
+            apiVersion: v1
+            metadata:
+              name: demo
+              labels: {app: web}
+            """, file: "a.yaml")
+        #expect(root["apiVersion"]?.scalar == "v1")
+        #expect(root["apiVersion"]?.position == YAMLPosition(line: 1, column: 13))
+        #expect(root["metadata"]?["name"]?.position == YAMLPosition(line: 3, column: 9))
+        #expect(root["metadata"]?["labels"]?["app"]?.scalar == "web")
+    }
+
+    @Test func multipleDocumentsParseInOrder() throws {
+        let documents = try YAMLParser.parseDocuments(
+            """
+            kind: Secret
+            ---
+            kind: UserIntegration
+            ---
+            # only a comment
+            ---
+            - a
+            - b
+            """)
+        #expect(documents.count == 4)
+        #expect(documents[0]["kind"]?.scalar == "Secret")
+        #expect(documents[1]["kind"]?.scalar == "UserIntegration")
+        #expect(documents[1].position.line == 3)
+        #expect(documents[2].isNull)
+        #expect(documents[3].sequence?.compactMap(\.scalar) == ["a", "b"])
+    }
+
+    @Test func emptyStreamHasNoDocuments() throws {
+        #expect(try YAMLParser.parseDocuments("").isEmpty)
+        #expect(try YAMLParser.parseDocuments("# nothing\n").isEmpty)
+    }
+
+    @Test func scalarStylesAndTagsAreKept() throws {
+        let root = try YAMLParser.parse(
+            """
+            plain: 123
+            quoted: "123"
+            single: '123'
+            tagged: !!str 123
+            literal: |
+              line one
+              line two
+            folded: >
+              folded
+              text
+            """)
+        #expect(root["plain"]?.resolvedScalar == .int(123))
+        #expect(root["quoted"]?.resolvedScalar == .string("123"))
+        #expect(root["single"]?.resolvedScalar == .string("123"))
+        #expect(root["tagged"]?.resolvedScalar == .string("123"))
+        #expect(root["tagged"]?.tag == "tag:yaml.org,2002:str")
+        #expect(root["literal"]?.scalar == "line one\nline two\n")
+        #expect(root["folded"]?.scalar == "folded text")
+    }
+
+    @Test(arguments: [
+        ("true", YAMLResolvedScalar.bool(true)), ("yes", .bool(true)), ("Off", .bool(false)),
+        ("~", .null), ("null", .null), ("", .null), ("0x1F", .int(31)), ("-42", .int(-42)), ("1_000", .int(1000)),
+        ("0o17", .int(15)), ("3.5", .float(3.5)), ("1e3", .float(1000)), (".inf", .float(.infinity)),
+        ("user-123", .string("user-123")), ("2026-12-28T00:00:00Z", .string("2026-12-28T00:00:00Z")),
+    ])
+    func plainScalarsResolveLikeKubernetes(text: String, expected: YAMLResolvedScalar) throws {
+        let root = try YAMLParser.parse("value: \(text)")
+        #expect(root["value"]?.resolvedScalar == expected)
+    }
+
+    @Test func anchorsAndAliasesResolve() throws {
+        let root = try YAMLParser.parse(
+            """
+            base: &base {a: 1, b: 2}
+            copy: *base
+            """)
+        #expect(root["copy"]?["b"]?.resolvedScalar == .int(2))
+        #expect(root["copy"]?.position.line == 2)
+    }
+}
