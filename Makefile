@@ -1,0 +1,19 @@
+# The two set-up commands of the README, and a few helpers.
+.PHONY: demo test build test-env-start test-env-stop
+
+## The main job: real servers up, then what the project runs on them.
+demo:
+	scripts/demo
+
+## The whole test suite against real servers (installs what it needs, starts and stops the servers).
+test:
+	scripts/test-env run -- scripts/run-tests
+
+build:
+	swift build
+
+test-env-start:
+	scripts/test-env start
+
+test-env-stop:
+	scripts/test-env stop
