@@ -42,24 +42,30 @@ final class StreamSink: TransferSink {
     }
 
     func receivedBody(_ chunk: UnsafeRawBufferPointer) -> Bool {
-        let delivery = state.withLock { state -> (CheckedContinuation<Data?, any Error>, Data)? in
+        enum Outcome { case handOver(CheckedContinuation<Data?, any Error>, Data), buffered, pause }
+        // One decision under one lock: a chunk is either kept or refused (and re-delivered later).
+        let outcome = state.withLock { state -> Outcome in
             if let waiter = state.waiter {
                 state.waiter = nil
-                return (waiter, Data(chunk))
+                return .handOver(waiter, Data(chunk))
             }
             if state.bufferedBytes >= bufferLimit {
                 state.paused = true
-                return nil
+                return .pause
             }
             state.chunks.append(Data(chunk))
             state.bufferedBytes += chunk.count
-            return nil
+            return .buffered
         }
-        if let (waiter, data) = delivery {
+        switch outcome {
+        case .handOver(let waiter, let data):
             waiter.resume(returning: data)
             return true
+        case .buffered:
+            return true
+        case .pause:
+            return false
         }
-        return !state.withLock { $0.paused }
     }
 
     func completed(with error: (any Error)?) {
