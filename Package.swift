@@ -14,9 +14,15 @@ let package = Package(
         .library(name: "HTTPTransport", targets: ["HTTPTransport"]),
         .library(name: "Redis", targets: ["Redis"]),
         .library(name: "YAML", targets: ["YAML"]),
+        .library(name: "KeyVaultEmulator", targets: ["KeyVaultEmulator"]),
+        .executable(name: "keyvault-emulator", targets: ["keyvault-emulator"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.0"),
+        .package(url: "https://github.com/apple/swift-certificates.git", from: "1.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.20.0"),
     ],
     targets: [
         // C libraries from Debian, wrapped with static inline shims for their variadic functions.
@@ -41,6 +47,26 @@ let package = Package(
             swiftSettings: strictSettings),
         .target(name: "YAML", dependencies: ["CYAML"], swiftSettings: strictSettings),
 
+        // The Azure-compatible Key Vault emulator: a library (for tests and embedding) and its executable.
+        .target(
+            name: "KeyVaultEmulator",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings),
+        .executableTarget(
+            name: "keyvault-emulator",
+            dependencies: [
+                "KeyVaultEmulator",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strictSettings),
+
         // Shared helpers for the integration tests: the environment written by scripts/test-env.
         .target(name: "TestEnvironment", path: "Tests/TestEnvironment", swiftSettings: strictSettings),
 
@@ -50,6 +76,10 @@ let package = Package(
         .testTarget(
             name: "RedisTests", dependencies: ["Redis", "TestEnvironment"], swiftSettings: strictSettings),
         .testTarget(name: "YAMLTests", dependencies: ["YAML"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "KeyVaultEmulatorTests",
+            dependencies: ["KeyVaultEmulator", "HTTPTransport", "TestEnvironment"],
+            swiftSettings: strictSettings),
     ],
     swiftLanguageModes: [.v6]
 )

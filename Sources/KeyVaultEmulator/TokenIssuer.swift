@@ -1,0 +1,54 @@
+import Crypto
+import Foundation
+
+/// Issues and checks the emulator's bearer tokens: JWTs signed with HS256 and a key of the
+/// emulator's own (kept in the data directory, so tokens survive restarts).
+///
+/// Like the james-gould emulator it accepts any well-formed, unexpired JWT by default; with
+/// `requireSignature` it accepts only the tokens it issued.
+struct TokenIssuer: Sendable {
+    /// The HMAC key's bytes (`SymmetricKey` is not `Sendable`).
+    let keyBytes: Data
+    let tenant: String
+    let requireSignature: Bool
+    let lifetime: Int = 3600
+
+    /// A token for `subject`, valid for `lifetime` seconds from `now`.
+    func issue(subject: String, now: Int) -> (token: String, expiresIn: Int) {
+        let header = Base64URL.encode(Data(#"{"alg":"HS256","typ":"JWT"}"#.utf8))
+        let claims: [String: any Sendable] = [
+            "aud": "https://vault.azure.net", "iss": "https://sts.windows.net/\(tenant)/", "tid": tenant,
+            "sub": subject, "appid": subject, "iat": now, "nbf": now, "exp": now + lifetime,
+        ]
+        let payload = Base64URL.encode((try? JSONSerialization.data(withJSONObject: claims, options: [.sortedKeys])) ?? Data())
+        let signature = Base64URL.encode(Data(HMAC<SHA256>.authenticationCode(for: Data("\(header).\(payload)".utf8), using: SymmetricKey(data: keyBytes))))
+        return ("\(header).\(payload).\(signature)", lifetime)
+    }
+
+    /// Checks a bearer token; returns why it is refused, or `nil` when it is accepted.
+    func rejection(of token: String, now: Int) -> String? {
+        let parts = token.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 3, let payloadData = Base64URL.decode(String(parts[1])),
+            let claims = try? JSONSerialization.jsonObject(with: payloadData) as? [String: Any]
+        else { return "the token is not a well-formed JWT" }
+        if let exp = (claims["exp"] as? NSNumber)?.intValue, exp < now { return "the token has expired" }
+        guard requireSignature else { return nil }
+        guard let signature = Base64URL.decode(String(parts[2])),
+            HMAC<SHA256>.isValidAuthenticationCode(signature, authenticating: Data("\(parts[0]).\(parts[1])".utf8), using: SymmetricKey(data: keyBytes))
+        else { return "the token's signature is not valid" }
+        return nil
+    }
+
+    /// The signing key stored in `directory` (created on first use), or a fresh one in memory.
+    static func loadKey(directory: String?) throws -> Data {
+        let data = SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }
+        guard let directory else { return data }
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let path = directory + "/token-signing.key"
+        if let existing = FileManager.default.contents(atPath: path), existing.count == 32 { return existing }
+        guard FileManager.default.createFile(atPath: path, contents: data, attributes: [.posixPermissions: 0o600]) else {
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path])
+        }
+        return data
+    }
+}

@@ -1,0 +1,69 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+
+/// The token endpoints: `GET /token` (any caller) and the Entra ID client-credentials endpoint
+/// `POST /{tenant}/oauth2/v2.0/token`.
+struct TokenRoutes<Context: RequestContext> {
+    let issuer: TokenIssuer
+
+    static func isTokenPath(_ path: String) -> Bool {
+        path == "/token" || path.hasSuffix("/oauth2/v2.0/token")
+    }
+
+    func register(on router: Router<Context>) {
+        router.get("token") { _, _ in
+            try tokenResponse(subject: "keyvault-emulator-user")
+        }
+        router.post(":tenant/oauth2/v2.0/token") { request, _ in
+            let body = try await request.body.collect(upTo: 64 * 1024)
+            let form = Self.parseForm(String(buffer: body))
+            guard form["grant_type"] == "client_credentials" else {
+                return try oauthError("unsupported_grant_type", "AADSTS70003: The grant type must be client_credentials.")
+            }
+            guard let clientID = form["client_id"], !clientID.isEmpty else {
+                return try oauthError("invalid_request", "AADSTS900144: The request body must contain the parameter 'client_id'.")
+            }
+            guard form["client_secret"] != nil || form["client_assertion"] != nil else {
+                return try oauthError("invalid_client", "AADSTS7000216: 'client_assertion' or 'client_secret' is required.")
+            }
+            guard form["scope"]?.isEmpty == false else {
+                return try oauthError("invalid_request", "AADSTS900144: The request body must contain the parameter 'scope'.")
+            }
+            return try tokenResponse(subject: clientID)
+        }
+    }
+
+    private struct TokenBody: Encodable {
+        var token_type = "Bearer"
+        var expires_in: Int
+        var ext_expires_in: Int
+        var access_token: String
+    }
+
+    private struct OAuthError: Encodable {
+        var error: String
+        var error_description: String
+    }
+
+    private func tokenResponse(subject: String) throws -> Response {
+        let (token, lifetime) = issuer.issue(subject: subject, now: Int(Date().timeIntervalSince1970))
+        return try JSONResponse.make(TokenBody(expires_in: lifetime, ext_expires_in: lifetime, access_token: token))
+    }
+
+    private func oauthError(_ code: String, _ description: String) throws -> Response {
+        try JSONResponse.make(OAuthError(error: code, error_description: description), status: .badRequest)
+    }
+
+    /// `application/x-www-form-urlencoded` fields.
+    static func parseForm(_ text: String) -> [String: String] {
+        var fields: [String: String] = [:]
+        for pair in text.split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1).map {
+                String($0).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String($0)
+            }
+            fields[parts[0]] = parts.count > 1 ? parts[1] : ""
+        }
+        return fields
+    }
+}
