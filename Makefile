@@ -1,5 +1,5 @@
 # The two set-up commands of the README, and a few helpers.
-.PHONY: demo test build test-env-start test-env-stop
+.PHONY: demo test build bench-emulator test-env-start test-env-stop
 
 ## The main job: real servers up, then what the project runs on them.
 demo:
@@ -7,10 +7,16 @@ demo:
 
 ## The whole test suite against real servers (installs what it needs, starts and stops the servers).
 test:
+	scripts/install-deps
+	swift build --build-tests
 	scripts/test-env run -- scripts/run-tests
 
 build:
 	swift build
+
+## Throughput and latency of keyvault-emulator, measured with wrk (a command, not a test).
+bench-emulator:
+	scripts/bench-emulator
 
 test-env-start:
 	scripts/test-env start

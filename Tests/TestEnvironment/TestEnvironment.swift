@@ -9,6 +9,7 @@ public enum TestEnvironment {
     public enum Server: String, Sendable {
         case kubernetes = "KVO_TEST_KUBE_URL"
         case redis = "KVO_TEST_REDIS_PORT"
+        case emulator = "KVO_TEST_EMULATOR_URL"
     }
 
     public struct MissingServer: Error, CustomStringConvertible {
@@ -70,6 +71,18 @@ public enum TestEnvironment {
         return Redis(
             host: value("KVO_TEST_REDIS_HOST"), port: Int(value("KVO_TEST_REDIS_PORT")) ?? 0,
             serverBinary: environment["KVO_TEST_REDIS_SERVER"] ?? "redis-server")
+    }
+
+    /// The shared keyvault-emulator (HTTPS with its generated CA), and its binary to start private ones.
+    public struct Emulator: Sendable {
+        public let url: String
+        public let caFile: String
+        public let binary: String
+    }
+
+    public static func emulator() throws -> Emulator {
+        try require(.emulator)
+        return Emulator(url: value("KVO_TEST_EMULATOR_URL"), caFile: value("KVO_TEST_EMULATOR_CA"), binary: value("KVO_TEST_EMULATOR_BIN"))
     }
 
     /// A directory for files a test writes; removed by `scripts/test-env` on exit.

@@ -1,0 +1,68 @@
+import Foundation
+import HTTPTransport
+import TestEnvironment
+import Testing
+
+@Suite(.enabled(if: TestEnvironment.shouldRun(.emulator)))
+struct EmulatorPersistenceAndFaultTests {
+    @Test func acknowledgedWritesSurviveKill9() async throws {
+        let emulator = try PrivateEmulator()
+        try await emulator.start()
+        let client = try await emulator.client()
+        let set = try await client.send(.put, "/secrets/durable", body: ["value": "kept", "tags": ["t": "1"]])
+        #expect(set.status == 200)
+        for index in 0..<50 { try await client.send(.put, "/secrets/bulk-\(index)", body: ["value": "\(index)"]) }
+        try await client.send(.delete, "/secrets/bulk-0")
+        try await client.send(.patch, "/secrets/bulk-1", body: ["contentType": "changed"])
+
+        emulator.process.kill()
+        try await emulator.start()
+        let after = try await emulator.client()
+        let read = try await after.send(.get, "/secrets/durable")
+        #expect(read.json["value"] as? String == "kept")
+        #expect(read.id == set.id)
+        #expect(try await after.send(.get, "/secrets/bulk-49").json["value"] as? String == "49")
+        #expect(try await after.send(.get, "/deletedsecrets/bulk-0").status == 200)
+        #expect(try await after.send(.get, "/secrets/bulk-1").json["contentType"] as? String == "changed")
+    }
+
+    @Test func tokensAndCertificatesSurviveARestart() async throws {
+        let emulator = try PrivateEmulator(arguments: ["--require-token-signature"])
+        try await emulator.start()
+        let before = try await emulator.client()
+        emulator.process.kill()
+        try await emulator.start()
+        // The same CA file and the token issued before the restart still work.
+        #expect(try await before.send(.get, "/secrets").status == 200)
+    }
+
+    @Test func throttlingFaultAnswers429WithAndWithoutRetryAfter() async throws {
+        let emulator = try PrivateEmulator(arguments: ["--fault-throttle-rate", "1"])
+        try await emulator.start()
+        let client = try await emulator.client()
+        var withRetryAfter = 0
+        for _ in 0..<40 {
+            let reply = try await client.send(.get, "/secrets")
+            #expect(reply.status == 429)
+            #expect(reply.errorCode == "Throttled")
+            if reply.headers["Retry-After"] != nil { withRetryAfter += 1 }
+        }
+        #expect((1..<40).contains(withRetryAfter))
+    }
+
+    @Test func errorFaultAnswers503() async throws {
+        let emulator = try PrivateEmulator(arguments: ["--fault-error-rate", "1"])
+        try await emulator.start()
+        let client = try await emulator.client()
+        #expect(try await client.send(.get, "/secrets").status == 503)
+    }
+
+    @Test func latencyFaultDelaysVaultRequests() async throws {
+        let emulator = try PrivateEmulator(arguments: ["--fault-latency", "300ms"])
+        try await emulator.start()
+        let client = try await emulator.client()
+        let started = ContinuousClock.now
+        #expect(try await client.send(.get, "/secrets").status == 200)
+        #expect(ContinuousClock.now - started >= .milliseconds(300))
+    }
+}
