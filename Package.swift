@@ -14,12 +14,14 @@ let package = Package(
         .library(name: "HTTPTransport", targets: ["HTTPTransport"]),
         .library(name: "Redis", targets: ["Redis"]),
         .library(name: "YAML", targets: ["YAML"]),
+        .library(name: "KeyVault", targets: ["KeyVault"]),
         .library(name: "KeyVaultEmulator", targets: ["KeyVaultEmulator"]),
         .executable(name: "keyvault-emulator", targets: ["keyvault-emulator"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.5.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.0"),
         .package(url: "https://github.com/apple/swift-certificates.git", from: "1.10.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.20.0"),
@@ -46,6 +48,17 @@ let package = Package(
             dependencies: ["CHiredis", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings),
         .target(name: "YAML", dependencies: ["CYAML"], swiftSettings: strictSettings),
+
+        // The library: Key Vault client, Redis cache-aside client, user integrations, errors, health.
+        .target(
+            name: "KeyVault",
+            dependencies: [
+                "HTTPTransport", "Redis",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            swiftSettings: strictSettings),
 
         // The Azure-compatible Key Vault emulator: a library (for tests and embedding) and its executable.
         .target(

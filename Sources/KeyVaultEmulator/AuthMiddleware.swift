@@ -6,6 +6,7 @@ import Hummingbird
 /// is read, as the real service does (the official SDK's first request carries no token or body).
 struct AuthMiddleware<Context: RequestContext>: RouterMiddleware {
     let issuer: TokenIssuer
+    let accepted = AcceptedTokens()
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         if TokenRoutes<Context>.isTokenPath(request.uri.path) { return try await next(request, context) }
@@ -13,8 +14,12 @@ struct AuthMiddleware<Context: RequestContext>: RouterMiddleware {
             return try unauthorized(.missingToken, request: request, context: context)
         }
         let token = String(header.dropFirst("bearer ".count)).trimmingCharacters(in: .whitespaces)
-        if let reason = issuer.rejection(of: token, now: Int(Date().timeIntervalSince1970)) {
-            return try unauthorized(.invalidToken(reason), request: request, context: context)
+        let now = Int(Date().timeIntervalSince1970)
+        if !accepted.contains(token, now: now) {
+            switch issuer.verify(token, now: now) {
+            case .success(let expiry): accepted.insert(token, expiresAt: expiry)
+            case .failure(let rejection): return try unauthorized(.invalidToken(rejection.text), request: request, context: context)
+            }
         }
         return try await next(request, context)
     }

@@ -29,8 +29,13 @@ final class DurableLog: @unchecked Sendable {
     static func open(directory: String) throws -> (DurableLog, VaultState) {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let path = directory + "/secrets.wal"
-        let state = try replay(path: path)
-        try compact(state, into: path)
+        let (state, records) = try replay(path: path)
+        // Compact only when the log holds many records that no longer describe live data
+        // (updates, deletions, purges): one record per version is already as small as it gets.
+        let versions = state.secrets.values.reduce(0) { $0 + $1.versions.count }
+        if records > versions + state.secrets.count + 1000 {
+            try compact(state, into: path)
+        }
         return (try DurableLog(path: path), state)
     }
 
@@ -48,7 +53,7 @@ final class DurableLog: @unchecked Sendable {
     func append(_ change: StoreChange, acknowledge: @escaping Acknowledgement) {
         var line: Data
         do {
-            line = try JSONEncoder().encode(change)
+            line = try JSONEncoder().encode(LogRecord(change))
         } catch {
             acknowledge(error)
             return
@@ -105,14 +110,18 @@ final class DurableLog: @unchecked Sendable {
 
     // MARK: Start-up
 
-    static func replay(path: String) throws -> VaultState {
+    /// The state the log describes, and how many records it had.
+    static func replay(path: String) throws -> (VaultState, Int) {
         var state = VaultState()
-        guard let data = FileManager.default.contents(atPath: path) else { return state }
+        var records = 0
+        guard let data = FileManager.default.contents(atPath: path) else { return (state, 0) }
         let decoder = JSONDecoder()
         let lines = data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
         for (index, line) in lines.enumerated() where !line.isEmpty {
             do {
-                state.apply(try decoder.decode(StoreChange.self, from: line))
+                guard let change = try decoder.decode(LogRecord.self, from: line).change else { throw ReplayError(path: path, line: index + 1) }
+                state.apply(change)
+                records += 1
             } catch {
                 // Only the last line can be torn by a crash mid-write; it was never acknowledged.
                 let isLast = index == lines.count - 1
@@ -120,7 +129,7 @@ final class DurableLog: @unchecked Sendable {
                 throw ReplayError(path: path, line: index + 1)
             }
         }
-        return state
+        return (state, records)
     }
 
     /// Rewrites the log as one `restore` record per secret, atomically (write, fsync, rename).
@@ -129,7 +138,7 @@ final class DurableLog: @unchecked Sendable {
         var bytes = Data()
         let encoder = JSONEncoder()
         for secret in state.secrets.values {
-            bytes.append(try encoder.encode(StoreChange.restore(secret)))
+            bytes.append(try encoder.encode(LogRecord(.restore(secret))))
             bytes.append(UInt8(ascii: "\n"))
         }
         let descriptor = Foundation.open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import Synchronization
 
 /// Issues and checks the emulator's bearer tokens: JWTs signed with HS256 and a key of the
 /// emulator's own (kept in the data directory, so tokens survive restarts).
@@ -25,8 +26,23 @@ struct TokenIssuer: Sendable {
         return ("\(header).\(payload).\(signature)", lifetime)
     }
 
-    /// Checks a bearer token; returns why it is refused, or `nil` when it is accepted.
-    func rejection(of token: String, now: Int) -> String? {
+    struct Rejection: Error { let text: String }
+
+    /// Checks a bearer token: its expiry (`Int.max` without one) when accepted, or why it is refused.
+    func verify(_ token: String, now: Int) -> Result<Int, Rejection> {
+        if let reason = reason(toReject: token, now: now) { return .failure(Rejection(text: reason)) }
+        return .success(Self.expiry(of: token) ?? Int.max)
+    }
+
+    private static func expiry(of token: String) -> Int? {
+        let parts = token.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 3, let data = Base64URL.decode(String(parts[1])),
+            let claims = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
+        else { return nil }
+        return (claims["exp"] as? NSNumber)?.intValue
+    }
+
+    private func reason(toReject token: String, now: Int) -> String? {
         let parts = token.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 3, let payloadData = Base64URL.decode(String(parts[1])),
             let claims = try? JSONSerialization.jsonObject(with: payloadData) as? [String: Any]
@@ -50,5 +66,23 @@ struct TokenIssuer: Sendable {
             throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path])
         }
         return data
+    }
+}
+
+/// Tokens already checked, with their expiry, so a client's every request does not parse its JWT again.
+final class AcceptedTokens: Sendable {
+    private let tokens = Mutex<[String: Int]>([:])
+    private let capacity = 4096
+
+    /// Whether `token` was accepted before and has not expired at `now`.
+    func contains(_ token: String, now: Int) -> Bool {
+        tokens.withLock { ($0[token] ?? 0) > now }
+    }
+
+    func insert(_ token: String, expiresAt: Int) {
+        tokens.withLock { tokens in
+            if tokens.count >= capacity { tokens.removeAll(keepingCapacity: true) }
+            tokens[token] = expiresAt
+        }
     }
 }

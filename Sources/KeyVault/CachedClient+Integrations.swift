@@ -1,0 +1,82 @@
+public import Foundation
+import Logging
+import Redis
+
+extension CachedClient {
+    /// A user's integration: `connected`, `expired` or `notConfigured`, with a masked key.
+    public func getUserIntegration(userID: String, type: IntegrationType) async throws -> Integration {
+        let key = IntegrationKey(userID: userID, type: type)
+        try validate(key)
+        let entry = try await cachedEntry(redisKey: integrationKey(key), secretName: key.secretName)
+        return Self.integration(type: type, entry: entry)
+    }
+
+    /// All eight integrations of a user: the cached ones in one Redis round trip, the misses
+    /// fetched from the vault concurrently.
+    public func listUserIntegrations(userID: String) async throws -> [Integration] {
+        let keys = IntegrationType.allCases.map { IntegrationKey(userID: userID, type: $0) }
+        try keys.forEach(validate)
+        let redisKeys = keys.map(integrationKey)
+        var cached: [Data?]
+        do {
+            cached = try await redis.mget(redisKeys)
+        } catch {
+            cacheError(.cacheReadFailed, error, key: redisKeys[0])
+            cached = Array(repeating: nil, count: keys.count)
+        }
+        var entries = [CacheEntry?](repeating: nil, count: keys.count)
+        for (index, data) in cached.enumerated() {
+            entries[index] = data.flatMap { decodeEntry($0, redisKey: redisKeys[index]) }
+        }
+        let hits = entries.compactMap { $0 }.count
+        counters.hit(hits)
+        counters.miss(keys.count - hits)
+        let fetched = try await withThrowingTaskGroup(of: (Int, CacheEntry).self) { group in
+            for (index, key) in keys.enumerated() where entries[index] == nil {
+                group.addTask { (index, try await self.fetchAndFill(redisKey: redisKeys[index], secretName: key.secretName)) }
+            }
+            var fetched: [Int: CacheEntry] = [:]
+            for try await (index, entry) in group { fetched[index] = entry }
+            return fetched
+        }
+        return keys.enumerated().map { index, key in Self.integration(type: key.type, entry: entries[index] ?? fetched[index] ?? .notFound) }
+    }
+
+    /// Stores a user's credential for an integration (optionally expiring), then invalidates the cache.
+    @discardableResult
+    public func setUserIntegration(userID: String, type: IntegrationType, value: String, expiresAt: Date? = nil) async throws -> Integration {
+        let key = IntegrationKey(userID: userID, type: type)
+        try validate(key)
+        let properties = try await setSecret(
+            key.secretName, value: value,
+            attributes: SecretAttributes(expiresAt: expiresAt, tags: ["user-id": userID, "integration-type": type.rawValue]))
+        return Integration(type: type, secret: Secret(properties: properties, value: value))
+    }
+
+    /// Removes a user's integration; removing one that is not configured is not an error.
+    public func deleteUserIntegration(userID: String, type: IntegrationType) async throws {
+        let key = IntegrationKey(userID: userID, type: type)
+        try validate(key)
+        do {
+            try await deleteSecret(key.secretName)
+        } catch let error as KeyVaultError where error.code == .secretNotFound {
+            return
+        }
+    }
+
+    private func validate(_ key: IntegrationKey) throws {
+        let valid = !key.userID.isEmpty && key.userID.count <= 63
+            && key.userID.allSatisfy { ($0.isLowercase && $0.isASCII) || ($0.isNumber && $0.isASCII) || $0 == "-" }
+            && key.userID.first != "-" && key.userID.last != "-"
+        guard valid else {
+            throw KeyVaultError(.invalidInput, "user IDs are lowercase letters, digits and inner dashes, at most 63 characters", context: ["user": key.userID])
+        }
+    }
+
+    static func integration(type: IntegrationType, entry: CacheEntry) -> Integration {
+        switch entry {
+        case .secret(let secret): Integration(type: type, secret: secret)
+        case .notFound: Integration(type: type, status: .notConfigured)
+        }
+    }
+}

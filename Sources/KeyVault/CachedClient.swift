@@ -1,0 +1,191 @@
+public import Foundation
+public import Logging
+import Metrics
+import Redis
+
+/// Cache-aside access to Key Vault through Redis.
+///
+/// Reads try Redis, then the vault, then fill Redis with `cacheTTL`; concurrent misses of one key
+/// make one vault call. "Not found" is cached for `negativeTTL`. Writes go to the vault, then
+/// invalidate every Redis entry that can hold that secret. Redis failures never fail a read: they
+/// are logged (030/031), counted, and the read goes to the vault.
+public final class CachedClient: SecretStore {
+    public let config: CachedClientConfig
+    /// The vault client underneath.
+    public let vault: KeyVaultClient
+    let redis: RedisClient
+    let codec: CacheCodec
+    let counters = CacheCounters()
+    let flights = SingleFlight<CacheEntry>()
+    let logger: Logger
+
+    /// - Throws: `KeyVaultError` for an invalid vault URL, CA bundle or encryption key.
+    public init(config: CachedClientConfig, logger: Logger = Logger(label: "keyvault", factory: { _ in SwiftLogNoOpLogHandler() })) throws {
+        self.config = config
+        self.logger = logger
+        vault = try KeyVaultClient(config: config.keyVault, logger: logger)
+        codec = try CacheCodec(encryptionKey: config.encryptionKey)
+        redis = RedisClient(
+            configuration: .init(
+                host: config.redis.host, port: config.redis.port, password: config.redis.password, database: config.redis.db,
+                poolSize: config.redis.poolSize))
+    }
+
+    /// Closes the vault and Redis connections.
+    public func close() {
+        vault.close()
+        redis.close()
+    }
+
+    // MARK: Secrets
+
+    /// The latest version, from Redis when cached.
+    public func getSecret(_ name: String) async throws -> Secret {
+        try SecretNames.validate(name)
+        switch try await cachedEntry(redisKey: secretKey(name), secretName: name) {
+        case .secret(let secret): return secret
+        case .notFound: throw KeyVaultError(.secretNotFound, "no such secret (cached)", context: ["secret": name])
+        }
+    }
+
+    /// Writes the vault, then invalidates the cache.
+    @discardableResult
+    public func setSecret(_ name: String, value: String, attributes: SecretAttributes = .init()) async throws -> SecretProperties {
+        let properties = try await vault.setSecret(name, value: value, attributes: attributes)
+        await invalidate(secretName: name)
+        return properties
+    }
+
+    /// `setSecret` with the Go package's parameters.
+    @discardableResult
+    public func setSecret(name: String, value: String, contentType: String? = nil, expiresAt: Date? = nil, tags: [String: String]? = nil)
+        async throws -> SecretProperties
+    {
+        try await setSecret(name, value: value, attributes: SecretAttributes(contentType: contentType, expiresAt: expiresAt, tags: tags))
+    }
+
+    /// Deletes in the vault, then invalidates the cache.
+    public func deleteSecret(_ name: String) async throws {
+        do {
+            try await vault.deleteSecret(name)
+        } catch {
+            await invalidate(secretName: name)
+            throw error
+        }
+        await invalidate(secretName: name)
+    }
+
+    /// Every secret's metadata (not cached).
+    public func listSecrets() async throws -> [SecretProperties] {
+        try await vault.listSecrets()
+    }
+
+    // MARK: Statistics and health
+
+    public func cacheStats() -> CacheStats {
+        counters.snapshot
+    }
+
+    /// The vault's and Redis's health, each with its latency; the report names what is down.
+    public func health() async -> HealthReport {
+        async let vaultHealth = Self.measure("keyvault") { try await self.vault.health() }
+        async let redisHealth = Self.measure("redis") { try await self.redis.ping() }
+        return HealthReport(components: [await vaultHealth, await redisHealth])
+    }
+
+    private static func measure(_ name: String, _ check: @Sendable () async throws -> Void) async -> ComponentHealth {
+        let started = ContinuousClock.now
+        do {
+            try await check()
+            return ComponentHealth(name: name, healthy: true, latency: ContinuousClock.now - started)
+        } catch {
+            return ComponentHealth(name: name, healthy: false, latency: ContinuousClock.now - started, error: "\(error)")
+        }
+    }
+
+    // MARK: Cache machinery
+
+    func secretKey(_ name: String) -> String { config.cachePrefix + "secret:" + name.lowercased() }
+    func integrationKey(_ key: IntegrationKey) -> String { config.cachePrefix + key.logicalKey }
+
+    /// Every Redis key that can hold the vault secret `name` (design §2).
+    func cacheKeys(forSecret name: String) -> [String] {
+        var keys = [secretKey(name)]
+        if let integration = IntegrationKey(secretName: name) { keys.append(integrationKey(integration)) }
+        return keys
+    }
+
+    /// Reads through the cache; the vault on a miss, once for concurrent misses of one key.
+    func cachedEntry(redisKey: String, secretName: String) async throws -> CacheEntry {
+        if let entry = await readCache(redisKey) {
+            counters.hit()
+            Counter(label: "keyvault_cache_hits_total").increment()
+            return entry
+        }
+        counters.miss()
+        Counter(label: "keyvault_cache_misses_total").increment()
+        return try await fetchAndFill(redisKey: redisKey, secretName: secretName)
+    }
+
+    func fetchAndFill(redisKey: String, secretName: String) async throws -> CacheEntry {
+        try await flights.run(key: redisKey) {
+            let entry: CacheEntry
+            do {
+                entry = .secret(try await vault.getSecret(secretName))
+            } catch let error as KeyVaultError where error.code == .secretNotFound {
+                entry = .notFound
+            }
+            await writeCache(redisKey, entry)
+            return entry
+        }
+    }
+
+    /// The cached entry, or `nil` on a miss, an unreadable entry or a Redis error.
+    func readCache(_ redisKey: String) async -> CacheEntry? {
+        do {
+            guard let data = try await redis.get(redisKey) else { return nil }
+            return decodeEntry(data, redisKey: redisKey)
+        } catch {
+            cacheError(.cacheReadFailed, error, key: redisKey)
+            return nil
+        }
+    }
+
+    func decodeEntry(_ data: Data, redisKey: String) -> CacheEntry? {
+        guard !data.isEmpty else { return nil }
+        guard let entry = codec.decode(data, redisKey: redisKey) else {
+            logger.warning("cache entry unreadable (wrong encryption key or format): treated as a miss", metadata: ["kv.cache.key": "\(redisKey)"])
+            return nil
+        }
+        return entry
+    }
+
+    func writeCache(_ redisKey: String, _ entry: CacheEntry) async {
+        let ttl = entry == .notFound ? config.negativeTTL : config.cacheTTL
+        do {
+            let data = try codec.encode(entry, redisKey: redisKey)
+            try await redis.set(redisKey, data, expiration: .milliseconds(max(1, Int(ttl.components.seconds * 1000 + ttl.components.attoseconds / 1_000_000_000_000_000))))
+        } catch {
+            cacheError(.cacheWriteFailed, error, key: redisKey)
+        }
+    }
+
+    /// Removes every entry that can hold `secretName`. Each key is written before it is deleted, so
+    /// Redis's key-invalidation notifications fire even when nothing was cached.
+    func invalidate(secretName: String) async {
+        let keys = cacheKeys(forSecret: secretName)
+        var commands: [RedisCommand] = keys.map { .set($0, Data(), expiration: .milliseconds(1)) }
+        commands.append(.del(keys))
+        do {
+            _ = try await redis.pipeline(commands)
+        } catch {
+            cacheError(.cacheWriteFailed, error, key: keys[0])
+        }
+    }
+
+    func cacheError(_ code: ErrorCode, _ error: any Error, key: String) {
+        counters.error()
+        logger.warning(
+            "\(code.description)", metadata: ["kv.error.code": "\(code.id)", "kv.cache.key": "\(key)", "kv.error": "\(error)"])
+    }
+}

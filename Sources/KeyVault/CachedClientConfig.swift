@@ -1,0 +1,44 @@
+public import struct Foundation.Data
+
+/// How `CachedClient` reaches the vault and Redis, and how long it caches.
+public struct CachedClientConfig: Sendable {
+    /// Where Redis is.
+    public struct RedisConfig: Sendable {
+        public var host: String
+        public var port: Int
+        public var password: String?
+        public var db: Int
+        public var poolSize: Int
+
+        public init(host: String = "localhost", port: Int = 6379, password: String? = nil, db: Int = 0, poolSize: Int = 8) {
+            self.host = host
+            self.port = port
+            self.password = password
+            self.db = db
+            self.poolSize = poolSize
+        }
+    }
+
+    public var keyVault: ClientConfig
+    public var redis: RedisConfig
+    /// How long a value stays cached.
+    public var cacheTTL: Duration
+    /// Prefix of every Redis key.
+    public var cachePrefix: String
+    /// How long "not found" stays cached (a set invalidates it at once).
+    public var negativeTTL: Duration
+    /// A 32-byte AES-GCM key: when set, Redis holds only ciphertext of secret values.
+    public var encryptionKey: Data?
+
+    public init(
+        keyVault: ClientConfig = .init(), redis: RedisConfig = .init(), cacheTTL: Duration = .seconds(300),
+        cachePrefix: String = "keyvault:", negativeTTL: Duration = .seconds(30), encryptionKey: Data? = nil
+    ) {
+        self.keyVault = keyVault
+        self.redis = redis
+        self.cacheTTL = cacheTTL
+        self.cachePrefix = cachePrefix
+        self.negativeTTL = negativeTTL
+        self.encryptionKey = encryptionKey
+    }
+}

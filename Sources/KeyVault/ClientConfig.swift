@@ -1,0 +1,51 @@
+public import struct Foundation.Data
+
+/// How `KeyVaultClient` reaches the vault.
+public struct ClientConfig: Sendable {
+    /// The vault's base URL, e.g. `https://my-vault.vault.azure.net` or `https://localhost:4997`.
+    public var vaultURL: String
+    /// The limit on one operation, retries included.
+    public var timeout: Duration
+    /// Skips TLS verification. Local development only.
+    public var insecureSkipVerify: Bool
+    /// A PEM bundle of CAs to trust instead of the system's.
+    public var caBundle: Data?
+    public var credential: Credential
+    public var apiVersion: String
+    public var retry: RetryPolicy
+
+    public init(
+        vaultURL: String = "https://iot-keyvault:4997", timeout: Duration = .seconds(30), insecureSkipVerify: Bool = false,
+        caBundle: Data? = nil, credential: Credential = .emulator, apiVersion: String = "7.5", retry: RetryPolicy = .init()
+    ) {
+        self.vaultURL = vaultURL.hasSuffix("/") ? String(vaultURL.dropLast()) : vaultURL
+        self.timeout = timeout
+        self.insecureSkipVerify = insecureSkipVerify
+        self.caBundle = caBundle
+        self.credential = credential
+        self.apiVersion = apiVersion
+        self.retry = retry
+    }
+}
+
+/// How the client obtains bearer tokens.
+public enum Credential: Sendable {
+    /// A fixed token (`KEYVAULT_TOKEN`).
+    case staticToken(String)
+    /// The emulator's `GET /token` on the vault host.
+    case emulator
+    /// Entra ID client credentials (`AZURE_TENANT_ID`, `AZURE_CLIENT_ID`, `AZURE_CLIENT_SECRET`).
+    case clientSecret(tenantID: String, clientID: String, secret: String, authorityHost: String)
+    /// Workload identity: a federated token file exchanged for an access token.
+    case workloadIdentity(tenantID: String, clientID: String, tokenFile: String, authorityHost: String)
+
+    /// A description that names the kind of credential only.
+    public var kind: String {
+        switch self {
+        case .staticToken: "static-token"
+        case .emulator: "emulator"
+        case .clientSecret: "client-secret"
+        case .workloadIdentity: "workload-identity"
+        }
+    }
+}

@@ -1,0 +1,98 @@
+public import Foundation
+
+/// Reads the fixed environment variables of design §3.
+public enum EnvironmentConfiguration {
+    /// `30s`, `5m`, `500ms`, `1h`, or a bare number of seconds.
+    public static func parseDuration(_ text: String) -> Duration? {
+        let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600)]
+        for (suffix, seconds) in units where text.hasSuffix(suffix) {
+            if let value = Double(text.dropLast(suffix.count)), value >= 0 { return .milliseconds(Int(value * seconds * 1000)) }
+        }
+        return Double(text).flatMap { $0 >= 0 ? .milliseconds(Int($0 * 1000)) : nil }
+    }
+
+    static func duration(_ environment: [String: String], _ name: String, default value: Duration) throws -> Duration {
+        guard let text = environment[name], !text.isEmpty else { return value }
+        guard let parsed = parseDuration(text) else {
+            throw KeyVaultError(.invalidInput, "\(name) is not a duration (use e.g. 30s, 5m, 500ms)", context: ["variable": name])
+        }
+        return parsed
+    }
+
+    static func bool(_ environment: [String: String], _ name: String) throws -> Bool {
+        switch environment[name]?.lowercased() {
+        case nil, "", "false", "0", "no": return false
+        case "true", "1", "yes": return true
+        default: throw KeyVaultError(.invalidInput, "\(name) must be true or false", context: ["variable": name])
+        }
+    }
+
+    /// The credential, first match wins: workload identity, client secret, static token, emulator.
+    static func credential(_ environment: [String: String]) throws -> Credential {
+        let authority = environment["AZURE_AUTHORITY_HOST"].flatMap { $0.isEmpty ? nil : $0 } ?? "https://login.microsoftonline.com"
+        let tenant = environment["AZURE_TENANT_ID"] ?? ""
+        let client = environment["AZURE_CLIENT_ID"] ?? ""
+        if let file = environment["AZURE_FEDERATED_TOKEN_FILE"], !file.isEmpty {
+            guard !tenant.isEmpty, !client.isEmpty else {
+                throw KeyVaultError(.invalidInput, "workload identity needs AZURE_TENANT_ID and AZURE_CLIENT_ID")
+            }
+            return .workloadIdentity(tenantID: tenant, clientID: client, tokenFile: file, authorityHost: authority)
+        }
+        if let secret = environment["AZURE_CLIENT_SECRET"], !secret.isEmpty {
+            guard !tenant.isEmpty, !client.isEmpty else {
+                throw KeyVaultError(.invalidInput, "client credentials need AZURE_TENANT_ID and AZURE_CLIENT_ID")
+            }
+            return .clientSecret(tenantID: tenant, clientID: client, secret: secret, authorityHost: authority)
+        }
+        if let token = environment["KEYVAULT_TOKEN"], !token.isEmpty { return .staticToken(token) }
+        return .emulator
+    }
+}
+
+extension ClientConfig {
+    /// The configuration the environment describes (`KEYVAULT_URL`, `KEYVAULT_TIMEOUT`,
+    /// `KEYVAULT_TLS_SKIP_VERIFY`, `KEYVAULT_CA_FILE`, the credential variables).
+    ///
+    /// - Throws: `KeyVaultError` (`invalidInput`) naming the variable that is wrong.
+    public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws -> ClientConfig {
+        var caBundle: Data?
+        if let path = environment["KEYVAULT_CA_FILE"], !path.isEmpty {
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw KeyVaultError(.tlsFailed, "cannot read KEYVAULT_CA_FILE", context: ["file": path])
+            }
+            caBundle = data
+        }
+        return ClientConfig(
+            vaultURL: environment["KEYVAULT_URL"].flatMap { $0.isEmpty ? nil : $0 } ?? "https://iot-keyvault:4997",
+            timeout: try EnvironmentConfiguration.duration(environment, "KEYVAULT_TIMEOUT", default: .seconds(30)),
+            insecureSkipVerify: try EnvironmentConfiguration.bool(environment, "KEYVAULT_TLS_SKIP_VERIFY"),
+            caBundle: caBundle, credential: try EnvironmentConfiguration.credential(environment))
+    }
+}
+
+extension CachedClientConfig {
+    /// The configuration the environment describes: `ClientConfig.fromEnvironment` plus
+    /// `KEYVAULT_CACHE_TTL`, `KEYVAULT_CACHE_PREFIX`, `KEYVAULT_CACHE_ENCRYPTION_KEY` and `REDIS_*`.
+    public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws -> CachedClientConfig {
+        var key: Data?
+        if let text = environment["KEYVAULT_CACHE_ENCRYPTION_KEY"], !text.isEmpty {
+            guard let data = Data(base64Encoded: text), data.count == 32 else {
+                throw KeyVaultError(.invalidInput, "KEYVAULT_CACHE_ENCRYPTION_KEY must be 32 bytes in base64", context: ["variable": "KEYVAULT_CACHE_ENCRYPTION_KEY"])
+            }
+            key = data
+        }
+        func integer(_ name: String, _ value: Int) throws -> Int {
+            guard let text = environment[name], !text.isEmpty else { return value }
+            guard let parsed = Int(text) else { throw KeyVaultError(.invalidInput, "\(name) must be a number", context: ["variable": name]) }
+            return parsed
+        }
+        return CachedClientConfig(
+            keyVault: try ClientConfig.fromEnvironment(environment),
+            redis: .init(
+                host: environment["REDIS_HOST"].flatMap { $0.isEmpty ? nil : $0 } ?? "localhost", port: try integer("REDIS_PORT", 6379),
+                password: environment["REDIS_PASSWORD"].flatMap { $0.isEmpty ? nil : $0 }, db: try integer("REDIS_DB", 0)),
+            cacheTTL: try EnvironmentConfiguration.duration(environment, "KEYVAULT_CACHE_TTL", default: .seconds(300)),
+            cachePrefix: environment["KEYVAULT_CACHE_PREFIX"].flatMap { $0.isEmpty ? nil : $0 } ?? "keyvault:",
+            encryptionKey: key)
+    }
+}

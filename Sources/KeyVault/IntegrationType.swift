@@ -1,0 +1,49 @@
+import Foundation
+
+/// The external services a user can connect.
+public enum IntegrationType: String, Sendable, Hashable, Codable, CaseIterable {
+    case weather
+    case googleHome = "google_home"
+    case alexa
+    case ifttt
+    case energyProvider = "energy_provider"
+    case smsNotification = "sms_notification"
+    case mqttBroker = "mqtt_broker"
+    case smartThings = "smartthings"
+
+    /// The type as it appears in vault secret names: `_` becomes `-`.
+    public var nameComponent: String { rawValue.replacingOccurrences(of: "_", with: "-") }
+}
+
+/// The names and keys of a user's integration (design §2).
+public struct IntegrationKey: Sendable, Hashable {
+    public var userID: String
+    public var type: IntegrationType
+
+    public init(userID: String, type: IntegrationType) {
+        self.userID = userID
+        self.type = type
+    }
+
+    /// `user:{userId}:{type}`
+    public var logicalKey: String { "user:\(userID):\(type.rawValue)" }
+
+    /// `user-{userId}-{type with - for _}`, e.g. `user-user-123-google-home`.
+    public var secretName: String { "user-\(userID)-\(type.nameComponent)" }
+
+    /// The integration a vault secret name belongs to, if it follows the naming scheme.
+    public init?(secretName: String) {
+        let lowered = secretName.lowercased()
+        guard lowered.hasPrefix("user-") else { return nil }
+        let rest = lowered.dropFirst("user-".count)
+        // The longest matching suffix wins (no type name is a suffix of another's, but be exact).
+        for type in IntegrationType.allCases.sorted(by: { $0.nameComponent.count > $1.nameComponent.count }) {
+            let suffix = "-" + type.nameComponent
+            if rest.hasSuffix(suffix), rest.count > suffix.count {
+                self.init(userID: String(rest.dropLast(suffix.count)), type: type)
+                return
+            }
+        }
+        return nil
+    }
+}

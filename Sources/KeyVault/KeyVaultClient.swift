@@ -1,0 +1,132 @@
+import Foundation
+public import HTTPTransport
+public import Logging
+import Metrics
+
+/// A client for the Azure Key Vault secrets API (and the emulator), over libcurl.
+///
+/// Tokens are cached and refreshed before expiry; a 401 refreshes the token once. Throttling
+/// (429), server errors and connection failures are retried with exponential backoff and jitter,
+/// honouring `Retry-After`, within `ClientConfig.timeout`. Logs and errors name secrets, never
+/// their values.
+public final class KeyVaultClient: Sendable {
+    public let config: ClientConfig
+    let http: HTTPClient
+    let tokens: TokenProvider
+    let logger: Logger
+
+    /// - Throws: `KeyVaultError` (`invalidInput`) for a malformed URL or an unreadable CA bundle.
+    public init(config: ClientConfig, logger: Logger = Logger(label: "keyvault", factory: { _ in SwiftLogNoOpLogHandler() })) throws {
+        guard config.vaultURL.hasPrefix("https://") || config.vaultURL.hasPrefix("http://") else {
+            throw KeyVaultError(.invalidInput, "the vault URL must start with https:// (or http:// for a local emulator)", context: ["url": config.vaultURL])
+        }
+        self.config = config
+        self.logger = logger
+        let tls = HTTPClient.TLSConfiguration(trust: config.caBundle.map { .pem($0) } ?? .system, skipVerify: config.insecureSkipVerify)
+        do {
+            http = try HTTPClient(configuration: .init(tls: tls, connectTimeout: min(config.timeout, .seconds(10)), requestTimeout: config.timeout))
+        } catch {
+            throw KeyVaultError(.tlsFailed, "\(error)")
+        }
+        tokens = TokenProvider(credential: config.credential, http: http, vaultURL: config.vaultURL)
+    }
+
+    /// Stops the client; calls in flight fail.
+    public func close() {
+        http.shutdown()
+    }
+
+    struct Reply {
+        var status: Int
+        var body: Data
+    }
+
+    /// Sends one API request with authentication and retries; returns any final HTTP status
+    /// other than 401/429/5xx, which become errors.
+    func send(
+        _ method: HTTPRequest.Method, path: String, query: String = "", body: Data? = nil, operation: String, name: String?
+    ) async throws -> Reply {
+        let started = ContinuousClock.now
+        let deadline = started + config.timeout
+        var attempt = 0
+        var refreshedToken = false
+        var context = ["operation": operation]
+        if let name { context["secret"] = name }
+        while true {
+            attempt += 1
+            let outcome: Result<HTTPResponse, KeyVaultError>
+            do {
+                let token = try await tokens.token()
+                var headers: HTTPHeaders = ["Authorization": "Bearer \(token)", "Accept": "application/json"]
+                if body != nil { headers.add(name: "Content-Type", value: "application/json") }
+                let url = "\(config.vaultURL)\(path)?api-version=\(config.apiVersion)\(query)"
+                let remaining = deadline - ContinuousClock.now
+                outcome = .success(try await http.execute(HTTPRequest(method: method, url: url, headers: headers, body: body, timeout: max(remaining, .milliseconds(1)))))
+            } catch let error as KeyVaultError {
+                outcome = .failure(error)
+            } catch let error as HTTPError {
+                outcome = .failure(Self.transportError(error, operation: operation))
+            }
+            let failure: KeyVaultError
+            switch outcome {
+            case .success(let response) where response.status == 401 && !refreshedToken:
+                refreshedToken = true
+                _ = try? await tokens.token(refresh: true)
+                continue
+            case .success(let response) where response.status == 401 || response.status == 429 || response.status >= 500:
+                failure = Self.statusError(response, operation: operation, context: context, write: method != .get)
+            case .success(let response):
+                record(operation: operation, status: "\(response.status)", started: started, name: name)
+                return Reply(status: response.status, body: response.body)
+            case .failure(let error):
+                failure = error
+            }
+            let retryable = failure.code == .throttled || failure.code == .connectionFailed || (Int(failure.context["status"] ?? "") ?? 0) >= 500
+            let remaining = deadline - ContinuousClock.now
+            guard retryable, let delay = config.retry.delay(afterAttempt: attempt, retryAfter: failure.retryAfter, remaining: remaining, random: Double.random(in: 0..<1)) else {
+                record(operation: operation, status: failure.context["status"] ?? "error", started: started, name: name)
+                throw failure
+            }
+            logger.debug("keyvault retry", metadata: ["kv.operation": "\(operation)", "kv.attempt": "\(attempt)", "kv.error": "\(failure.code.id)", "kv.delay_ms": "\(delay.components.seconds * 1000 + delay.components.attoseconds / 1_000_000_000_000_000)"])
+            try await Task.sleep(for: delay)
+        }
+    }
+
+    private func record(operation: String, status: String, started: ContinuousClock.Instant, name: String?) {
+        let elapsed = ContinuousClock.now - started
+        Timer(label: "keyvault_request_duration_seconds", dimensions: [("operation", operation)]).recordNanoseconds(
+            elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
+        Counter(label: "keyvault_requests_total", dimensions: [("operation", operation), ("code", status)]).increment()
+        logger.debug("keyvault request", metadata: ["kv.operation": "\(operation)", "kv.secret.name": "\(name ?? "-")", "http.status": "\(status)"])
+    }
+
+    static func transportError(_ error: HTTPError, operation: String) -> KeyVaultError {
+        let context = ["operation": operation, "url": error.url]
+        switch error.code {
+        case .tlsFailure: return KeyVaultError(.tlsFailed, error.message, context: context)
+        case .invalidRequest: return KeyVaultError(.invalidInput, error.message, context: context)
+        default: return KeyVaultError(.connectionFailed, error.message, context: context)
+        }
+    }
+
+    /// The error for a non-success status, with the server's code and message (which never hold values).
+    static func statusError(_ response: HTTPResponse, operation: String, context: [String: String], write: Bool = false) -> KeyVaultError {
+        var context = context
+        context["status"] = "\(response.status)"
+        let detail = (try? JSONDecoder().decode(VaultWire.ErrorBody.self, from: response.body))?.detail
+        if let code = detail?.code { context["azure.code"] = code }
+        let message = detail?.message ?? "HTTP \(response.status)"
+        let inner = detail?.innererror?.code
+        let retryAfter = response.headers["Retry-After"].flatMap(Double.init)
+        switch response.status {
+        case 401: return KeyVaultError(.authenticationFailed, message, context: context)
+        case 403 where inner == "SecretDisabled": return KeyVaultError(.secretDisabled, message, context: context)
+        case 403: return KeyVaultError(.authenticationFailed, message, context: context)
+        case 404: return KeyVaultError(.secretNotFound, message, context: context)
+        case 409 where inner == "ObjectIsDeletedButRecoverable": return KeyVaultError(.deletedButRecoverable, message, context: context)
+        case 429: return KeyVaultError(.throttled, message, context: context, retryAfter: retryAfter)
+        case 400..<500: return KeyVaultError(.invalidInput, message, context: context)
+        default: return KeyVaultError(write ? .writeFailed : .retrieveFailed, message, context: context)
+        }
+    }
+}

@@ -1,0 +1,115 @@
+import Foundation
+import HTTPTransport
+
+/// Obtains bearer tokens for the vault and caches them until shortly before they expire.
+/// Concurrent callers share one token request.
+actor TokenProvider {
+    private let credential: Credential
+    private let http: HTTPClient
+    private let vaultURL: String
+    private var cached: (token: String, refreshAt: ContinuousClock.Instant)?
+    private var waiters: [CheckedContinuation<String, any Error>]?
+
+    init(credential: Credential, http: HTTPClient, vaultURL: String) {
+        self.credential = credential
+        self.http = http
+        self.vaultURL = vaultURL
+    }
+
+    /// A valid token; `refresh` drops the cached one first (after a 401).
+    func token(refresh: Bool = false) async throws -> String {
+        if case .staticToken(let token) = credential { return token }
+        if refresh { cached = nil }
+        if let cached, ContinuousClock.now < cached.refreshAt { return cached.token }
+        if waiters != nil {
+            return try await withCheckedThrowingContinuation { waiters?.append($0) }
+        }
+        waiters = []
+        let result: Result<(String, Int), any Error>
+        do { result = .success(try await fetch()) } catch { result = .failure(error) }
+        let pending = waiters ?? []
+        waiters = nil
+        switch result {
+        case .success(let (token, lifetime)):
+            // Refresh when a tenth of the lifetime is left (at least 30 s before expiry).
+            let margin = max(30, lifetime / 10)
+            cached = (token, ContinuousClock.now + .seconds(max(1, lifetime - margin)))
+            pending.forEach { $0.resume(returning: token) }
+            return token
+        case .failure(let error):
+            pending.forEach { $0.resume(throwing: error) }
+            throw error
+        }
+    }
+
+    private func fetch() async throws -> (String, Int) {
+        switch credential {
+        case .staticToken(let token):
+            return (token, 3600)
+        case .emulator:
+            return try await request(HTTPRequest(url: vaultURL + "/token", headers: ["Accept": "application/json"], timeout: .seconds(10)))
+        case .clientSecret(let tenant, let clientID, let secret, let authority):
+            return try await request(Self.form(authority: authority, tenant: tenant, fields: [
+                ("grant_type", "client_credentials"), ("client_id", clientID), ("client_secret", secret),
+                ("scope", "https://vault.azure.net/.default"),
+            ]))
+        case .workloadIdentity(let tenant, let clientID, let tokenFile, let authority):
+            guard let assertion = try? String(contentsOfFile: tokenFile, encoding: .utf8) else {
+                throw KeyVaultError(.authenticationFailed, "cannot read the federated token file", context: ["file": tokenFile])
+            }
+            return try await request(Self.form(authority: authority, tenant: tenant, fields: [
+                ("grant_type", "client_credentials"), ("client_id", clientID),
+                ("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"),
+                ("client_assertion", assertion.trimmingCharacters(in: .whitespacesAndNewlines)),
+                ("scope", "https://vault.azure.net/.default"),
+            ]))
+        }
+    }
+
+    private static func form(authority: String, tenant: String, fields: [(String, String)]) -> HTTPRequest {
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._~")
+        let body = fields.map { "\($0.0)=\($0.1.addingPercentEncoding(withAllowedCharacters: allowed) ?? "")" }.joined(separator: "&")
+        let base = authority.hasSuffix("/") ? String(authority.dropLast()) : authority
+        return HTTPRequest(
+            method: .post, url: "\(base)/\(tenant)/oauth2/v2.0/token",
+            headers: ["Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json"], body: Data(body.utf8),
+            timeout: .seconds(10))
+    }
+
+    /// Sends a token request; accepts the Entra ID JSON shape or a bare JWT (the james-gould emulator).
+    private func request(_ request: HTTPRequest) async throws -> (String, Int) {
+        let response: HTTPResponse
+        do {
+            response = try await http.execute(request)
+        } catch let error as HTTPError {
+            throw KeyVaultClient.transportError(error, operation: "token")
+        }
+        guard response.status == 200 else {
+            throw KeyVaultError(.authenticationFailed, "the token endpoint answered \(response.status)", context: ["status": "\(response.status)"])
+        }
+        if let json = try? JSONSerialization.jsonObject(with: response.body) as? [String: Any] {
+            guard let token = json["access_token"] as? String ?? json["token"] as? String else {
+                throw KeyVaultError(.authenticationFailed, "the token endpoint's answer has no access_token")
+            }
+            let lifetime = (json["expires_in"] as? Int) ?? Int(json["expires_in"] as? String ?? "") ?? 3600
+            return (token, lifetime)
+        }
+        let text = String(decoding: response.body, as: UTF8.self).trimmingCharacters(in: CharacterSet(charactersIn: "\" \n\r"))
+        guard text.split(separator: ".").count == 3 else {
+            throw KeyVaultError(.authenticationFailed, "the token endpoint's answer is neither JSON nor a JWT")
+        }
+        return (text, Self.lifetime(ofJWT: text) ?? 3600)
+    }
+
+    static func lifetime(ofJWT token: String) -> Int? {
+        let parts = token.split(separator: ".")
+        guard parts.count == 3 else { return nil }
+        var base64 = String(parts[1]).replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
+        guard let data = Data(base64Encoded: base64), let claims = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+            let exp = (claims["exp"] as? NSNumber)?.intValue
+        else { return nil }
+        return exp - Int(Date().timeIntervalSince1970)
+    }
+}
