@@ -90,6 +90,10 @@ let package = Package(
             name: "RedisTests", dependencies: ["Redis", "TestEnvironment"], swiftSettings: strictSettings),
         .testTarget(name: "YAMLTests", dependencies: ["YAML"], swiftSettings: strictSettings),
         .testTarget(
+            name: "KeyVaultTests",
+            dependencies: ["KeyVault", "Redis", "HTTPTransport", "TestEnvironment", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictSettings),
+        .testTarget(
             name: "KeyVaultEmulatorTests",
             dependencies: ["KeyVaultEmulator", "HTTPTransport", "TestEnvironment"],
             swiftSettings: strictSettings),

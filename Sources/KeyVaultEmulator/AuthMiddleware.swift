@@ -9,7 +9,7 @@ struct AuthMiddleware<Context: RequestContext>: RouterMiddleware {
     let accepted = AcceptedTokens()
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        if TokenRoutes<Context>.isTokenPath(request.uri.path) { return try await next(request, context) }
+        if RequestCounter.isOpenPath(request.uri.path) { return try await next(request, context) }
         guard let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer ") else {
             return try unauthorized(.missingToken, request: request, context: context)
         }

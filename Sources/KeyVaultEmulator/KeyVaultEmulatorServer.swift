@@ -43,10 +43,12 @@ public struct KeyVaultEmulatorServer: Service {
         }
 
         let router = Router(context: BasicRequestContext.self)
-        router.add(middleware: RequestLogMiddleware())
+        let counter = RequestCounter()
+        router.add(middleware: RequestLogMiddleware(counter: counter))
         router.add(middleware: AuthMiddleware(issuer: issuer))
         router.add(middleware: VaultRequestMiddleware(faults: configuration.faults))
         TokenRoutes(issuer: issuer).register(on: router)
+        counter.register(on: router)
         SecretRoutes(vault: vault, scheme: configuration.tls.isEnabled ? "https" : "http").register(on: router)
 
         application = Application(

@@ -7,10 +7,6 @@ import Hummingbird
 struct TokenRoutes<Context: RequestContext> {
     let issuer: TokenIssuer
 
-    static func isTokenPath(_ path: String) -> Bool {
-        path == "/token" || path.hasSuffix("/oauth2/v2.0/token")
-    }
-
     func register(on router: Router<Context>) {
         router.get("token") { _, _ in
             try tokenResponse(subject: "keyvault-emulator-user")

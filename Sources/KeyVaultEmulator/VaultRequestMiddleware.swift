@@ -13,7 +13,7 @@ struct VaultRequestMiddleware<Context: RequestContext>: RouterMiddleware {
     let faults: EmulatorConfiguration.Faults
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        if TokenRoutes<Context>.isTokenPath(request.uri.path) { return try await next(request, context) }
+        if RequestCounter.isOpenPath(request.uri.path) { return try await next(request, context) }
         let version = request.uri.queryParameters.get("api-version")
         guard let version, Self.isSupported(version) else { throw AzureError.unsupportedAPIVersion(version) }
         if faults.latency > .zero { try await Task.sleep(for: faults.latency) }
@@ -40,9 +40,12 @@ struct VaultRequestMiddleware<Context: RequestContext>: RouterMiddleware {
 
 /// Adds `x-ms-request-id` to every response and logs each request without bodies or secret values.
 struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
+    let counter: RequestCounter
+
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let started = ContinuousClock.now
         let requestID = UUID().uuidString.lowercased()
+        if !RequestCounter.isOpenPath(request.uri.path) { counter.record(method: "\(request.method)", path: request.uri.path) }
         var response: Response
         do {
             response = try await next(request, context)

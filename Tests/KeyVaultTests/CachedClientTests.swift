@@ -1,0 +1,169 @@
+import Foundation
+import KeyVault
+import Redis
+import TestEnvironment
+import Testing
+
+@Suite(.enabled(if: TestEnvironment.shouldRun(.emulator) && TestEnvironment.shouldRun(.redis)))
+struct CachedClientTests {
+    @Test func secondReadIsACacheHitWithoutAVaultCall() async throws {
+        let client = try CachedClient(config: LibraryTestSupport.cachedConfig())
+        let name = LibraryTestSupport.uniqueName("hit")
+        try await client.setSecret(name, value: "cached-value")
+        #expect(try await client.getSecret(name).value == "cached-value")
+        let before = try await LibraryTestSupport.vaultRequests("GET", "/secrets/\(name)")
+        #expect(try await client.getSecret(name).value == "cached-value")
+        #expect(try await LibraryTestSupport.vaultRequests("GET", "/secrets/\(name)") == before)
+        let stats = client.cacheStats()
+        #expect(stats.hits == 1)
+        #expect(stats.misses == 1)
+        #expect(stats.hitRate == 0.5)
+    }
+
+    @Test func setAndDeleteInvalidateTheCache() async throws {
+        let client = try CachedClient(config: LibraryTestSupport.cachedConfig())
+        let name = LibraryTestSupport.uniqueName("inval")
+        try await client.setSecret(name, value: "one")
+        _ = try await client.getSecret(name)
+        try await client.setSecret(name, value: "two")
+        #expect(try await client.getSecret(name).value == "two")
+        try await client.deleteSecret(name)
+        let error = await #expect(throws: KeyVaultError.self) { try await client.getSecret(name) }
+        #expect(error?.code == .secretNotFound)
+    }
+
+    @Test func entriesExpireAfterTheTTL() async throws {
+        let client = try CachedClient(config: LibraryTestSupport.cachedConfig(cacheTTL: .milliseconds(300)))
+        let name = LibraryTestSupport.uniqueName("ttl")
+        try await client.setSecret(name, value: "v")
+        _ = try await client.getSecret(name)
+        _ = try await client.getSecret(name)
+        try await Task.sleep(for: .milliseconds(500))
+        _ = try await client.getSecret(name)
+        #expect(client.cacheStats().misses == 2)
+        #expect(client.cacheStats().hits == 1)
+    }
+
+    @Test func notFoundIsCachedUntilASet() async throws {
+        let client = try CachedClient(config: LibraryTestSupport.cachedConfig())
+        let name = LibraryTestSupport.uniqueName("negative")
+        for _ in 0..<3 { await #expect(throws: KeyVaultError.self) { try await client.getSecret(name) } }
+        #expect(try await LibraryTestSupport.vaultRequests("GET", "/secrets/\(name)") == 1)
+        try await client.setSecret(name, value: "now-there")
+        #expect(try await client.getSecret(name).value == "now-there")
+    }
+
+    @Test func concurrentMissesMakeOneVaultCall() async throws {
+        let client = try CachedClient(config: LibraryTestSupport.cachedConfig())
+        let name = LibraryTestSupport.uniqueName("flight")
+        try await client.vault.setSecret(name, value: "shared")
+        try await withThrowingTaskGroup(of: String.self) { group in
+            for _ in 0..<100 { group.addTask { try await client.getSecret(name).value } }
+            for try await value in group { #expect(value == "shared") }
+        }
+        #expect(try await LibraryTestSupport.vaultRequests("GET", "/secrets/\(name)") == 1)
+    }
+
+    @Test func encryptedCacheHoldsNoPlaintext() async throws {
+        let key = Data((0..<32).map { _ in UInt8.random(in: 0...255) })
+        let config = try LibraryTestSupport.cachedConfig(encryptionKey: key)
+        let client = try CachedClient(config: config)
+        let name = LibraryTestSupport.uniqueName("sealed")
+        try await client.setSecret(name, value: "plaintext-marker-\(name)")
+        _ = try await client.getSecret(name)
+        let raw = try await RedisClient(configuration: .init(host: config.redis.host, port: config.redis.port)).get(config.cachePrefix + "secret:" + name)
+        let bytes = try #require(raw)
+        #expect(bytes.range(of: Data("plaintext-marker".utf8)) == nil)
+
+        var wrongKeyConfig = config
+        wrongKeyConfig.encryptionKey = Data(repeating: 1, count: 32)
+        let wrongKey = try CachedClient(config: wrongKeyConfig)
+        #expect(try await wrongKey.getSecret(name).value == "plaintext-marker-\(name)")
+        #expect(wrongKey.cacheStats().misses == 1)
+    }
+
+    @Test func userIntegrationsReportStatesWithMaskedKeys() async throws {
+        let client = try CachedClient(config: LibraryTestSupport.cachedConfig())
+        let user = LibraryTestSupport.uniqueUser()
+        try await client.setUserIntegration(userID: user, type: .weather, value: "weather-api-key-4f2")
+        try await client.setUserIntegration(userID: user, type: .alexa, value: "alexa-token-xyz", expiresAt: Date(timeIntervalSinceNow: -60))
+        let weather = try await client.getUserIntegration(userID: user, type: .weather)
+        #expect(weather.status == .connected)
+        #expect(weather.maskedKey == "***4f2")
+        #expect(try await client.getUserIntegration(userID: user, type: .alexa).status == .expired)
+        #expect(try await client.getUserIntegration(userID: user, type: .ifttt).status == .notConfigured)
+
+        let all = try await client.listUserIntegrations(userID: user)
+        #expect(all.map(\.type) == IntegrationType.allCases)
+        #expect(all.filter { $0.status == .connected }.map(\.type) == [.weather])
+        #expect(all.filter { $0.status == .expired }.map(\.type) == [.alexa])
+
+        let vaultCallsBefore = try await LibraryTestSupport.vaultRequests("GET", "/secrets/user-\(user)-smartthings")
+        let again = try await client.listUserIntegrations(userID: user)
+        #expect(again == all)
+        #expect(try await LibraryTestSupport.vaultRequests("GET", "/secrets/user-\(user)-smartthings") == vaultCallsBefore)
+
+        try await client.deleteUserIntegration(userID: user, type: .weather)
+        #expect(try await client.getUserIntegration(userID: user, type: .weather).status == .notConfigured)
+        try await client.deleteUserIntegration(userID: user, type: .mqttBroker)
+        await #expect(throws: KeyVaultError.self) { try await client.getUserIntegration(userID: "Bad_User", type: .weather) }
+    }
+
+    @Test func integrationWritesInvalidateBothKeyForms() async throws {
+        let client = try CachedClient(config: LibraryTestSupport.cachedConfig())
+        let user = LibraryTestSupport.uniqueUser()
+        let name = IntegrationKey(userID: user, type: .smsNotification).secretName
+        try await client.setUserIntegration(userID: user, type: .smsNotification, value: "first-value-aaa")
+        _ = try await client.getSecret(name)
+        _ = try await client.getUserIntegration(userID: user, type: .smsNotification)
+        try await client.setSecret(name, value: "second-value-bbb")
+        #expect(try await client.getUserIntegration(userID: user, type: .smsNotification).maskedKey == "***bbb")
+        #expect(try await client.getSecret(name).value == "second-value-bbb")
+    }
+
+    @Test func secretValuesNeverReachTheLogs() async throws {
+        let (logger, store) = CapturingLogHandler.logger()
+        let config = try LibraryTestSupport.cachedConfig()
+        let client = try CachedClient(config: config, logger: logger)
+        let marker = "leak-marker-\(UUID().uuidString)"
+        let name = LibraryTestSupport.uniqueName("leak")
+        try await client.setSecret(name, value: marker)
+        _ = try await client.getSecret(name)
+        _ = try await client.getSecret(name)
+        try await client.setSecret(name, value: marker + "-2", attributes: .init(enabled: false))
+        _ = try? await client.getSecret(name)
+        let user = LibraryTestSupport.uniqueUser()
+        try await client.setUserIntegration(userID: user, type: .energyProvider, value: marker)
+        _ = try await client.listUserIntegrations(userID: user)
+        _ = await client.health()
+        #expect(!store.text.isEmpty)
+        #expect(!store.text.contains(marker))
+    }
+}
+
+@Suite(.enabled(if: TestEnvironment.shouldRun(.emulator) && TestEnvironment.shouldRun(.redis)))
+struct CachedClientRedisOutageTests {
+    @Test func readsSurviveRedisGoingDownAndHitsResumeWhenItReturns() async throws {
+        let redis = try TestEnvironment.redis()
+        let port = LocalPorts.free()
+        let server = ServerProcess(executable: redis.serverBinary, arguments: ["--bind", "127.0.0.1", "--port", "\(port)", "--save", ""])
+        try await server.start(waitingForPort: port)
+        let client = try CachedClient(config: LibraryTestSupport.cachedConfig(redisPort: port))
+        let name = LibraryTestSupport.uniqueName("outage")
+        try await client.setSecret(name, value: "survives")
+        _ = try await client.getSecret(name)
+
+        server.kill()
+        for _ in 0..<5 { #expect(try await client.getSecret(name).value == "survives") }
+        let down = await client.health()
+        #expect(down.unhealthyComponents == ["redis"])
+        #expect(client.cacheStats().errors >= 5)
+
+        try await server.start(waitingForPort: port)
+        _ = try await client.getSecret(name)
+        let hitsBefore = client.cacheStats().hits
+        #expect(try await client.getSecret(name).value == "survives")
+        #expect(client.cacheStats().hits == hitsBefore + 1)
+        #expect(await client.health().healthy)
+    }
+}

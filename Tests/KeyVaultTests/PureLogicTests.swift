@@ -1,0 +1,180 @@
+import Foundation
+import Testing
+
+@testable import KeyVault
+
+struct MaskingAndNamingTests {
+    @Test(arguments: [("abcdefg4f2", "***4f2"), ("12345678", "***678"), ("1234567", "***"), ("", "***")])
+    func masksShowOnlyTheLastThreeCharacters(value: String, masked: String) {
+        #expect(Masking.mask(value) == masked)
+    }
+
+    @Test func integrationNamesFollowTheDesign() {
+        let key = IntegrationKey(userID: "user-123", type: .googleHome)
+        #expect(key.secretName == "user-user-123-google-home")
+        #expect(key.logicalKey == "user:user-123:google_home")
+    }
+
+    @Test(arguments: IntegrationType.allCases)
+    func secretNamesParseBackToTheirIntegration(type: IntegrationType) {
+        let key = IntegrationKey(userID: "a-b-c-1", type: type)
+        #expect(IntegrationKey(secretName: key.secretName) == key)
+        #expect(IntegrationKey(secretName: key.secretName.uppercased()) == key)
+    }
+
+    @Test func namesOutsideTheSchemeDoNotParse() {
+        #expect(IntegrationKey(secretName: "db-password") == nil)
+        #expect(IntegrationKey(secretName: "user--weather") == nil)
+        #expect(IntegrationKey(secretName: "user-x-fax") == nil)
+    }
+
+    @Test func integrationStatusFollowsExpiryAndEnablement() {
+        let now = Date()
+        func secret(expires: Date?, enabled: Bool = true) -> Secret {
+            Secret(properties: .init(name: "n", enabled: enabled, expiresAt: expires), value: "abcdefgh4f2")
+        }
+        #expect(Integration(type: .alexa, secret: secret(expires: nil), now: now).status == .connected)
+        #expect(Integration(type: .alexa, secret: secret(expires: now + 60), now: now).status == .connected)
+        #expect(Integration(type: .alexa, secret: secret(expires: now - 1), now: now).status == .expired)
+        #expect(Integration(type: .alexa, secret: secret(expires: nil, enabled: false), now: now).status == .notConfigured)
+        #expect(Integration(type: .alexa, secret: nil, now: now) == Integration(type: .alexa, status: .notConfigured))
+        #expect(Integration(type: .alexa, secret: secret(expires: nil), now: now).maskedKey == "***4f2")
+    }
+}
+
+struct ErrorRegistryTests {
+    @Test func fixedCodesHaveTheGoPackagesScores() {
+        #expect(ErrorCode.connectionFailed.sod == 160)
+        #expect(ErrorCode.connectionFailed.level == .critical)
+        #expect(ErrorCode.secretNotFound.sod == 24)
+        #expect(ErrorCode.secretNotFound.level == .medium)
+        #expect(ErrorCode.retrieveFailed.level == .high)
+        #expect(ErrorCode.cacheWriteFailed.sod == 12)
+        #expect(ErrorCode.cacheWriteFailed.level == .low)
+    }
+
+    @Test func errorsPrintCodeLevelAndTitle() {
+        let error = KeyVaultError(.retrieveFailed, "HTTP 500", context: ["secret": "db"])
+        #expect(error.description == "[INFRA-KEYVAULT-022] HIGH: Failed to retrieve secret from KeyVault: HTTP 500 (secret=db)")
+    }
+
+    @Test func registerErrorsAddsEveryCodeOnce() {
+        let registry = ErrorRegistry()
+        registerErrors(into: registry)
+        registerErrors(into: registry)
+        #expect(registry.all.count == ErrorCode.all.count)
+        #expect(registry.code(for: "INFRA-KEYVAULT-030") == .cacheWriteFailed)
+        #expect(Set(ErrorCode.all.map(\.id)).count == ErrorCode.all.count)
+    }
+}
+
+struct RetryPolicyTests {
+    let policy = RetryPolicy(initialBackoff: .milliseconds(100), maximumBackoff: .seconds(1), maximumAttempts: 5)
+
+    @Test func backoffDoublesWithJitterWithinHalfAndOneAndAHalf() {
+        for attempt in 1...3 {
+            let base = 100 * (1 << (attempt - 1))
+            let low = policy.delay(afterAttempt: attempt, retryAfter: nil, remaining: .seconds(60), random: 0)
+            let high = policy.delay(afterAttempt: attempt, retryAfter: nil, remaining: .seconds(60), random: 0.999_999)
+            #expect(low == .milliseconds(base / 2))
+            #expect(high! < .milliseconds(base * 3 / 2))
+        }
+    }
+
+    @Test func backoffIsCappedAndAttemptsAreBounded() {
+        let patient = RetryPolicy(initialBackoff: .milliseconds(100), maximumBackoff: .seconds(1), maximumAttempts: 10)
+        #expect(patient.delay(afterAttempt: 6, retryAfter: nil, remaining: .seconds(60), random: 0.5) == .seconds(1))
+        #expect(policy.delay(afterAttempt: 5, retryAfter: nil, remaining: .seconds(60), random: 0.5) == nil)
+    }
+
+    @Test func retryAfterIsHonouredAndTheDeadlineWins() {
+        #expect(policy.delay(afterAttempt: 1, retryAfter: 3, remaining: .seconds(60), random: 0.5) == .seconds(3))
+        #expect(policy.delay(afterAttempt: 1, retryAfter: 3, remaining: .seconds(2), random: 0.5) == nil)
+    }
+}
+
+struct CacheCodecTests {
+    let key = Data((0..<32).map { UInt8($0) })
+    let entry = CacheEntry.secret(Secret(properties: .init(name: "db", version: "v1"), value: "plaintext-marker-42"))
+
+    @Test func sealedEntriesHoldNoPlaintextAndOpenWithTheSameKeyAndName() throws {
+        let codec = try CacheCodec(encryptionKey: key)
+        let data = try codec.encode(entry, redisKey: "keyvault:secret:db")
+        #expect(data.range(of: Data("plaintext-marker-42".utf8)) == nil)
+        #expect(codec.decode(data, redisKey: "keyvault:secret:db") == entry)
+    }
+
+    @Test func wrongKeySwappedNameOrMissingKeyReadAsMisses() throws {
+        let sealed = try CacheCodec(encryptionKey: key).encode(entry, redisKey: "keyvault:secret:db")
+        #expect(try CacheCodec(encryptionKey: Data(repeating: 7, count: 32)).decode(sealed, redisKey: "keyvault:secret:db") == nil)
+        #expect(try CacheCodec(encryptionKey: key).decode(sealed, redisKey: "keyvault:secret:other") == nil)
+        #expect(try CacheCodec(encryptionKey: nil).decode(sealed, redisKey: "keyvault:secret:db") == nil)
+        #expect(try CacheCodec(encryptionKey: key).decode(Data("garbage".utf8), redisKey: "keyvault:secret:db") == nil)
+    }
+
+    @Test func keysMustBe32Bytes() {
+        #expect(throws: KeyVaultError.self) { try CacheCodec(encryptionKey: Data(count: 16)) }
+    }
+}
+
+struct EnvironmentConfigurationTests {
+    @Test func defaultsFollowTheDesign() throws {
+        let config = try CachedClientConfig.fromEnvironment([:])
+        #expect(config.keyVault.vaultURL == "https://iot-keyvault:4997")
+        #expect(config.keyVault.timeout == .seconds(30))
+        #expect(config.cacheTTL == .seconds(300))
+        #expect(config.cachePrefix == "keyvault:")
+        #expect(config.redis.host == "localhost")
+        #expect(config.redis.port == 6379)
+        #expect(config.keyVault.credential.kind == "emulator")
+        #expect(config.keyVault.insecureSkipVerify == false)
+    }
+
+    @Test func credentialChoiceFollowsThePrecedence() throws {
+        var environment = ["KEYVAULT_TOKEN": "t", "AZURE_TENANT_ID": "tenant", "AZURE_CLIENT_ID": "client"]
+        #expect(try ClientConfig.fromEnvironment(environment).credential.kind == "static-token")
+        environment["AZURE_CLIENT_SECRET"] = "s"
+        #expect(try ClientConfig.fromEnvironment(environment).credential.kind == "client-secret")
+        environment["AZURE_FEDERATED_TOKEN_FILE"] = "/var/run/token"
+        #expect(try ClientConfig.fromEnvironment(environment).credential.kind == "workload-identity")
+    }
+
+    @Test func badValuesNameTheVariable() {
+        #expect(throws: KeyVaultError.self) { try ClientConfig.fromEnvironment(["KEYVAULT_TIMEOUT": "soon"]) }
+        #expect(throws: KeyVaultError.self) { try CachedClientConfig.fromEnvironment(["KEYVAULT_CACHE_ENCRYPTION_KEY": "c2hvcnQ="]) }
+        #expect(throws: KeyVaultError.self) { try ClientConfig.fromEnvironment(["KEYVAULT_CA_FILE": "/nonexistent.pem"]) }
+        #expect(throws: KeyVaultError.self) { try ClientConfig.fromEnvironment(["KEYVAULT_TLS_SKIP_VERIFY": "maybe"]) }
+    }
+
+    @Test func durationsParse() {
+        #expect(EnvironmentConfiguration.parseDuration("30s") == .seconds(30))
+        #expect(EnvironmentConfiguration.parseDuration("5m") == .seconds(300))
+        #expect(EnvironmentConfiguration.parseDuration("250ms") == .milliseconds(250))
+        #expect(EnvironmentConfiguration.parseDuration("2") == .seconds(2))
+        #expect(EnvironmentConfiguration.parseDuration("-1s") == nil)
+    }
+}
+
+struct InMemoryStoreAndHealthCheckerTests {
+    @Test func inMemoryStoreBehavesLikeTheVault() async throws {
+        let store = InMemorySecretStore()
+        try await store.setSecret("Db", value: "v", attributes: .init(tags: ["a": "b"]))
+        #expect(try await store.getSecret("db").value == "v")
+        #expect(try await store.listSecrets().map(\.name) == ["Db"])
+        try await store.deleteSecret("DB")
+        await #expect(throws: KeyVaultError.self) { try await store.getSecret("db") }
+        await #expect(throws: KeyVaultError.self) { try await store.setSecret("bad_name", value: "v", attributes: .init()) }
+    }
+
+    @Test func healthCheckerReportsEachPartWithTimeouts() async {
+        let checker = HealthChecker(timeout: .milliseconds(200))
+        checker.register("ok") {}
+        checker.register("failing") { throw KeyVaultError(.connectionFailed, "down") }
+        checker.register("slow") { try await Task.sleep(for: .seconds(5)) }
+        let report = await checker.check()
+        #expect(report.healthy == false)
+        #expect(report.unhealthyComponents == ["failing", "slow"])
+        #expect(report["ok"]?.healthy == true)
+        #expect(report["slow"]!.latency < .seconds(2))
+    }
+}
