@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "KeyVault", targets: ["KeyVault"]),
         .library(name: "KeyVaultEmulator", targets: ["KeyVaultEmulator"]),
         .executable(name: "keyvault-emulator", targets: ["keyvault-emulator"]),
+        .executable(name: "keyvault-operator", targets: ["keyvault-operator"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
@@ -77,6 +78,16 @@ let package = Package(
             dependencies: [
                 "KeyVaultEmulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strictSettings),
+
+        // The operator's command line: the controller (later) and the library's tools.
+        .executableTarget(
+            name: "keyvault-operator",
+            dependencies: [
+                "KeyVault", "Redis",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings),
 

@@ -44,7 +44,7 @@ public final class CachedClient: SecretStore {
         try SecretNames.validate(name)
         switch try await cachedEntry(redisKey: secretKey(name), secretName: name) {
         case .secret(let secret): return secret
-        case .notFound: throw KeyVaultError(.secretNotFound, "no such secret (cached)", context: ["secret": name])
+        case .notFound: throw KeyVaultError(.secretNotFound, "no such secret", context: ["secret": name])
         }
     }
 

@@ -1,0 +1,74 @@
+import ArgumentParser
+import Foundation
+import KeyVault
+
+struct IntegrationCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "integration", abstract: "A user's integrations: status and masked keys, never values.",
+        subcommands: [Get.self, List.self, Set.self, Delete.self])
+
+    static func row(_ integration: Integration) -> [String] {
+        [integration.type.rawValue, integration.status.rawValue, integration.maskedKey.isEmpty ? "-" : integration.maskedKey,
+         CommandSupport.date(integration.expiresAt)]
+    }
+
+    struct Get: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "One integration's status.")
+        @Option(name: .customLong("user")) var userID: String
+        @Option var type: IntegrationType
+
+        func run() async throws {
+            try await CommandSupport.reportingErrors {
+                let integration = try await CommandSupport.cachedClient().getUserIntegration(userID: userID, type: type)
+                print(CommandSupport.table([IntegrationCommand.row(integration)]))
+            }
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "All eight integrations of a user.")
+        @Option(name: .customLong("user")) var userID: String
+
+        func run() async throws {
+            try await CommandSupport.reportingErrors {
+                let integrations = try await CommandSupport.cachedClient().listUserIntegrations(userID: userID)
+                print(CommandSupport.table(integrations.map(IntegrationCommand.row)))
+            }
+        }
+    }
+
+    struct Set: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Store a user's credential for an integration.")
+        @Option(name: .customLong("user")) var userID: String
+        @Option var type: IntegrationType
+        @Option var value: String
+        @Option(help: "RFC 3339 expiry, e.g. 2026-12-28T00:00:00Z.") var expiresAt: String?
+
+        func run() async throws {
+            try await CommandSupport.reportingErrors {
+                var expiry: Date?
+                if let expiresAt {
+                    guard let parsed = ISO8601DateFormatter().date(from: expiresAt) else {
+                        throw KeyVaultError(.invalidInput, "--expires-at must be RFC 3339, e.g. 2026-12-28T00:00:00Z")
+                    }
+                    expiry = parsed
+                }
+                let integration = try await CommandSupport.cachedClient().setUserIntegration(userID: userID, type: type, value: value, expiresAt: expiry)
+                print(CommandSupport.table([IntegrationCommand.row(integration)]))
+            }
+        }
+    }
+
+    struct Delete: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Remove a user's integration.")
+        @Option(name: .customLong("user")) var userID: String
+        @Option var type: IntegrationType
+
+        func run() async throws {
+            try await CommandSupport.reportingErrors {
+                try await CommandSupport.cachedClient().deleteUserIntegration(userID: userID, type: type)
+                print("deleted \(type.rawValue) of \(userID)")
+            }
+        }
+    }
+}
