@@ -1,5 +1,5 @@
 # The two set-up commands of the README, and a few helpers.
-.PHONY: demo test build bench-emulator test-env-start test-env-stop
+.PHONY: demo test build bench-emulator bench-library test-env-start test-env-stop
 
 ## The main job: real servers up, then what the project runs on them.
 demo:
@@ -17,6 +17,10 @@ build:
 ## Throughput and latency of keyvault-emulator, measured with wrk (a command, not a test).
 bench-emulator:
 	scripts/bench-emulator
+
+## Cache paths of the KeyVault library next to raw Redis, raw HTTP and redis-benchmark.
+bench-library:
+	scripts/bench-library
 
 test-env-start:
 	scripts/test-env start

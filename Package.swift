@@ -91,6 +91,11 @@ let package = Package(
             ],
             swiftSettings: strictSettings),
 
+        // Benchmarks: commands that print figures side by side with a reference (not tests).
+        .executableTarget(
+            name: "keyvault-bench", dependencies: ["KeyVault", "Redis", "HTTPTransport"], path: "Benchmarks/KeyVaultBenchmark",
+            swiftSettings: strictSettings),
+
         // Shared helpers for the integration tests: the environment written by scripts/test-env.
         .target(name: "TestEnvironment", path: "Tests/TestEnvironment", swiftSettings: strictSettings),
 
