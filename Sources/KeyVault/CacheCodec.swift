@@ -2,7 +2,7 @@ import Crypto
 import Foundation
 
 /// What the cache holds for a key: a secret, or the fact that there is none.
-enum CacheEntry: Codable, Sendable, Equatable {
+enum CacheEntry: Sendable, Equatable {
     case secret(Secret)
     case notFound
 }
@@ -23,7 +23,7 @@ struct CacheCodec: Sendable {
     }
 
     func encode(_ entry: CacheEntry, redisKey: String) throws -> Data {
-        let plain = try JSONEncoder().encode(entry)
+        let plain = entry.binary
         guard let keyBytes else { return plain }
         let sealed = try AES.GCM.seal(plain, using: SymmetricKey(data: keyBytes), authenticating: Data(redisKey.utf8))
         guard let combined = sealed.combined else { throw KeyVaultError(.cacheWriteFailed, "AES-GCM sealing failed") }
@@ -42,6 +42,6 @@ struct CacheCodec: Sendable {
         } else if isSealed {
             return nil
         }
-        return try? JSONDecoder().decode(CacheEntry.self, from: plain)
+        return CacheEntry(binary: plain)
     }
 }

@@ -1,5 +1,6 @@
 public import Foundation
 import Logging
+import Metrics
 import Redis
 
 extension CachedClient {
@@ -31,6 +32,11 @@ extension CachedClient {
         let hits = entries.compactMap { $0 }.count
         counters.hit(hits)
         counters.miss(keys.count - hits)
+        hitCounter.increment(by: hits)
+        missCounter.increment(by: keys.count - hits)
+        guard hits < keys.count else {
+            return keys.enumerated().map { index, key in Self.integration(type: key.type, entry: entries[index] ?? .notFound) }
+        }
         let fetched = try await withThrowingTaskGroup(of: (Int, CacheEntry).self) { group in
             for (index, key) in keys.enumerated() where entries[index] == nil {
                 group.addTask { (index, try await self.fetchAndFill(redisKey: redisKeys[index], secretName: key.secretName)) }

@@ -18,6 +18,8 @@ public final class CachedClient: SecretStore {
     let counters = CacheCounters()
     let flights = SingleFlight<CacheEntry>()
     let logger: Logger
+    let hitCounter = Counter(label: "keyvault_cache_hits_total")
+    let missCounter = Counter(label: "keyvault_cache_misses_total")
 
     /// - Throws: `KeyVaultError` for an invalid vault URL, CA bundle or encryption key.
     public init(config: CachedClientConfig, logger: Logger = Logger(label: "keyvault", factory: { _ in SwiftLogNoOpLogHandler() })) throws {
@@ -119,11 +121,11 @@ public final class CachedClient: SecretStore {
     func cachedEntry(redisKey: String, secretName: String) async throws -> CacheEntry {
         if let entry = await readCache(redisKey) {
             counters.hit()
-            Counter(label: "keyvault_cache_hits_total").increment()
+            hitCounter.increment()
             return entry
         }
         counters.miss()
-        Counter(label: "keyvault_cache_misses_total").increment()
+        missCounter.increment()
         return try await fetchAndFill(redisKey: redisKey, secretName: secretName)
     }
 

@@ -66,7 +66,13 @@ public final class RedisClient: Sendable {
     }
 
     private func acquire() async throws -> Int {
-        try await withCheckedThrowingContinuation { continuation in
+        // Fast path without suspending when a slot is idle.
+        let immediate = pool.withLock { state -> Result<Int, RedisError>? in
+            if state.closed { return .failure(RedisError(code: .shutdown, message: "the client is closed")) }
+            return state.idle.popLast().map { .success($0) }
+        }
+        if let immediate { return try immediate.get() }
+        return try await withCheckedThrowingContinuation { continuation in
             let outcome = pool.withLock { state -> Result<Int, RedisError>? in
                 if state.closed { return .failure(RedisError(code: .shutdown, message: "the client is closed")) }
                 if let index = state.idle.popLast() { return .success(index) }
