@@ -30,6 +30,7 @@ final class DurableLog: @unchecked Sendable {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let path = directory + "/secrets.wal"
         let (state, records) = try replay(path: path)
+        try truncateTornTail(path: path)
         // Compact only when the log holds many records that no longer describe live data
         // (updates, deletions, purges): one record per version is already as small as it gets.
         let versions = state.secrets.values.reduce(0) { $0 + $1.versions.count }
@@ -111,25 +112,49 @@ final class DurableLog: @unchecked Sendable {
     // MARK: Start-up
 
     /// The state the log describes, and how many records it had.
+    ///
+    /// Complete lines are decoded in one pass as a JSON array (one decoder call for the whole
+    /// log keeps start-up fast); if that fails, line by line, to name the damaged line. A last
+    /// line without its newline is a torn write that was never acknowledged, and is ignored.
     static func replay(path: String) throws -> (VaultState, Int) {
         var state = VaultState()
-        var records = 0
-        guard let data = FileManager.default.contents(atPath: path) else { return (state, 0) }
+        guard let data = FileManager.default.contents(atPath: path), let lastNewline = data.lastIndex(of: UInt8(ascii: "\n")) else {
+            return (state, 0)
+        }
+        var bytes = [UInt8](data[data.startIndex...lastNewline])
+        bytes.withUnsafeMutableBufferPointer { buffer in
+            for index in buffer.indices where buffer[index] == UInt8(ascii: "\n") { buffer[index] = UInt8(ascii: ",") }
+        }
+        bytes[bytes.count - 1] = UInt8(ascii: "]")
         let decoder = JSONDecoder()
-        let lines = data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
-        for (index, line) in lines.enumerated() where !line.isEmpty {
+        let records: [LogRecord]
+        do {
+            records = try decoder.decode([LogRecord].self, from: Data([UInt8(ascii: "[")] + bytes))
+        } catch {
+            records = try replayLineByLine(data[data.startIndex...lastNewline], path: path, decoder: decoder)
+        }
+        for (index, record) in records.enumerated() {
+            guard let change = record.change else { throw ReplayError(path: path, line: index + 1) }
+            state.apply(change)
+        }
+        return (state, records.count)
+    }
+
+    /// Cuts a torn last record off, so the next append starts on a line of its own.
+    private static func truncateTornTail(path: String) throws {
+        guard let data = FileManager.default.contents(atPath: path), !data.isEmpty, data.last != UInt8(ascii: "\n") else { return }
+        let validLength = data.lastIndex(of: UInt8(ascii: "\n")).map { $0 - data.startIndex + 1 } ?? 0
+        guard truncate(path, off_t(validLength)) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+    }
+
+    private static func replayLineByLine(_ data: Data, path: String, decoder: JSONDecoder) throws -> [LogRecord] {
+        try data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).dropLast().enumerated().map { index, line in
             do {
-                guard let change = try decoder.decode(LogRecord.self, from: line).change else { throw ReplayError(path: path, line: index + 1) }
-                state.apply(change)
-                records += 1
+                return try decoder.decode(LogRecord.self, from: line)
             } catch {
-                // Only the last line can be torn by a crash mid-write; it was never acknowledged.
-                let isLast = index == lines.count - 1
-                if isLast { break }
                 throw ReplayError(path: path, line: index + 1)
             }
         }
-        return (state, records)
     }
 
     /// Rewrites the log as one `restore` record per secret, atomically (write, fsync, rename).
