@@ -36,13 +36,13 @@ struct SecretRoutes<Context: RequestContext> {
         let body: SetSecretRequest = try await Self.decodeBody(request)
         let now = Self.now()
         let secret = try await vault.write { state throws(AzureError) in try state.set(name: name, request: body, now: now) }
-        return try JSONResponse.make(WireSecretBundle(base: base(request), secret: secret, version: secret.latest, includeValue: true))
+        return try JSONResponse.make(WireSecret(base: base(request), secret: secret, version: secret.latest, value: secret.latest.value))
     }
 
     private func get(_ request: Request, _ context: Context, version: String?) throws -> Response {
         let name = try Self.name(context)
         let (secret, found) = try vault.read { state throws(AzureError) in try state.get(name: name, version: version) }
-        return try JSONResponse.make(WireSecretBundle(base: base(request), secret: secret, version: found, includeValue: true))
+        return try JSONResponse.make(WireSecret(base: base(request), secret: secret, version: found, value: found.value))
     }
 
     private func update(_ request: Request, _ context: Context, version: String?) async throws -> Response {
@@ -53,42 +53,43 @@ struct SecretRoutes<Context: RequestContext> {
             let (secret, updated, change) = try state.update(name: name, version: version, request: body, now: now)
             return ((secret, updated), change)
         }
-        return try JSONResponse.make(WireSecretBundle(base: base(request), secret: secret, version: updated, includeValue: false))
+        return try JSONResponse.make(WireSecret(base: base(request), secret: secret, version: updated))
     }
 
     private func delete(_ request: Request, _ context: Context) async throws -> Response {
         let name = try Self.name(context)
         let now = Self.now()
         let secret = try await vault.write { state throws(AzureError) in try state.delete(name: name, now: now) }
-        return try JSONResponse.make(WireSecretBundle(base: base(request), secret: secret, version: secret.latest, includeValue: false))
+        return try JSONResponse.make(WireSecret(base: base(request), secret: secret, version: secret.latest))
     }
 
     private func list(_ request: Request) throws -> Response {
-        let secrets = try vault.read { state throws(AzureError) in state.list() }
-        return try page(request, path: "/secrets", items: secrets) { base, secret in
-            WireSecretItem(base: base, secret: secret, version: secret.latest, versioned: false)
-        }
+        try listLatest(request, path: "/secrets", secrets: vault.read { state throws(AzureError) in state.list() })
     }
 
     private func versions(_ request: Request, _ context: Context) throws -> Response {
         let name = try Self.name(context)
         let (secret, versions) = try vault.read { state throws(AzureError) in try state.versions(name: name) }
         return try page(request, path: "/secrets/\(name)/versions", items: versions) { base, version in
-            WireSecretItem(base: base, secret: secret!, version: version, versioned: true)
+            WireSecret(base: base, secret: secret!, version: version)
         }
     }
 
     private func listDeleted(_ request: Request) throws -> Response {
-        let secrets = try vault.read { state throws(AzureError) in state.listDeleted() }
-        return try page(request, path: "/deletedsecrets", items: secrets) { base, secret in
-            WireSecretItem(base: base, secret: secret, version: secret.latest, versioned: false)
+        try listLatest(request, path: "/deletedsecrets", secrets: vault.read { state throws(AzureError) in state.listDeleted() })
+    }
+
+    /// A page of secrets as items with base ids (their latest version's attributes).
+    private func listLatest(_ request: Request, path: String, secrets: [StoredSecret]) throws -> Response {
+        try page(request, path: path, items: secrets) { base, secret in
+            WireSecret(base: base, secret: secret, version: secret.latest, versionedID: false)
         }
     }
 
     private func getDeleted(_ request: Request, _ context: Context) throws -> Response {
         let name = try Self.name(context)
         let secret = try vault.read { state throws(AzureError) in try state.getDeleted(name: name) }
-        return try JSONResponse.make(WireSecretBundle(base: base(request), secret: secret, version: secret.latest, includeValue: false))
+        return try JSONResponse.make(WireSecret(base: base(request), secret: secret, version: secret.latest))
     }
 
     private func purge(_ request: Request, _ context: Context) async throws -> Response {
@@ -100,7 +101,7 @@ struct SecretRoutes<Context: RequestContext> {
     private func recover(_ request: Request, _ context: Context) async throws -> Response {
         let name = try Self.name(context)
         let secret = try await vault.write { state throws(AzureError) in try state.recover(name: name) }
-        return try JSONResponse.make(WireSecretBundle(base: base(request), secret: secret, version: secret.latest, includeValue: false))
+        return try JSONResponse.make(WireSecret(base: base(request), secret: secret, version: secret.latest))
     }
 
     private func backup(_ request: Request, _ context: Context) throws -> Response {
@@ -111,7 +112,7 @@ struct SecretRoutes<Context: RequestContext> {
     private func restore(_ request: Request) async throws -> Response {
         let body: RestoreSecretRequest = try await Self.decodeBody(request)
         let secret = try await vault.write { state throws(AzureError) in try state.restore(blob: body.value) }
-        return try JSONResponse.make(WireSecretBundle(base: base(request), secret: secret, version: secret.latest, includeValue: false))
+        return try JSONResponse.make(WireSecret(base: base(request), secret: secret, version: secret.latest))
     }
 
     // MARK: Helpers

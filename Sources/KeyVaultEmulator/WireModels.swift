@@ -18,8 +18,9 @@ struct WireAttributes: Encodable {
     }
 }
 
-/// SecretBundle, and DeletedSecretBundle when `deletion` is set.
-struct WireSecretBundle: Encodable {
+/// A secret on the wire: SecretBundle (with its value), SecretItem (never a value), and their
+/// Deleted forms when the secret is soft-deleted.
+struct WireSecret: Encodable {
     var value: String?
     var contentType: String?
     var id: String
@@ -29,34 +30,13 @@ struct WireSecretBundle: Encodable {
     var deletedDate: Int?
     var scheduledPurgeDate: Int?
 
-    init(base: String, secret: StoredSecret, version: StoredSecret.Version, includeValue: Bool) {
-        value = includeValue ? version.value : nil
+    /// - Parameters:
+    ///   - value: the value to include (bundles of get and set only).
+    ///   - versionedID: `…/secrets/{name}/{version}` (bundles, version lists) or `…/secrets/{name}` (lists).
+    init(base: String, secret: StoredSecret, version: StoredSecret.Version, value: String? = nil, versionedID: Bool = true) {
+        self.value = value
         contentType = version.contentType
-        id = "\(base)/secrets/\(secret.name)/\(version.id)"
-        attributes = WireAttributes(version)
-        tags = version.tags
-        if let deletion = secret.deletion {
-            recoveryId = "\(base)/deletedsecrets/\(secret.name)"
-            deletedDate = deletion.deletedDate
-            scheduledPurgeDate = deletion.scheduledPurgeDate
-        }
-    }
-}
-
-/// SecretItem, and DeletedSecretItem when the secret is deleted. Never has a value.
-struct WireSecretItem: Encodable {
-    var id: String
-    var contentType: String?
-    var attributes: WireAttributes
-    var tags: [String: String]?
-    var recoveryId: String?
-    var deletedDate: Int?
-    var scheduledPurgeDate: Int?
-
-    /// An item of `GET /secrets` or `GET /deletedsecrets` (base id), or of a versions list.
-    init(base: String, secret: StoredSecret, version: StoredSecret.Version, versioned: Bool) {
-        id = versioned ? "\(base)/secrets/\(secret.name)/\(version.id)" : "\(base)/secrets/\(secret.name)"
-        contentType = version.contentType
+        id = versionedID ? "\(base)/secrets/\(secret.name)/\(version.id)" : "\(base)/secrets/\(secret.name)"
         attributes = WireAttributes(version)
         tags = version.tags
         if let deletion = secret.deletion {

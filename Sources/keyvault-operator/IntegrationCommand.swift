@@ -7,6 +7,13 @@ struct IntegrationCommand: AsyncParsableCommand {
         commandName: "integration", abstract: "A user's integrations: status and masked keys, never values.",
         subcommands: [Get.self, List.self, Set.self, Delete.self])
 
+    /// The user and integration type most subcommands take.
+    struct Target: ParsableArguments {
+        @Option(name: .customLong("user"), help: "The user ID.") var userID: String
+        @Option(help: "weather, google_home, alexa, ifttt, energy_provider, sms_notification, mqtt_broker or smartthings.")
+        var type: IntegrationType
+    }
+
     static func row(_ integration: Integration) -> [String] {
         [integration.type.rawValue, integration.status.rawValue, integration.maskedKey.isEmpty ? "-" : integration.maskedKey,
          CommandSupport.date(integration.expiresAt)]
@@ -14,12 +21,11 @@ struct IntegrationCommand: AsyncParsableCommand {
 
     struct Get: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "One integration's status.")
-        @Option(name: .customLong("user")) var userID: String
-        @Option var type: IntegrationType
+        @OptionGroup var target: Target
 
         func run() async throws {
             try await CommandSupport.reportingErrors {
-                let integration = try await CommandSupport.cachedClient().getUserIntegration(userID: userID, type: type)
+                let integration = try await CommandSupport.cachedClient().getUserIntegration(userID: target.userID, type: target.type)
                 print(CommandSupport.table([IntegrationCommand.row(integration)]))
             }
         }
@@ -39,8 +45,7 @@ struct IntegrationCommand: AsyncParsableCommand {
 
     struct Set: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Store a user's credential for an integration.")
-        @Option(name: .customLong("user")) var userID: String
-        @Option var type: IntegrationType
+        @OptionGroup var target: Target
         @Option var value: String
         @Option(help: "RFC 3339 expiry, e.g. 2026-12-28T00:00:00Z.") var expiresAt: String?
 
@@ -53,7 +58,7 @@ struct IntegrationCommand: AsyncParsableCommand {
                     }
                     expiry = parsed
                 }
-                let integration = try await CommandSupport.cachedClient().setUserIntegration(userID: userID, type: type, value: value, expiresAt: expiry)
+                let integration = try await CommandSupport.cachedClient().setUserIntegration(userID: target.userID, type: target.type, value: value, expiresAt: expiry)
                 print(CommandSupport.table([IntegrationCommand.row(integration)]))
             }
         }
@@ -61,13 +66,12 @@ struct IntegrationCommand: AsyncParsableCommand {
 
     struct Delete: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Remove a user's integration.")
-        @Option(name: .customLong("user")) var userID: String
-        @Option var type: IntegrationType
+        @OptionGroup var target: Target
 
         func run() async throws {
             try await CommandSupport.reportingErrors {
-                try await CommandSupport.cachedClient().deleteUserIntegration(userID: userID, type: type)
-                print("deleted \(type.rawValue) of \(userID)")
+                try await CommandSupport.cachedClient().deleteUserIntegration(userID: target.userID, type: target.type)
+                print("deleted \(target.type.rawValue) of \(target.userID)")
             }
         }
     }
