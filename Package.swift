@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "Redis", targets: ["Redis"]),
         .library(name: "YAML", targets: ["YAML"]),
         .library(name: "KeyVault", targets: ["KeyVault"]),
+        .library(name: "Kubernetes", targets: ["Kubernetes"]),
         .library(name: "KeyVaultEmulator", targets: ["KeyVaultEmulator"]),
         .executable(name: "keyvault-emulator", targets: ["keyvault-emulator"]),
         .executable(name: "keyvault-operator", targets: ["keyvault-operator"]),
@@ -59,6 +60,12 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ],
+            swiftSettings: strictSettings),
+
+        // The Kubernetes API client: configuration, typed access, patches, watches.
+        .target(
+            name: "Kubernetes",
+            dependencies: ["HTTPTransport", "YAML", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings),
 
         // The Azure-compatible Key Vault emulator: a library (for tests and embedding) and its executable.
@@ -109,6 +116,8 @@ let package = Package(
             name: "KeyVaultTests",
             dependencies: ["KeyVault", "Redis", "HTTPTransport", "TestEnvironment", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings),
+        .testTarget(
+            name: "KubernetesTests", dependencies: ["Kubernetes", "HTTPTransport", "TestEnvironment"], swiftSettings: strictSettings),
         .testTarget(
             name: "KeyVaultEmulatorTests",
             dependencies: ["KeyVaultEmulator", "HTTPTransport", "TestEnvironment"],

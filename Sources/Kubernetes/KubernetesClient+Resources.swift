@@ -1,0 +1,89 @@
+public import Foundation
+import HTTPTransport
+
+extension KubernetesClient {
+    /// Reads one object.
+    public func get<T: Decodable>(_ type: T.Type, _ resource: ResourceType, namespace: String?, name: String) async throws -> T {
+        try decode(type, try await send(request(.get, path: resource.path(namespace: namespace, name: name))))
+    }
+
+    /// One page of a list; `continue` carries the token of the previous page.
+    public func list<T: Decodable & Sendable>(
+        _ type: T.Type, _ resource: ResourceType, namespace: String?, labelSelector: String? = nil, fieldSelector: String? = nil,
+        limit: Int? = nil, continue token: String? = nil
+    ) async throws -> ObjectList<T> {
+        var query: [(String, String)] = []
+        if let labelSelector { query.append(("labelSelector", labelSelector)) }
+        if let fieldSelector { query.append(("fieldSelector", fieldSelector)) }
+        if let limit { query.append(("limit", String(limit))) }
+        if let token { query.append(("continue", token)) }
+        return try decode(ObjectList<T>.self, try await send(request(.get, path: resource.path(namespace: namespace), query: query)))
+    }
+
+    /// Every object, page by page; returns the items and the resourceVersion to watch from.
+    public func listAll<T: Decodable & Sendable>(
+        _ type: T.Type, _ resource: ResourceType, namespace: String?, labelSelector: String? = nil, pageSize: Int = 500
+    ) async throws -> (items: [T], resourceVersion: String) {
+        var items: [T] = []
+        var token: String?
+        repeat {
+            let page = try await list(type, resource, namespace: namespace, labelSelector: labelSelector, limit: pageSize, continue: token)
+            items += page.items
+            token = page.metadata.continue.flatMap { $0.isEmpty ? nil : $0 }
+            if token == nil { return (items, page.metadata.resourceVersion ?? "") }
+        } while true
+    }
+
+    /// Creates an object in `namespace` (or the object's own).
+    public func create<T: KubernetesObject>(_ object: T, _ resource: ResourceType, namespace: String? = nil) async throws -> T {
+        let body = try JSONEncoder().encode(object)
+        let path = resource.path(namespace: namespace ?? object.metadata.namespace)
+        return try decode(T.self, try await send(request(.post, path: path, body: body)))
+    }
+
+    /// Creates an object given as JSON (a manifest without a Swift type); returns the server's JSON.
+    public func create(json: Data, _ resource: ResourceType, namespace: String? = nil) async throws -> Data {
+        try await send(request(.post, path: resource.path(namespace: namespace), body: json))
+    }
+
+    /// Replaces an object; its `metadata.resourceVersion` makes the write conditional (409 when stale).
+    public func update<T: KubernetesObject>(_ object: T, _ resource: ResourceType, subresource: String? = nil) async throws -> T {
+        guard let name = object.metadata.name else { throw KubernetesError(code: 0, reason: "Invalid", message: "the object has no name") }
+        let path = resource.path(namespace: object.metadata.namespace, name: name, subresource: subresource)
+        return try decode(T.self, try await send(request(.put, path: path, body: try JSONEncoder().encode(object))))
+    }
+
+    /// Replaces an object's status (`/status`), conditional on its resourceVersion.
+    public func updateStatus<T: KubernetesObject>(_ object: T, _ resource: ResourceType) async throws -> T {
+        try await update(object, resource, subresource: "status")
+    }
+
+    /// Applies a merge, JSON or strategic-merge patch (to `/status` with `subresource: "status"`).
+    public func patch<T: Decodable>(
+        _ type: T.Type, _ resource: ResourceType, namespace: String?, name: String, patch: Data, patchType: PatchType = .merge,
+        subresource: String? = nil
+    ) async throws -> T {
+        let path = resource.path(namespace: namespace, name: name, subresource: subresource)
+        return try decode(type, try await send(request(.patch, path: path, body: patch, contentType: patchType.rawValue)))
+    }
+
+    /// How dependents are deleted.
+    public enum PropagationPolicy: String, Sendable {
+        case foreground = "Foreground", background = "Background", orphan = "Orphan"
+    }
+
+    /// Deletes an object, optionally only if its uid or resourceVersion still match.
+    public func delete(
+        _ resource: ResourceType, namespace: String?, name: String, preconditionUID: String? = nil,
+        preconditionResourceVersion: String? = nil, propagation: PropagationPolicy? = nil
+    ) async throws {
+        var options: [String: Any] = ["kind": "DeleteOptions", "apiVersion": "v1"]
+        var preconditions: [String: String] = [:]
+        if let preconditionUID { preconditions["uid"] = preconditionUID }
+        if let preconditionResourceVersion { preconditions["resourceVersion"] = preconditionResourceVersion }
+        if !preconditions.isEmpty { options["preconditions"] = preconditions }
+        if let propagation { options["propagationPolicy"] = propagation.rawValue }
+        let body = try JSONSerialization.data(withJSONObject: options)
+        _ = try await send(request(.delete, path: resource.path(namespace: namespace, name: name), body: body))
+    }
+}

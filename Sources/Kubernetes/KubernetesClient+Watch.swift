@@ -1,0 +1,57 @@
+import Foundation
+import HTTPTransport
+
+extension KubernetesClient {
+    /// Opens a watch from `resourceVersion` (bookmarks on); the server ends it after
+    /// `timeoutSeconds`. Events arrive as the server sends them, each decoded once.
+    ///
+    /// - Throws: `KubernetesError` when the watch cannot be opened (410 `Gone`/`Expired` when the
+    ///   resourceVersion is too old: relist, then watch from the list's version).
+    public func watch<T: Decodable & Sendable>(
+        _ type: T.Type, _ resource: ResourceType, namespace: String?, resourceVersion: String?, timeoutSeconds: Int = 300,
+        labelSelector: String? = nil
+    ) async throws -> WatchStream<T> {
+        var query: [(String, String)] = [("watch", "1"), ("allowWatchBookmarks", "true"), ("timeoutSeconds", String(timeoutSeconds))]
+        if let resourceVersion { query.append(("resourceVersion", resourceVersion)) }
+        if let labelSelector { query.append(("labelSelector", labelSelector)) }
+        let streamed: HTTPStreamingResponse
+        do {
+            streamed = try await http.stream(try request(.get, path: resource.path(namespace: namespace), query: query), logger: logger)
+        } catch let error as HTTPError {
+            throw KubernetesError(code: 0, reason: "Unavailable", message: error.description)
+        }
+        guard streamed.status == 200 else {
+            var body = Data()
+            for try await chunk in streamed.body { body.append(chunk) }
+            throw Self.error(from: HTTPResponse(head: streamed.head, body: body))
+        }
+        return WatchStream(lines: streamed.body.lines)
+    }
+}
+
+/// The events of one watch connection; ends when the server closes it.
+public struct WatchStream<Object: Decodable & Sendable>: AsyncSequence, Sendable {
+    public typealias Element = WatchEvent<Object>
+    let lines: HTTPLineSequence
+
+    public struct AsyncIterator: AsyncIteratorProtocol {
+        var lines: HTTPLineSequence.AsyncIterator
+        let decoder = JSONDecoder()
+
+        public mutating func next() async throws -> WatchEvent<Object>? {
+            while let line = try await lines.next() {
+                guard !line.isEmpty else { continue }
+                do {
+                    return try decoder.decode(WatchEvent<Object>.self, from: line)
+                } catch {
+                    throw KubernetesError(code: 200, reason: "MalformedResponse", message: "undecodable watch event: \(error)")
+                }
+            }
+            return nil
+        }
+    }
+
+    public func makeAsyncIterator() -> AsyncIterator {
+        AsyncIterator(lines: lines.makeAsyncIterator())
+    }
+}

@@ -1,0 +1,80 @@
+import Foundation
+public import HTTPTransport
+public import Logging
+
+/// A client for the Kubernetes API over libcurl: typed reads and writes of any resource,
+/// patches, the status subresource, and watches.
+public final class KubernetesClient: Sendable {
+    public let configuration: KubernetesConfiguration
+    let http: HTTPClient
+    let token: BearerToken
+    let logger: Logger
+
+    /// - Throws: `HTTPError` when a configured CA or client certificate file cannot be read.
+    public init(configuration: KubernetesConfiguration, logger: Logger = Logger(label: "kubernetes", factory: { _ in SwiftLogNoOpLogHandler() })) throws {
+        self.configuration = configuration
+        self.logger = logger
+        http = try HTTPClient(configuration: .init(tls: configuration.tls, connectTimeout: .seconds(10), requestTimeout: .seconds(60)))
+        token = BearerToken(configuration.authentication)
+    }
+
+    public func shutdown() {
+        http.shutdown()
+    }
+
+    /// Content types of the PATCH kinds.
+    public enum PatchType: String, Sendable {
+        case merge = "application/merge-patch+json"
+        case json = "application/json-patch+json"
+        case strategicMerge = "application/strategic-merge-patch+json"
+    }
+
+    /// Builds a request with authentication and JSON headers.
+    func request(
+        _ method: HTTPRequest.Method, path: String, query: [(String, String)] = [], body: Data? = nil,
+        contentType: String = "application/json", accept: String = "application/json", timeout: Duration? = nil
+    ) throws -> HTTPRequest {
+        var url = configuration.server + path
+        if !query.isEmpty {
+            var allowed = CharacterSet.alphanumerics
+            allowed.insert(charactersIn: "-._~")
+            url += "?" + query.map { "\($0.0)=\($0.1.addingPercentEncoding(withAllowedCharacters: allowed) ?? $0.1)" }.joined(separator: "&")
+        }
+        var headers: HTTPHeaders = ["Accept": accept]
+        if let bearer = try token.current() { headers.add(name: "Authorization", value: "Bearer \(bearer)") }
+        if body != nil { headers.add(name: "Content-Type", value: contentType) }
+        return HTTPRequest(method: method, url: url, headers: headers, body: body, timeout: timeout)
+    }
+
+    /// Sends a request and returns the body of a 2xx response; any other status throws the
+    /// server's `Status` as a `KubernetesError`.
+    func send(_ request: HTTPRequest) async throws -> Data {
+        let response: HTTPResponse
+        do {
+            response = try await http.execute(request, logger: logger)
+        } catch let error as HTTPError {
+            throw KubernetesError(code: 0, reason: "Unavailable", message: error.description)
+        }
+        guard (200..<300).contains(response.status) else { throw Self.error(from: response) }
+        return response.body
+    }
+
+    static func error(from response: HTTPResponse) -> KubernetesError {
+        let retryAfter = response.headers["Retry-After"].flatMap(Int.init)
+        if let status = try? JSONDecoder().decode(StatusObject.self, from: response.body), status.reason != nil || status.message != nil {
+            return status.error(status: response.status, retryAfter: retryAfter)
+        }
+        let reasons = [401: "Unauthorized", 403: "Forbidden", 404: "NotFound", 409: "Conflict", 410: "Gone", 422: "Invalid", 429: "TooManyRequests"]
+        return KubernetesError(
+            code: response.status, reason: reasons[response.status] ?? "Unknown",
+            message: String(decoding: response.body.prefix(300), as: UTF8.self), retryAfter: retryAfter)
+    }
+
+    func decode<T: Decodable>(_ type: T.Type, _ data: Data) throws -> T {
+        do {
+            return try JSONDecoder().decode(type, from: data)
+        } catch {
+            throw KubernetesError(code: 200, reason: "MalformedResponse", message: "cannot decode \(T.self): \(error)")
+        }
+    }
+}

@@ -1,0 +1,137 @@
+import Foundation
+import HTTPTransport
+import Kubernetes
+import TestEnvironment
+import Testing
+
+@Suite(.enabled(if: TestEnvironment.shouldRun(.kubernetes)))
+struct KubernetesClientTests {
+    @Test func configMapCreateGetUpdateDelete() async throws {
+        let client = try KubernetesTestSupport.adminClient()
+        let namespace = try await KubernetesTestSupport.namespace(client, prefix: "crud")
+        let created = try await client.create(ConfigMap(metadata: .init(name: "one", namespace: namespace), data: ["a": "1"]), .configMaps)
+        #expect(created.metadata.uid != nil)
+        var read = try await client.get(ConfigMap.self, .configMaps, namespace: namespace, name: "one")
+        #expect(read.data == ["a": "1"])
+        read.data = ["a": "2"]
+        let updated = try await client.update(read, .configMaps)
+        #expect(updated.data == ["a": "2"])
+        #expect(updated.metadata.resourceVersion != created.metadata.resourceVersion)
+        try await client.delete(.configMaps, namespace: namespace, name: "one")
+        let gone = await #expect(throws: KubernetesError.self) { try await client.get(ConfigMap.self, .configMaps, namespace: namespace, name: "one") }
+        #expect(gone?.isNotFound == true)
+        _ = try await client.create(ConfigMap(metadata: .init(name: "two", namespace: namespace)), .configMaps)
+        let exists = await #expect(throws: KubernetesError.self) {
+            try await client.create(ConfigMap(metadata: .init(name: "two", namespace: namespace)), .configMaps)
+        }
+        #expect(exists?.isAlreadyExists == true)
+    }
+
+    @Test func staleResourceVersionIsAConflict() async throws {
+        let client = try KubernetesTestSupport.adminClient()
+        let namespace = try await KubernetesTestSupport.namespace(client, prefix: "conflict")
+        let original = try await client.create(ConfigMap(metadata: .init(name: "c", namespace: namespace), data: ["v": "1"]), .configMaps)
+        var first = original
+        first.data = ["v": "2"]
+        _ = try await client.update(first, .configMaps)
+        var stale = original
+        stale.data = ["v": "3"]
+        let error = await #expect(throws: KubernetesError.self) { try await client.update(stale, .configMaps) }
+        #expect(error?.code == 409)
+        #expect(error?.isConflict == true)
+    }
+
+    @Test func mergeAndJSONPatches() async throws {
+        let client = try KubernetesTestSupport.adminClient()
+        let namespace = try await KubernetesTestSupport.namespace(client, prefix: "patch")
+        _ = try await client.create(ConfigMap(metadata: .init(name: "p", namespace: namespace), data: ["a": "1", "b": "2"]), .configMaps)
+        let merged = try await client.patch(
+            ConfigMap.self, .configMaps, namespace: namespace, name: "p", patch: Data(#"{"data":{"b":null,"c":"3"}}"#.utf8))
+        #expect(merged.data == ["a": "1", "c": "3"])
+        let patched = try await client.patch(
+            ConfigMap.self, .configMaps, namespace: namespace, name: "p",
+            patch: Data(#"[{"op":"replace","path":"/data/a","value":"10"},{"op":"add","path":"/metadata/labels","value":{"x":"y"}}]"#.utf8),
+            patchType: .json)
+        #expect(patched.data?["a"] == "10")
+        #expect(patched.metadata.labels == ["x": "y"])
+    }
+
+    @Test func deletePreconditionOnUIDIsEnforced() async throws {
+        let client = try KubernetesTestSupport.adminClient()
+        let namespace = try await KubernetesTestSupport.namespace(client, prefix: "precond")
+        _ = try await client.create(ConfigMap(metadata: .init(name: "d", namespace: namespace)), .configMaps)
+        let error = await #expect(throws: KubernetesError.self) {
+            try await client.delete(.configMaps, namespace: namespace, name: "d", preconditionUID: "not-the-uid")
+        }
+        #expect(error?.code == 409)
+        try await client.delete(.configMaps, namespace: namespace, name: "d", propagation: .background)
+    }
+
+    @Test func customResourceStatusSubresourceAndValidationCauses() async throws {
+        let client = try KubernetesTestSupport.adminClient()
+        try await KubernetesTestSupport.ensureWidgetCRD(client)
+        let namespace = try await KubernetesTestSupport.namespace(client, prefix: "crd")
+        let widgets = KubernetesTestSupport.widgets
+        var widget = try await client.create(Widget(metadata: .init(name: "w", namespace: namespace), spec: .init(size: 3, color: "red")), widgets)
+        #expect(widget.metadata.generation == 1)
+        widget.status = .init(phase: "Ready")
+        let withStatus = try await client.updateStatus(widget, widgets)
+        #expect(withStatus.status?.phase == "Ready")
+        #expect(withStatus.metadata.generation == 1)
+        let patched = try await client.patch(
+            Widget.self, widgets, namespace: namespace, name: "w", patch: Data(#"{"status":{"phase":"Done"}}"#.utf8), subresource: "status")
+        #expect(patched.status?.phase == "Done")
+
+        let invalid = await #expect(throws: KubernetesError.self) {
+            try await client.create(Widget(metadata: .init(name: "bad", namespace: namespace), spec: .init(size: 99, color: "green")), widgets)
+        }
+        #expect(invalid?.code == 422)
+        #expect(invalid?.reason == "Invalid")
+        let fields = Set(invalid?.causes.compactMap(\.field) ?? [])
+        #expect(fields.contains("spec.size"))
+        #expect(fields.contains("spec.color"))
+    }
+
+    @Test func restrictedTokenIsForbiddenOutsideItsRole() async throws {
+        let environment = try TestEnvironment.kubernetes()
+        let token = ProcessInfo.processInfo.environment["KVO_TEST_KUBE_RESTRICTED_TOKEN"] ?? ""
+        let restricted = try KubernetesClient(
+            configuration: .init(server: environment.url, tls: .init(trust: .file(environment.caFile)), authentication: .token(token)))
+        let error = await #expect(throws: KubernetesError.self) { try await restricted.list(ConfigMap.self, .configMaps, namespace: "default") }
+        #expect(error?.isForbidden == true)
+        #expect(error?.reason == "Forbidden")
+    }
+
+    @Test func pagingListsEveryObject() async throws {
+        let client = try KubernetesTestSupport.adminClient()
+        let namespace = try await KubernetesTestSupport.namespace(client, prefix: "paging")
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for worker in 0..<16 {
+                group.addTask {
+                    for index in stride(from: worker, to: 1200, by: 16) {
+                        _ = try await client.create(ConfigMap(metadata: .init(name: "cm-\(index)", namespace: namespace)), .configMaps)
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        let first = try await client.list(ConfigMap.self, .configMaps, namespace: namespace, limit: 500)
+        #expect(first.items.count == 500)
+        #expect(first.metadata.continue?.isEmpty == false)
+        let (all, resourceVersion) = try await client.listAll(ConfigMap.self, .configMaps, namespace: namespace, pageSize: 500)
+        #expect(all.count == 1200)
+        #expect(Set(all.compactMap(\.metadata.name)).count == 1200)
+        #expect(!resourceVersion.isEmpty)
+    }
+
+    @Test func labelSelectorsFilter() async throws {
+        let client = try KubernetesTestSupport.adminClient()
+        let namespace = try await KubernetesTestSupport.namespace(client, prefix: "labels")
+        _ = try await client.create(ConfigMap(metadata: .init(name: "x", namespace: namespace, labels: ["app": "x"])), .configMaps)
+        _ = try await client.create(ConfigMap(metadata: .init(name: "y", namespace: namespace, labels: ["app": "y"])), .configMaps)
+        let selected = try await client.list(ConfigMap.self, .configMaps, namespace: namespace, labelSelector: "app=y")
+        #expect(selected.items.compactMap(\.metadata.name) == ["y"])
+        let byField = try await client.list(ConfigMap.self, .configMaps, namespace: namespace, fieldSelector: "metadata.name=x")
+        #expect(byField.items.compactMap(\.metadata.name) == ["x"])
+    }
+}
