@@ -1,0 +1,150 @@
+public import Logging
+import Synchronization
+
+/// Keeps an in-memory copy of a resource through list-then-watch, and tells handlers what changed.
+///
+/// The watch resumes from the last resourceVersion it saw (bookmarks keep it fresh); a 410 Gone
+/// relists, and handlers receive the difference between the cache and the new list, so no change is
+/// lost. Connection failures are retried with jittered exponential backoff; server timeouts rotate
+/// the watch. An optional resync re-delivers every cached object as an update.
+public final class Informer<Object: KubernetesObject>: Sendable {
+    /// What handlers are told.
+    public enum Change: Sendable {
+        case added(Object)
+        case updated(old: Object, new: Object)
+        case deleted(Object)
+        /// A periodic resync of an unchanged object.
+        case resync(Object)
+    }
+    public typealias Handler = @Sendable (Change) -> Void
+    public typealias IndexFunction = @Sendable (Object) -> [String]
+
+    private let client: KubernetesClient
+    private let resource: ResourceType
+    private let namespace: String?
+    private let labelSelector: String?
+    private let resyncPeriod: Duration?
+    private let store: InformerStore<Object>
+    private let handlers = Mutex<[Handler]>([])
+    private let synced = Mutex(false)
+    private let logger: Logger
+    /// How many times the informer listed (the first sync included), for tests and metrics.
+    private let listCount = Mutex(0)
+
+    public init(
+        client: KubernetesClient, resource: ResourceType, namespace: String? = nil, labelSelector: String? = nil,
+        resyncPeriod: Duration? = nil, indexers: [String: IndexFunction] = [:], logger: Logger? = nil
+    ) {
+        self.client = client
+        self.resource = resource
+        self.namespace = namespace
+        self.labelSelector = labelSelector
+        self.resyncPeriod = resyncPeriod
+        self.store = InformerStore(indexers: indexers)
+        self.logger = logger ?? client.logger
+    }
+
+    /// Adds a handler; call before `run()`, or it misses the initial adds.
+    public func addHandler(_ handler: @escaping Handler) {
+        handlers.withLock { $0.append(handler) }
+    }
+
+    /// Whether the first list has been loaded into the cache.
+    public var hasSynced: Bool { synced.withLock { $0 } }
+    public var relists: Int { listCount.withLock { $0 } }
+
+    public func get(namespace: String?, name: String) -> Object? { store.get(key: "\(namespace ?? "")/\(name)") }
+    public func list() -> [Object] { store.all }
+    public func byIndex(_ name: String, _ value: String) -> [Object] { store.byIndex(name, value) }
+
+    /// Lists and watches until the task is cancelled.
+    public func run() async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await self.listAndWatch() }
+            if let resyncPeriod {
+                group.addTask {
+                    while true {
+                        try await Task.sleep(for: resyncPeriod)
+                        self.store.all.forEach { self.notify(.resync($0)) }
+                    }
+                }
+            }
+            try await group.next()
+            group.cancelAll()
+        }
+    }
+
+    private func listAndWatch() async throws {
+        var resourceVersion: String?
+        var failures = 0
+        while !Task.isCancelled {
+            do {
+                if resourceVersion == nil { resourceVersion = try await relist() }
+                // Servers end watches after timeoutSeconds; spread the rotation like client-go.
+                let stream = try await client.watch(
+                    Object.self, resource, namespace: namespace, resourceVersion: resourceVersion,
+                    timeoutSeconds: Int.random(in: 300...600), labelSelector: labelSelector)
+                failures = 0
+                for try await event in stream {
+                    switch event {
+                    case .added(let object), .modified(let object):
+                        resourceVersion = object.metadata.resourceVersion ?? resourceVersion
+                        apply(object)
+                    case .deleted(let object):
+                        resourceVersion = object.metadata.resourceVersion ?? resourceVersion
+                        if let old = store.remove(key: InformerStore<Object>.key(object)) { notify(.deleted(old)) }
+                    case .bookmark(let version):
+                        resourceVersion = version
+                    case .error(let error):
+                        throw error
+                    }
+                }
+            } catch let error as KubernetesError where error.isGone {
+                logger.info("watch expired: relisting", metadata: ["k8s.resource": "\(resource)"])
+                resourceVersion = nil
+            } catch is CancellationError {
+                return
+            } catch {
+                failures += 1
+                let delay = Self.backoff(failures: failures)
+                logger.warning(
+                    "watch failed: retrying", metadata: ["k8s.resource": "\(resource)", "k8s.error": "\(error)", "k8s.retry_ms": "\(delay.components.seconds * 1000 + delay.components.attoseconds / 1_000_000_000_000_000)"])
+                try await Task.sleep(for: delay)
+            }
+        }
+    }
+
+    /// Replaces the cache with a fresh list, telling handlers the difference; returns its resourceVersion.
+    private func relist() async throws -> String {
+        let (items, version) = try await client.listAll(Object.self, resource, namespace: namespace, labelSelector: labelSelector)
+        listCount.withLock { $0 += 1 }
+        var remaining = store.keys
+        for item in items {
+            remaining.remove(InformerStore<Object>.key(item))
+            apply(item)
+        }
+        for key in remaining {
+            if let old = store.remove(key: key) { notify(.deleted(old)) }
+        }
+        synced.withLock { $0 = true }
+        return version
+    }
+
+    private func apply(_ object: Object) {
+        if let old = store.upsert(object) {
+            if old.metadata.resourceVersion != object.metadata.resourceVersion { notify(.updated(old: old, new: object)) }
+        } else {
+            notify(.added(object))
+        }
+    }
+
+    private func notify(_ change: Change) {
+        handlers.withLock { $0 }.forEach { $0(change) }
+    }
+
+    /// 0.5 s doubling to 30 s, with ±50 % jitter.
+    static func backoff(failures: Int) -> Duration {
+        let base = min(0.5 * Double(1 << min(failures - 1, 10)), 30)
+        return .milliseconds(Int(base * Double.random(in: 0.5...1.5) * 1000))
+    }
+}
