@@ -6,7 +6,8 @@ import Synchronization
 /// The watch resumes from the last resourceVersion it saw (bookmarks keep it fresh); a 410 Gone
 /// relists, and handlers receive the difference between the cache and the new list, so no change is
 /// lost. Connection failures are retried with jittered exponential backoff; server timeouts rotate
-/// the watch. An optional resync re-delivers every cached object as an update.
+/// the watch. An optional resync re-delivers every cached object as an update. With
+/// `metadataOnly` (and `Object` = `PartialObjectMetadata`) it never holds the objects' data.
 public final class Informer<Object: KubernetesObject>: Sendable {
     /// What handlers are told.
     public enum Change: Sendable {
@@ -24,6 +25,7 @@ public final class Informer<Object: KubernetesObject>: Sendable {
     private let namespace: String?
     private let labelSelector: String?
     private let resyncPeriod: Duration?
+    private let metadataOnly: Bool
     private let store: InformerStore<Object>
     private let handlers = Mutex<[Handler]>([])
     private let synced = Mutex(false)
@@ -33,8 +35,9 @@ public final class Informer<Object: KubernetesObject>: Sendable {
 
     public init(
         client: KubernetesClient, resource: ResourceType, namespace: String? = nil, labelSelector: String? = nil,
-        resyncPeriod: Duration? = nil, indexers: [String: IndexFunction] = [:], logger: Logger? = nil
+        resyncPeriod: Duration? = nil, metadataOnly: Bool = false, indexers: [String: IndexFunction] = [:], logger: Logger? = nil
     ) {
+        self.metadataOnly = metadataOnly
         self.client = client
         self.resource = resource
         self.namespace = namespace
@@ -83,7 +86,7 @@ public final class Informer<Object: KubernetesObject>: Sendable {
                 // Servers end watches after timeoutSeconds; spread the rotation like client-go.
                 let stream = try await client.watch(
                     Object.self, resource, namespace: namespace, resourceVersion: resourceVersion,
-                    timeoutSeconds: Int.random(in: 300...600), labelSelector: labelSelector)
+                    timeoutSeconds: Int.random(in: 300...600), labelSelector: labelSelector, metadataOnly: metadataOnly)
                 failures = 0
                 for try await event in stream {
                     switch event {
@@ -116,7 +119,8 @@ public final class Informer<Object: KubernetesObject>: Sendable {
 
     /// Replaces the cache with a fresh list, telling handlers the difference; returns its resourceVersion.
     private func relist() async throws -> String {
-        let (items, version) = try await client.listAll(Object.self, resource, namespace: namespace, labelSelector: labelSelector)
+        let (items, version) = try await client.listAll(
+            Object.self, resource, namespace: namespace, labelSelector: labelSelector, metadataOnly: metadataOnly)
         listCount.withLock { $0 += 1 }
         var remaining = store.keys
         for item in items {

@@ -10,24 +10,27 @@ extension KubernetesClient {
     /// One page of a list; `continue` carries the token of the previous page.
     public func list<T: Decodable & Sendable>(
         _ type: T.Type, _ resource: ResourceType, namespace: String?, labelSelector: String? = nil, fieldSelector: String? = nil,
-        limit: Int? = nil, continue token: String? = nil
+        limit: Int? = nil, continue token: String? = nil, metadataOnly: Bool = false
     ) async throws -> ObjectList<T> {
         var query: [(String, String)] = []
         if let labelSelector { query.append(("labelSelector", labelSelector)) }
         if let fieldSelector { query.append(("fieldSelector", fieldSelector)) }
         if let limit { query.append(("limit", String(limit))) }
         if let token { query.append(("continue", token)) }
-        return try decode(ObjectList<T>.self, try await send(request(.get, path: resource.path(namespace: namespace), query: query)))
+        let accept = metadataOnly ? Self.metadataListAccept : "application/json"
+        return try decode(ObjectList<T>.self, try await send(request(.get, path: resource.path(namespace: namespace), query: query, accept: accept)))
     }
 
     /// Every object, page by page; returns the items and the resourceVersion to watch from.
     public func listAll<T: Decodable & Sendable>(
-        _ type: T.Type, _ resource: ResourceType, namespace: String?, labelSelector: String? = nil, pageSize: Int = 500
+        _ type: T.Type, _ resource: ResourceType, namespace: String?, labelSelector: String? = nil, pageSize: Int = 500,
+        metadataOnly: Bool = false
     ) async throws -> (items: [T], resourceVersion: String) {
         var items: [T] = []
         var token: String?
         repeat {
-            let page = try await list(type, resource, namespace: namespace, labelSelector: labelSelector, limit: pageSize, continue: token)
+            let page = try await list(
+                type, resource, namespace: namespace, labelSelector: labelSelector, limit: pageSize, continue: token, metadataOnly: metadataOnly)
             items += page.items
             token = page.metadata.continue.flatMap { $0.isEmpty ? nil : $0 }
             if token == nil { return (items, page.metadata.resourceVersion ?? "") }

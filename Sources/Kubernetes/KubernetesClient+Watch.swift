@@ -2,21 +2,23 @@ import Foundation
 import HTTPTransport
 
 extension KubernetesClient {
-    /// Opens a watch from `resourceVersion` (bookmarks on); the server ends it after
+    /// Opens a watch from `resourceVersion` (bookmarks on); `metadataOnly` asks for
+    /// `PartialObjectMetadata` objects (no data, e.g. for Secrets). The server ends it after
     /// `timeoutSeconds`. Events arrive as the server sends them, each decoded once.
     ///
     /// - Throws: `KubernetesError` when the watch cannot be opened (410 `Gone`/`Expired` when the
     ///   resourceVersion is too old: relist, then watch from the list's version).
     public func watch<T: Decodable & Sendable>(
         _ type: T.Type, _ resource: ResourceType, namespace: String?, resourceVersion: String?, timeoutSeconds: Int = 300,
-        labelSelector: String? = nil
+        labelSelector: String? = nil, metadataOnly: Bool = false
     ) async throws -> WatchStream<T> {
         var query: [(String, String)] = [("watch", "1"), ("allowWatchBookmarks", "true"), ("timeoutSeconds", String(timeoutSeconds))]
         if let resourceVersion { query.append(("resourceVersion", resourceVersion)) }
         if let labelSelector { query.append(("labelSelector", labelSelector)) }
         let streamed: HTTPStreamingResponse
         do {
-            streamed = try await http.stream(try request(.get, path: resource.path(namespace: namespace), query: query), logger: logger)
+            let accept = metadataOnly ? Self.metadataAccept : "application/json"
+            streamed = try await http.stream(try request(.get, path: resource.path(namespace: namespace), query: query, accept: accept), logger: logger)
         } catch let error as HTTPError {
             throw KubernetesError(code: 0, reason: "Unavailable", message: error.description)
         }

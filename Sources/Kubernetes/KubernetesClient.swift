@@ -9,11 +9,18 @@ public final class KubernetesClient: Sendable {
     let http: HTTPClient
     let token: BearerToken
     let logger: Logger
+    /// The client-side rate limit; `nil` (the default, as in current controller-runtime) for none.
+    let rateLimit: TokenBucket?
 
+    /// - Parameter rateLimit: an optional client-side QPS/burst limit on every request.
     /// - Throws: `HTTPError` when a configured CA or client certificate file cannot be read.
-    public init(configuration: KubernetesConfiguration, logger: Logger = Logger(label: "kubernetes", factory: { _ in SwiftLogNoOpLogHandler() })) throws {
+    public init(
+        configuration: KubernetesConfiguration, rateLimit: TokenBucket? = nil,
+        logger: Logger = Logger(label: "kubernetes", factory: { _ in SwiftLogNoOpLogHandler() })
+    ) throws {
         self.configuration = configuration
         self.logger = logger
+        self.rateLimit = rateLimit
         http = try HTTPClient(configuration: .init(tls: configuration.tls, connectTimeout: .seconds(10), requestTimeout: .seconds(60)))
         token = BearerToken(configuration.authentication)
     }
@@ -49,6 +56,7 @@ public final class KubernetesClient: Sendable {
     /// Sends a request and returns the body of a 2xx response; any other status throws the
     /// server's `Status` as a `KubernetesError`.
     func send(_ request: HTTPRequest) async throws -> Data {
+        try await rateLimit?.acquire()
         let response: HTTPResponse
         do {
             response = try await http.execute(request, logger: logger)

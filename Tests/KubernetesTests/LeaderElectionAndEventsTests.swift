@@ -1,0 +1,124 @@
+import Foundation
+import Kubernetes
+import TestEnvironment
+import Testing
+
+@Suite(.enabled(if: TestEnvironment.shouldRun(.kubernetes)))
+struct LeaderElectionTests {
+    static let timing = LeaderElector.Timing(leaseDuration: .seconds(3), renewDeadline: .seconds(2), retryPeriod: .milliseconds(300))
+
+    @Test func exactlyOneLeadsAndTheOtherTakesOverWhenItStops() async throws {
+        let client = try KubernetesTestSupport.adminClient()
+        let namespace = try await KubernetesTestSupport.namespace(client, prefix: "election")
+        let first = LeaderElector(client: client, namespace: namespace, name: "lock", identity: "first", timing: Self.timing)
+        let second = LeaderElector(client: client, namespace: namespace, name: "lock", identity: "second", timing: Self.timing)
+        let firstTask = Task { try await first.run { try await Task.sleep(for: .seconds(3600)) } }
+        #expect(try await eventually { first.isLeader })
+        let secondTask = Task { try await second.run { try await Task.sleep(for: .seconds(3600)) } }
+        defer { secondTask.cancel() }
+        // Longer than the lease duration: the leader keeps renewing, the other never leads.
+        for _ in 0..<20 {
+            try await Task.sleep(for: .milliseconds(250))
+            #expect(first.isLeader != second.isLeader)
+        }
+        #expect(first.isLeader)
+
+        firstTask.cancel()
+        _ = await firstTask.result
+        let stopped = ContinuousClock.now
+        #expect(try await eventually { second.isLeader })
+        #expect(ContinuousClock.now - stopped < .seconds(3))
+        let lease = try await client.get(Lease.self, .leases, namespace: namespace, name: "lock")
+        #expect(lease.spec?.holderIdentity == "second")
+        #expect(lease.spec?.leaseTransitions == 0 || lease.spec?.leaseTransitions == 1)
+    }
+
+    @Test func aLeaderThatStopsRenewingLosesTheLeaseAfterItsDuration() async throws {
+        let client = try KubernetesTestSupport.adminClient()
+        let namespace = try await KubernetesTestSupport.namespace(client, prefix: "expiry")
+        // A lease held by a candidate that vanished without releasing it.
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyy-MM-dd'T'HH:mm:ss'.000000Z'"
+        let now = formatter.string(from: Date())
+        _ = try await client.create(
+            Lease(metadata: .init(name: "lock", namespace: namespace), spec: .init(holderIdentity: "gone", leaseDurationSeconds: 3, renewTime: now)),
+            .leases)
+        let candidate = LeaderElector(client: client, namespace: namespace, name: "lock", identity: "candidate", timing: Self.timing)
+        let started = ContinuousClock.now
+        let task = Task { try await candidate.run { try await Task.sleep(for: .seconds(3600)) } }
+        defer { task.cancel() }
+        try await Task.sleep(for: .seconds(1))
+        #expect(candidate.isLeader == false)
+        #expect(try await eventually(timeout: .seconds(10)) { candidate.isLeader })
+        #expect(ContinuousClock.now - started < .seconds(5))
+    }
+}
+
+@Suite(.enabled(if: TestEnvironment.shouldRun(.kubernetes)))
+struct EventRecorderTests {
+    @Test func repeatsBecomeASeriesOnOneEvent() async throws {
+        let client = try KubernetesTestSupport.adminClient()
+        let namespace = try await KubernetesTestSupport.namespace(client, prefix: "events")
+        let object = try await client.create(ConfigMap(metadata: .init(name: "subject", namespace: namespace)), .configMaps)
+        let recorder = EventRecorder(client: client, controller: "keyvault.dev/test", instance: "test-1")
+        let reference = Event.Reference(
+            apiVersion: "v1", kind: "ConfigMap", namespace: namespace, name: "subject", uid: object.metadata.uid)
+        for _ in 0..<3 {
+            await recorder.record(regarding: reference, type: .warning, reason: "SyncFailed", action: "Sync", note: "vault unreachable")
+        }
+        await recorder.record(regarding: reference, type: .normal, reason: "Synced", action: "Sync", note: "written")
+        let events = try await client.list(Event.self, .events, namespace: namespace).items
+        #expect(events.count == 2)
+        let failed = try #require(events.first { $0.reason == "SyncFailed" })
+        #expect(failed.series?.count == 3)
+        #expect(failed.type == "Warning")
+        #expect(failed.regarding?.uid == object.metadata.uid)
+        #expect(failed.reportingController == "keyvault.dev/test")
+        #expect(events.first { $0.reason == "Synced" }?.series == nil)
+    }
+}
+
+@Suite(.enabled(if: TestEnvironment.shouldRun(.kubernetes)))
+struct MetadataOnlyTests {
+    struct Secret: KubernetesObject {
+        var apiVersion: String? = "v1"
+        var kind: String? = "Secret"
+        var metadata: ObjectMeta
+        var stringData: [String: String]?
+    }
+
+    @Test func secretsListAndWatchWithoutTheirData() async throws {
+        let client = try KubernetesTestSupport.adminClient()
+        let namespace = try await KubernetesTestSupport.namespace(client, prefix: "metadata")
+        _ = try await client.create(Secret(metadata: .init(name: "s1", namespace: namespace), stringData: ["k": "value-marker"]), .secrets)
+        let listed = try await client.listAll(PartialObjectMetadata.self, .secrets, namespace: namespace, metadataOnly: true)
+        #expect(listed.items.compactMap(\.metadata.name).contains("s1"))
+        #expect(listed.items.allSatisfy { $0.kind == "PartialObjectMetadata" })
+
+        let stream = try await client.watch(
+            PartialObjectMetadata.self, .secrets, namespace: namespace, resourceVersion: listed.resourceVersion, timeoutSeconds: 10,
+            metadataOnly: true)
+        _ = try await client.create(Secret(metadata: .init(name: "s2", namespace: namespace), stringData: ["k": "v"]), .secrets)
+        for try await event in stream {
+            if case .added(let object) = event, object.metadata.name == "s2" {
+                #expect(object.kind == "PartialObjectMetadata")
+                return
+            }
+        }
+        Issue.record("no ADDED event for s2")
+    }
+}
+
+struct TokenBucketTests {
+    @Test func burstIsFreeThenTokensArriveAtTheRate() {
+        let start = ContinuousClock.now
+        let bucket = TokenBucket(qps: 10, burst: 3, now: start)
+        #expect((0..<3).map { _ in bucket.reserve(now: start) } == [.zero, .zero, .zero])
+        #expect(bucket.reserve(now: start) == .milliseconds(100))
+        #expect(bucket.reserve(now: start) == .milliseconds(200))
+        let later = start + .seconds(10)
+        #expect(bucket.reserve(now: later) == .zero)
+    }
+}
