@@ -1,5 +1,5 @@
 # The two set-up commands of the README, and a few helpers.
-.PHONY: demo test build bench-emulator bench-library test-env-start test-env-stop
+.PHONY: demo test build bench-emulator bench-library bench-kubernetes test-env-start test-env-stop
 
 ## The main job: real servers up, then what the project runs on them.
 demo:
@@ -21,6 +21,10 @@ bench-emulator:
 ## Cache paths of the KeyVault library next to raw Redis, raw HTTP and redis-benchmark.
 bench-library:
 	scripts/bench-library
+
+## Informer sync and watch throughput against the real kube-apiserver.
+bench-kubernetes:
+	scripts/bench-kubernetes
 
 test-env-start:
 	scripts/test-env start

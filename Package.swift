@@ -103,6 +103,9 @@ let package = Package(
             name: "keyvault-bench", dependencies: ["KeyVault", "Redis", "HTTPTransport"], path: "Benchmarks/KeyVaultBenchmark",
             swiftSettings: strictSettings),
 
+        .executableTarget(
+            name: "kubernetes-bench", dependencies: ["Kubernetes"], path: "Benchmarks/KubernetesBenchmark", swiftSettings: strictSettings),
+
         // Shared helpers for the integration tests: the environment written by scripts/test-env.
         .target(name: "TestEnvironment", path: "Tests/TestEnvironment", swiftSettings: strictSettings),
 

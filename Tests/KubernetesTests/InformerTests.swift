@@ -57,6 +57,20 @@ struct InformerTests {
         #expect(Set(informer.list().compactMap(\.metadata.resourceVersion)) == Set(fresh.compactMap(\.metadata.resourceVersion)))
     }
 
+    @Test func resyncRedeliversCachedObjects() async throws {
+        let client = try KubernetesTestSupport.adminClient()
+        let namespace = try await KubernetesTestSupport.namespace(client, prefix: "resync")
+        _ = try await client.create(ConfigMap(metadata: .init(name: "r", namespace: namespace)), .configMaps)
+        let informer = Informer<ConfigMap>(client: client, resource: .configMaps, namespace: namespace, resyncPeriod: .milliseconds(200))
+        let resyncs = Mutex(0)
+        informer.addHandler { change in
+            if case .resync(let object) = change, object.metadata.name == "r" { resyncs.withLock { $0 += 1 } }
+        }
+        let running = Task { try await informer.run() }
+        defer { running.cancel() }
+        #expect(try await eventually { resyncs.withLock { $0 } >= 2 })
+    }
+
     @Test func restartedAPIServerMeansRelistAndNothingLost() async throws {
         let admin = try KubernetesTestSupport.adminClient()
         let namespace = try await KubernetesTestSupport.namespace(admin, prefix: "restart")
