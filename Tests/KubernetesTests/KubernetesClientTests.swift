@@ -92,14 +92,36 @@ struct KubernetesClientTests {
         #expect(fields.contains("spec.color"))
     }
 
-    @Test func restrictedTokenIsForbiddenOutsideItsRole() async throws {
+    @Test func restrictedTokenIsAllowedOnlyWhereItsRoleIsBound() async throws {
+        let admin = try KubernetesTestSupport.adminClient()
+        let allowed = try await KubernetesTestSupport.namespace(admin, prefix: "rbac-allowed")
+        let other = try await KubernetesTestSupport.namespace(admin, prefix: "rbac-other")
+        let role: [String: Any] = [
+            "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role", "metadata": ["name": "configmap-reader", "namespace": allowed],
+            "rules": [["apiGroups": [""], "resources": ["configmaps"], "verbs": ["get", "list"]]],
+        ]
+        let binding: [String: Any] = [
+            "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding", "metadata": ["name": "tester-reads", "namespace": allowed],
+            "roleRef": ["apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "configmap-reader"],
+            "subjects": [["kind": "ServiceAccount", "name": "tester", "namespace": "kvo-restricted"]],
+        ]
+        let roles = ResourceType(group: "rbac.authorization.k8s.io", version: "v1", plural: "roles")
+        let bindings = ResourceType(group: "rbac.authorization.k8s.io", version: "v1", plural: "rolebindings")
+        _ = try await admin.create(json: JSONSerialization.data(withJSONObject: role), roles, namespace: allowed)
+        _ = try await admin.create(json: JSONSerialization.data(withJSONObject: binding), bindings, namespace: allowed)
+
         let environment = try TestEnvironment.kubernetes()
         let token = ProcessInfo.processInfo.environment["KVO_TEST_KUBE_RESTRICTED_TOKEN"] ?? ""
         let restricted = try KubernetesClient(
             configuration: .init(server: environment.url, tls: .init(trust: .file(environment.caFile)), authentication: .token(token)))
-        let error = await #expect(throws: KubernetesError.self) { try await restricted.list(ConfigMap.self, .configMaps, namespace: "default") }
-        #expect(error?.isForbidden == true)
-        #expect(error?.reason == "Forbidden")
+        _ = try await restricted.list(ConfigMap.self, .configMaps, namespace: allowed)
+        let elsewhere = await #expect(throws: KubernetesError.self) { try await restricted.list(ConfigMap.self, .configMaps, namespace: other) }
+        #expect(elsewhere?.isForbidden == true)
+        #expect(elsewhere?.reason == "Forbidden")
+        let write = await #expect(throws: KubernetesError.self) {
+            try await restricted.create(ConfigMap(metadata: .init(name: "nope", namespace: allowed)), .configMaps)
+        }
+        #expect(write?.isForbidden == true)
     }
 
     @Test func pagingListsEveryObject() async throws {

@@ -29,12 +29,18 @@ struct KubernetesWatchTests {
         #expect(seen == ["ADDED 1", "MODIFIED 2", "DELETED"])
     }
 
-    @Test func tooOldResourceVersionIsGone() async throws {
-        let client = try KubernetesTestSupport.adminClient()
-        let namespace = try await KubernetesTestSupport.namespace(client, prefix: "gone")
-        // A watch from resourceVersion 1 predates the watch cache: the server answers 410 or an ERROR event.
+    @Test func aResourceVersionOlderThanTheWatchCacheIsGone() async throws {
+        let admin = try KubernetesTestSupport.adminClient()
+        let namespace = try await KubernetesTestSupport.namespace(admin, prefix: "gone")
+        let (_, old) = try await admin.listAll(ConfigMap.self, .configMaps, namespace: namespace)
+        _ = try await admin.create(ConfigMap(metadata: .init(name: "later", namespace: namespace)), .configMaps)
+        // A freshly started server's watch cache begins after `old`.
+        let server = try PrivateAPIServer()
+        try await server.start()
+        defer { server.kill() }
+        let client = try server.client()
         do {
-            let stream = try await client.watch(ConfigMap.self, .configMaps, namespace: namespace, resourceVersion: "1", timeoutSeconds: 5)
+            let stream = try await client.watch(ConfigMap.self, .configMaps, namespace: namespace, resourceVersion: old, timeoutSeconds: 5)
             var events: [String] = []
             for try await event in stream {
                 if case .error(let error) = event {
@@ -47,5 +53,18 @@ struct KubernetesWatchTests {
         } catch let error as KubernetesError {
             #expect(error.isGone)
         }
+    }
+
+    @Test func bookmarksArriveBeforeTheServerEndsTheWatch() async throws {
+        let client = try KubernetesTestSupport.adminClient()
+        let namespace = try await KubernetesTestSupport.namespace(client, prefix: "bookmark")
+        let (_, version) = try await client.listAll(ConfigMap.self, .configMaps, namespace: namespace)
+        let stream = try await client.watch(ConfigMap.self, .configMaps, namespace: namespace, resourceVersion: version, timeoutSeconds: 4)
+        var bookmarks: [String] = []
+        for try await event in stream {
+            if case .bookmark(let resourceVersion) = event { bookmarks.append(resourceVersion) }
+        }
+        #expect(!bookmarks.isEmpty)
+        #expect(bookmarks.allSatisfy { !$0.isEmpty })
     }
 }
