@@ -53,6 +53,13 @@ struct KeyVaultBenchmark {
                 url: "\(vaultURL)/secrets/\(prefix)-\(index)?api-version=7.5", headers: ["Authorization": "Bearer \(token)"]))
             try await redis.set("bench-raw:\(prefix)-\(index)", response.body, expiration: .seconds(300))
         })
+        results.append(try await Measurement.run("raw vault GET", count: misses, concurrency: 1) { index in
+            _ = try await http.execute(HTTPRequest(
+                url: "\(vaultURL)/secrets/\(prefix)-\(index)?api-version=7.5", headers: ["Authorization": "Bearer \(token)"]))
+        })
+        results.append(try await Measurement.run("KeyVaultClient.getSecret", count: misses, concurrency: 1) { index in
+            _ = try await client.vault.getSecret("\(prefix)-\(index)")
+        })
         results.append(try await Measurement.run("CachedClient.getSecret miss", count: misses, concurrency: 1) { index in
             _ = try await client.getSecret("\(prefix)-\(index)")
         })

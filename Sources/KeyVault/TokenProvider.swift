@@ -1,5 +1,6 @@
 import Foundation
 import HTTPTransport
+import Synchronization
 
 /// Obtains bearer tokens for the vault and caches them until shortly before they expire.
 /// Concurrent callers share one token request.
@@ -7,7 +8,8 @@ actor TokenProvider {
     private let credential: Credential
     private let http: HTTPClient
     private let vaultURL: String
-    private var cached: (token: String, refreshAt: ContinuousClock.Instant)?
+    /// The current token, readable without entering the actor (the hot path of every request).
+    private let cached = Mutex<(token: String, refreshAt: ContinuousClock.Instant)?>(nil)
     private var waiters: [CheckedContinuation<String, any Error>]?
 
     init(credential: Credential, http: HTTPClient, vaultURL: String) {
@@ -17,10 +19,15 @@ actor TokenProvider {
     }
 
     /// A valid token; `refresh` drops the cached one first (after a 401).
-    func token(refresh: Bool = false) async throws -> String {
+    nonisolated func token(refresh: Bool = false) async throws -> String {
         if case .staticToken(let token) = credential { return token }
-        if refresh { cached = nil }
-        if let cached, ContinuousClock.now < cached.refreshAt { return cached.token }
+        if !refresh, let current = cached.withLock({ $0 }), ContinuousClock.now < current.refreshAt { return current.token }
+        return try await fetchToken(refresh: refresh)
+    }
+
+    private func fetchToken(refresh: Bool) async throws -> String {
+        if refresh { cached.withLock { $0 = nil } }
+        if let current = cached.withLock({ $0 }), ContinuousClock.now < current.refreshAt { return current.token }
         if waiters != nil {
             return try await withCheckedThrowingContinuation { waiters?.append($0) }
         }
@@ -33,7 +40,7 @@ actor TokenProvider {
         case .success(let (token, lifetime)):
             // Refresh when a tenth of the lifetime is left (at least 30 s before expiry).
             let margin = max(30, lifetime / 10)
-            cached = (token, ContinuousClock.now + .seconds(max(1, lifetime - margin)))
+            cached.withLock { $0 = (token, ContinuousClock.now + .seconds(max(1, lifetime - margin))) }
             pending.forEach { $0.resume(returning: token) }
             return token
         case .failure(let error):
