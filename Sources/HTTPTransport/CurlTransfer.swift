@@ -172,7 +172,9 @@ final class CurlTransfer: @unchecked Sendable {
             _ = kvo_easy_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &code)
             status = code
         }
-        sink.receivedHead(HTTPResponseHead(status: status, headers: headers, version: version))
+        var connects = 0
+        _ = kvo_easy_getinfo_long(easy, CURLINFO_NUM_CONNECTS, &connects)
+        sink.receivedHead(HTTPResponseHead(status: status, headers: headers, version: version, newConnections: connects))
     }
 
     func error(for result: CURLcode) -> HTTPError {

@@ -6,11 +6,14 @@ public struct HTTPResponseHead: Sendable {
     public var headers: HTTPHeaders
     /// The negotiated protocol: `1.1` or `2`.
     public var version: String
+    /// How many new connections this exchange opened (0 when it reused a kept-alive one).
+    public var newConnections: Int
 
-    public init(status: Int, headers: HTTPHeaders, version: String) {
+    public init(status: Int, headers: HTTPHeaders, version: String, newConnections: Int = 0) {
         self.status = status
         self.headers = headers
         self.version = version
+        self.newConnections = newConnections
     }
 }
 

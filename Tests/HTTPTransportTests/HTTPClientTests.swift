@@ -29,6 +29,18 @@ struct HTTPClientTests {
         #expect(try await http1.client.execute(http1.request(.get, "/version")).head.version == "1.1")
     }
 
+    @Test func keptAliveConnectionsAreReused() async throws {
+        let server = try KubeAPIServer()
+        let first = try await server.client.execute(server.request(.get, "/version"))
+        #expect(first.head.newConnections == 1)
+        for _ in 0..<10 {
+            #expect(try await server.client.execute(server.request(.get, "/version")).head.newConnections == 0)
+        }
+        let http1 = try KubeAPIServer(configuration: .init(tls: .init(trust: .file(server.environment.caFile)), enableHTTP2: false))
+        _ = try await http1.client.execute(http1.request(.get, "/version"))
+        #expect(try await http1.client.execute(http1.request(.get, "/version")).head.newConnections == 0)
+    }
+
     @Test func wrongCAFailsWithATLSError() async throws {
         let environment = try TestEnvironment.kubernetes()
         let client = try HTTPClient(configuration: .init(tls: .init(trust: .file(environment.wrongCAFile)), connectTimeout: .seconds(5)))

@@ -36,6 +36,27 @@ struct EmulatorPersistenceAndFaultTests {
         #expect(try await before.send(.get, "/secrets").status == 200)
     }
 
+    @Test func givenCertificateFilesAndPlainHTTPModes() async throws {
+        // A first emulator generates a CA and server certificate; a second one serves them as given files.
+        let generator = try PrivateEmulator()
+        try await generator.start()
+        let tls = generator.dataDirectory + "/tls"
+        let given = try PrivateEmulator(arguments: ["--tls-cert", tls + "/server.pem", "--tls-key", tls + "/server-key.pem"])
+        try await given.start()
+        let http = try HTTPClient(configuration: .init(tls: .init(trust: .file(tls + "/ca.pem"))))
+        var client = EmulatorClient(url: "https://127.0.0.1:\(given.port)", http: http)
+        client.token = try await client.fetchToken()
+        #expect(try await client.send(.get, "/secrets").status == 200)
+        #expect(!FileManager.default.fileExists(atPath: given.dataDirectory + "/tls/ca.pem"))
+
+        let plain = try PrivateEmulator(arguments: ["--insecure-http"])
+        try await plain.start()
+        var plainClient = EmulatorClient(url: "http://127.0.0.1:\(plain.port)", http: try HTTPClient())
+        plainClient.token = try await plainClient.fetchToken()
+        let listed = try await plainClient.send(.put, "/secrets/plain", body: ["value": "v"])
+        #expect(listed.id.hasPrefix("http://127.0.0.1:\(plain.port)/secrets/plain/"))
+    }
+
     @Test func throttlingFaultAnswers429WithAndWithoutRetryAfter() async throws {
         let emulator = try PrivateEmulator(arguments: ["--fault-throttle-rate", "1"])
         try await emulator.start()
