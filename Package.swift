@@ -122,6 +122,8 @@ let package = Package(
         .testTarget(
             name: "KubernetesTests", dependencies: ["Kubernetes", "HTTPTransport", "TestEnvironment"], swiftSettings: strictSettings),
         .testTarget(
+            name: "CRDTests", dependencies: ["Kubernetes", "YAML", "HTTPTransport", "TestEnvironment"], swiftSettings: strictSettings),
+        .testTarget(
             name: "KeyVaultEmulatorTests",
             dependencies: ["KeyVaultEmulator", "HTTPTransport", "TestEnvironment"],
             swiftSettings: strictSettings),

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import YAML
 
@@ -83,5 +84,23 @@ struct YAMLParserTests {
             """)
         #expect(root["copy"]?["b"]?.resolvedScalar == .int(2))
         #expect(root["copy"]?.position.line == 2)
+    }
+}
+
+struct YAMLJSONTests {
+    @Test func manifestsConvertToJSONWithResolvedScalars() throws {
+        let root = try YAMLParser.parse(
+            """
+            metadata: {name: x, labels: {tier: "1"}}
+            spec: {replicas: 3, enabled: true, ratio: 0.5, note: ~, items: [a, 2]}
+            """)
+        let json = try #require(try root.jsonValue() as? [String: Any])
+        let spec = try #require(json["spec"] as? [String: Any])
+        #expect(spec["replicas"] as? Int == 3)
+        #expect(spec["enabled"] as? Bool == true)
+        #expect(spec["ratio"] as? Double == 0.5)
+        #expect(spec["note"] is NSNull)
+        #expect(((json["metadata"] as? [String: Any])?["labels"] as? [String: Any])?["tier"] as? String == "1")
+        #expect(String(decoding: try root["spec"]!["items"]!.jsonData(), as: UTF8.self) == #"["a",2]"#)
     }
 }
