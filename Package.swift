@@ -68,6 +68,12 @@ let package = Package(
             dependencies: ["HTTPTransport", "YAML", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings),
 
+        // The UserIntegration reconciler: the resource's model and the pure decisions of reconciling it.
+        .target(
+            name: "UserIntegrationReconciler",
+            dependencies: ["KeyVault", "Kubernetes", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strictSettings),
+
         // The Azure-compatible Key Vault emulator: a library (for tests and embedding) and its executable.
         .target(
             name: "KeyVaultEmulator",
@@ -123,6 +129,9 @@ let package = Package(
             name: "KubernetesTests", dependencies: ["Kubernetes", "HTTPTransport", "TestEnvironment"], swiftSettings: strictSettings),
         .testTarget(
             name: "CRDTests", dependencies: ["Kubernetes", "YAML", "HTTPTransport", "TestEnvironment"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "UserIntegrationReconcilerTests", dependencies: ["UserIntegrationReconciler", "KeyVault", "Kubernetes"],
+            swiftSettings: strictSettings),
         .testTarget(
             name: "KeyVaultEmulatorTests",
             dependencies: ["KeyVaultEmulator", "HTTPTransport", "TestEnvironment"],

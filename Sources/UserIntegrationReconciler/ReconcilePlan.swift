@@ -1,0 +1,50 @@
+public import Foundation
+public import KeyVault
+
+/// What the vault holds for a resource's secret name, as the reconciler observed it.
+public enum VaultObservation: Sendable, Hashable {
+    case missing
+    /// Soft-deleted: a write must recover it first.
+    case deleted
+    case present(Secret)
+}
+
+/// What the referenced Kubernetes Secret gave, for `secretRef` resources.
+public enum SecretReferenceValue: Sendable, Hashable {
+    case value(Data)
+    case secretNotFound
+    case keyNotFound
+}
+
+/// The secret the vault should hold for a `secretRef` resource.
+public struct DesiredVaultSecret: Sendable, Hashable {
+    public var name: String
+    public var value: String
+    public var expiresAt: Date?
+    public var tags: [String: String]
+}
+
+/// The reconciler's decision for one resource: what to do to the vault, the status to write,
+/// and when to look again. Pure data, computed by `ReconcilePlanner` without I/O.
+public struct ReconcilePlan: Sendable, Hashable {
+    public enum VaultAction: Sendable, Hashable {
+        case none
+        case write(DesiredVaultSecret)
+        /// The name is soft-deleted: recover it, then write.
+        case recoverAndWrite(DesiredVaultSecret)
+    }
+
+    public var vaultAction: VaultAction
+    public var status: UserIntegration.Status
+    /// When the state changes by itself (expiry).
+    public var requeueAfter: Duration?
+    /// An event worth recording, if any.
+    public var event: PlanEvent?
+}
+
+/// An event the plan asks to record; its note never holds a secret value.
+public struct PlanEvent: Sendable, Hashable {
+    public var reason: String
+    public var note: String
+    public var warning: Bool
+}

@@ -1,0 +1,183 @@
+public import Foundation
+public import KeyVault
+import Kubernetes
+
+/// The reconciler's decisions as pure logic: from a resource, the referenced Secret's value and what
+/// the vault holds, the vault action, the status and the next requeue. No I/O; tested without servers.
+public struct ReconcilePlanner: Sendable {
+    public init() {}
+
+    public static let managedByTag = "managed-by"
+    public static let managerName = "keyvault-operator"
+
+    /// The vault secret name of a resource (design §2), or `nil` for an unknown type.
+    public static func integrationKey(of resource: UserIntegration) -> IntegrationKey? {
+        IntegrationType(rawValue: resource.spec.type).map { IntegrationKey(userID: resource.spec.userId, type: $0) }
+    }
+
+    public func plan(_ resource: UserIntegration, secretRef: SecretReferenceValue?, vault: VaultObservation, now: Date) -> ReconcilePlan {
+        var status = resource.status ?? UserIntegration.Status()
+        let generation = resource.metadata.generation
+        status.observedGeneration = generation
+        guard let key = Self.integrationKey(of: resource) else {
+            return failed(status, reason: "InvalidSpec", message: "unknown integration type \(resource.spec.type)", generation: generation, now: now)
+        }
+        status.vaultSecretName = key.secretName
+        if case .present(let secret) = vault, let owner = secret.properties.tags["owner"], owner != resource.ownerReference {
+            var plan = failed(
+                status, reason: "Conflict", message: "user \(key.userID) \(key.type.rawValue) is already owned by \(owner)", generation: generation, now: now)
+            plan.event = PlanEvent(reason: "Conflict", note: "Key Vault secret \(key.secretName) is owned by \(owner)", warning: true)
+            return plan
+        }
+        guard let reference = resource.spec.secretRef else {
+            return observe(status, vault: vault, generation: generation, now: now)
+        }
+        switch secretRef ?? .secretNotFound {
+        case .secretNotFound, .keyNotFound:
+            var plan = notConfigured(
+                status, reason: "SecretRefNotFound", message: "Secret \(reference.name) has no key \(reference.key)", generation: generation, now: now)
+            plan.event = PlanEvent(reason: "SecretRefNotFound", note: "Secret \(reference.name) or its key \(reference.key) is missing", warning: true)
+            return plan
+        case .value(let data):
+            guard let value = String(data: data, encoding: .utf8) else {
+                return failed(status, reason: "InvalidSecretValue", message: "the value of \(reference.name)/\(reference.key) is not UTF-8 text", generation: generation, now: now)
+            }
+            guard data.count <= 25 * 1024 else {
+                return failed(
+                    status, reason: "InvalidSecretValue",
+                    message: "the value of \(reference.name)/\(reference.key) is \(data.count) bytes; Key Vault takes at most 25600", generation: generation, now: now)
+            }
+            var expiresAt: Date?
+            if let text = resource.spec.expiresAt {
+                guard let parsed = Self.parseTime(text) else {
+                    return failed(status, reason: "InvalidSpec", message: "expiresAt is not RFC 3339: \(text)", generation: generation, now: now)
+                }
+                expiresAt = parsed
+            }
+            let desired = DesiredVaultSecret(
+                name: key.secretName, value: value, expiresAt: expiresAt,
+                tags: [Self.managedByTag: Self.managerName, "user-id": key.userID, "integration-type": key.type.rawValue, "owner": resource.ownerReference])
+            return push(status, desired: desired, type: key.type, vault: vault, generation: generation, now: now)
+        }
+    }
+
+    /// The status after a failed attempt: `error`, with the reason the error's code gives.
+    public func failure(_ resource: UserIntegration, error: KeyVaultError, now: Date) -> UserIntegration.Status {
+        let reason: String
+        switch error.code {
+        case .connectionFailed, .tlsFailed: reason = "KeyVaultUnavailable"
+        case .throttled: reason = "Throttled"
+        case .authenticationFailed: reason = "KeyVaultAuthFailed"
+        case .invalidInput: reason = "InvalidSecretValue"
+        default: reason = "KeyVaultError"
+        }
+        var status = resource.status ?? UserIntegration.Status()
+        status.observedGeneration = resource.metadata.generation
+        return failed(status, reason: reason, message: error.description, generation: resource.metadata.generation, now: now).status
+    }
+
+    // MARK: Cases
+
+    private func push(
+        _ status: UserIntegration.Status, desired: DesiredVaultSecret, type: IntegrationType, vault: VaultObservation, generation: Int?, now: Date
+    ) -> ReconcilePlan {
+        let action: ReconcilePlan.VaultAction
+        var written = Secret(properties: SecretProperties(name: desired.name, expiresAt: desired.expiresAt, tags: desired.tags), value: desired.value)
+        switch vault {
+        case .present(let current) where Self.matches(current, desired):
+            action = .none
+            written = current
+        case .deleted:
+            action = .recoverAndWrite(desired)
+        default:
+            action = .write(desired)
+        }
+        var plan = settled(status, secret: written, type: type, syncedReason: "Synced", generation: generation, now: now)
+        plan.vaultAction = action
+        if action != .none {
+            plan.event = PlanEvent(reason: "Synced", note: "wrote Key Vault secret \(desired.name)", warning: false)
+        }
+        return plan
+    }
+
+    private func observe(_ status: UserIntegration.Status, vault: VaultObservation, generation: Int?, now: Date) -> ReconcilePlan {
+        guard case .present(let secret) = vault, secret.properties.enabled, let type = IntegrationKey(secretName: secret.properties.name)?.type else {
+            return notConfigured(status, reason: "NotConfigured", message: "no enabled secret in Key Vault", generation: generation, now: now)
+        }
+        return settled(status, secret: secret, type: type, syncedReason: "Observed", generation: generation, now: now)
+    }
+
+    /// A resource whose vault secret is (or will be) `secret`: connected or expired.
+    private func settled(
+        _ status: UserIntegration.Status, secret: Secret, type: IntegrationType, syncedReason: String, generation: Int?, now: Date
+    ) -> ReconcilePlan {
+        var status = status
+        let stamp = Self.formatTime(now)
+        let integration = Integration(type: type, secret: secret, now: now)
+        status.state = integration.status.rawValue
+        status.maskedKey = integration.maskedKey
+        status.vaultSecretVersion = secret.properties.version.isEmpty ? status.vaultSecretVersion : secret.properties.version
+        status.expiresAt = secret.properties.expiresAt.map(Self.formatTime)
+        status.lastSyncTime = stamp
+        var conditions = status.conditions ?? []
+        conditions.set(Condition.keyVaultSynced, .true, reason: syncedReason, message: "Key Vault secret \(secret.properties.name)", generation: generation, now: stamp)
+        var requeue: Duration?
+        if integration.status == .expired {
+            conditions.set(Condition.expired, .true, reason: "Expired", message: "the credential expired", generation: generation, now: stamp)
+            conditions.set(Condition.ready, .false, reason: "Expired", message: "the credential expired", generation: generation, now: stamp)
+        } else {
+            conditions.set(Condition.expired, .false, reason: "Valid", message: "the credential has not expired", generation: generation, now: stamp)
+            conditions.set(Condition.ready, .true, reason: syncedReason, message: "connected", generation: generation, now: stamp)
+            if let expiry = secret.properties.expiresAt {
+                requeue = .milliseconds(max(1, Int((expiry.timeIntervalSince(now) * 1000).rounded(.up))))
+            }
+        }
+        status.conditions = conditions
+        return ReconcilePlan(vaultAction: .none, status: status, requeueAfter: requeue)
+    }
+
+    private func notConfigured(_ status: UserIntegration.Status, reason: String, message: String, generation: Int?, now: Date) -> ReconcilePlan {
+        var status = status
+        let stamp = Self.formatTime(now)
+        status.state = Integration.Status.notConfigured.rawValue
+        status.maskedKey = nil
+        status.vaultSecretVersion = nil
+        status.expiresAt = nil
+        var conditions = status.conditions ?? []
+        conditions.set(Condition.ready, .false, reason: reason, message: message, generation: generation, now: stamp)
+        conditions.set(Condition.keyVaultSynced, .false, reason: reason, message: message, generation: generation, now: stamp)
+        status.conditions = conditions
+        return ReconcilePlan(vaultAction: .none, status: status, requeueAfter: nil)
+    }
+
+    private func failed(_ status: UserIntegration.Status, reason: String, message: String, generation: Int?, now: Date) -> ReconcilePlan {
+        var status = status
+        let stamp = Self.formatTime(now)
+        status.state = "error"
+        var conditions = status.conditions ?? []
+        conditions.set(Condition.ready, .false, reason: reason, message: message, generation: generation, now: stamp)
+        conditions.set(Condition.keyVaultSynced, .false, reason: reason, message: message, generation: generation, now: stamp)
+        status.conditions = conditions
+        return ReconcilePlan(vaultAction: .none, status: status, requeueAfter: nil)
+    }
+
+    // MARK: Helpers
+
+    /// Whether the vault already holds the desired value, expiry (to the second) and tags.
+    static func matches(_ current: Secret, _ desired: DesiredVaultSecret) -> Bool {
+        let expiry = { (date: Date?) in date.map { Int($0.timeIntervalSince1970) } }
+        return current.properties.enabled && current.value == desired.value && expiry(current.properties.expiresAt) == expiry(desired.expiresAt)
+            && desired.tags.allSatisfy { current.properties.tags[$0.key] == $0.value }
+    }
+
+    static func parseTime(_ text: String) -> Date? {
+        let formatter = ISO8601DateFormatter()
+        if let date = formatter.date(from: text) { return date }
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.date(from: text)
+    }
+
+    static func formatTime(_ date: Date) -> String {
+        ISO8601DateFormatter().string(from: date)
+    }
+}

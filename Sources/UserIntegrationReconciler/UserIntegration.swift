@@ -1,0 +1,66 @@
+public import Kubernetes
+
+/// The `UserIntegration` custom resource (design §1, a fixed contract).
+public struct UserIntegration: KubernetesObject, Hashable {
+    public struct SecretReference: Codable, Sendable, Hashable {
+        public var name: String
+        public var key: String
+
+        public init(name: String, key: String) {
+            self.name = name
+            self.key = key
+        }
+    }
+
+    public enum DeletionPolicy: String, Codable, Sendable, Hashable {
+        case delete = "Delete", retain = "Retain"
+    }
+
+    public struct Spec: Codable, Sendable, Hashable {
+        public var userId: String
+        public var type: String
+        public var secretRef: SecretReference?
+        /// RFC 3339.
+        public var expiresAt: String?
+        public var deletionPolicy: DeletionPolicy?
+
+        public init(userId: String, type: String, secretRef: SecretReference? = nil, expiresAt: String? = nil, deletionPolicy: DeletionPolicy? = nil) {
+            self.userId = userId
+            self.type = type
+            self.secretRef = secretRef
+            self.expiresAt = expiresAt
+            self.deletionPolicy = deletionPolicy
+        }
+    }
+
+    public struct Status: Codable, Sendable, Hashable {
+        public var state: String?
+        public var maskedKey: String?
+        public var vaultSecretName: String?
+        public var vaultSecretVersion: String?
+        public var expiresAt: String?
+        public var lastSyncTime: String?
+        public var observedGeneration: Int?
+        public var conditions: [Condition]?
+
+        public init() {}
+    }
+
+    public static let resource = ResourceType(group: "integrations.keyvault.dev", version: "v1alpha1", plural: "userintegrations")
+    public static let finalizer = "integrations.keyvault.dev/finalizer"
+
+    public var apiVersion: String? = "integrations.keyvault.dev/v1alpha1"
+    public var kind: String? = "UserIntegration"
+    public var metadata: ObjectMeta
+    public var spec: Spec
+    public var status: Status?
+
+    public init(metadata: ObjectMeta, spec: Spec, status: Status? = nil) {
+        self.metadata = metadata
+        self.spec = spec
+        self.status = status
+    }
+
+    /// `namespace/name`, as recorded in the vault secret's `owner` tag.
+    public var ownerReference: String { "\(metadata.namespace ?? "")/\(metadata.name ?? "")" }
+}
