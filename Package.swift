@@ -68,6 +68,9 @@ let package = Package(
             dependencies: ["HTTPTransport", "YAML", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings),
 
+        // Controller machinery: the work queue.
+        .target(name: "ControllerRuntime", swiftSettings: strictSettings),
+
         // The UserIntegration reconciler: the resource's model and the pure decisions of reconciling it.
         .target(
             name: "UserIntegrationReconciler",
@@ -129,6 +132,7 @@ let package = Package(
             name: "KubernetesTests", dependencies: ["Kubernetes", "HTTPTransport", "TestEnvironment"], swiftSettings: strictSettings),
         .testTarget(
             name: "CRDTests", dependencies: ["Kubernetes", "YAML", "HTTPTransport", "TestEnvironment"], swiftSettings: strictSettings),
+        .testTarget(name: "ControllerRuntimeTests", dependencies: ["ControllerRuntime"], swiftSettings: strictSettings),
         .testTarget(
             name: "UserIntegrationReconcilerTests", dependencies: ["UserIntegrationReconciler", "KeyVault", "Kubernetes"],
             swiftSettings: strictSettings),

@@ -1,0 +1,156 @@
+import Synchronization
+
+/// A work queue of object keys, as controllers use them: a key is queued at most once and is never
+/// processed by two workers at a time (re-added while processing, it is queued again when done).
+/// New and changed objects go ahead of periodic resyncs. Failed keys come back after a per-key
+/// exponential backoff (5 ms doubling to 1000 s); delayed keys wait in a timer list driven by `run()`.
+public final class WorkQueue: Sendable {
+    public enum Priority: Sendable { case normal, resync }
+
+    private struct State {
+        var normal: [String] = []
+        var resync: [String] = []
+        var queued: Set<String> = []
+        var processing: Set<String> = []
+        var dirty: [String: Priority] = [:]
+        var failures: [String: Int] = [:]
+        var delayed: [(due: ContinuousClock.Instant, key: String)] = []
+        var waiters: [CheckedContinuation<String?, Never>] = []
+        var shuttingDown = false
+        var adds = 0
+        var retries = 0
+    }
+    private let state = Mutex(State())
+    public let baseDelay: Duration
+    public let maxDelay: Duration
+
+    public init(baseDelay: Duration = .milliseconds(5), maxDelay: Duration = .seconds(1000)) {
+        self.baseDelay = baseDelay
+        self.maxDelay = maxDelay
+    }
+
+    /// Queues a key (no-op when already queued).
+    public func add(_ key: String, priority: Priority = .normal) {
+        let waiter = state.withLock { state -> CheckedContinuation<String?, Never>? in
+            guard !state.shuttingDown else { return nil }
+            state.adds += 1
+            if state.processing.contains(key) {
+                if state.dirty[key] != .normal { state.dirty[key] = priority }
+                return nil
+            }
+            if state.queued.contains(key) {
+                // Promote a queued resync when the object changed.
+                if priority == .normal, let index = state.resync.firstIndex(of: key) {
+                    state.resync.remove(at: index)
+                    state.normal.append(key)
+                }
+                return nil
+            }
+            if !state.waiters.isEmpty {
+                state.processing.insert(key)
+                return state.waiters.removeFirst()
+            }
+            state.queued.insert(key)
+            if priority == .normal { state.normal.append(key) } else { state.resync.append(key) }
+            return nil
+        }
+        waiter?.resume(returning: key)
+    }
+
+    /// Queues a key after `delay` (driven by `run()`).
+    public func add(_ key: String, after delay: Duration) {
+        guard delay > .zero else { return add(key) }
+        state.withLock { state in
+            guard !state.shuttingDown else { return }
+            state.delayed.append((ContinuousClock.now + delay, key))
+        }
+    }
+
+    /// Queues a failed key again after its backoff; returns the delay.
+    @discardableResult
+    public func retry(_ key: String) -> Duration {
+        let delay = state.withLock { state -> Duration in
+            let failures = state.failures[key, default: 0]
+            state.failures[key] = failures + 1
+            state.retries += 1
+            return Self.backoff(failures: failures, base: baseDelay, cap: maxDelay)
+        }
+        add(key, after: delay)
+        return delay
+    }
+
+    /// Clears a key's failure count after it succeeded.
+    public func forget(_ key: String) {
+        state.withLock { _ = $0.failures.removeValue(forKey: key) }
+    }
+
+    /// The next key to process, waiting for one; `nil` once the queue shuts down.
+    public func next() async -> String? {
+        await withCheckedContinuation { continuation in
+            let key = state.withLock { state -> String?? in
+                if let key = Self.pop(&state) { return .some(key) }
+                if state.shuttingDown { return .some(nil) }
+                state.waiters.append(continuation)
+                return nil
+            }
+            if let key { continuation.resume(returning: key) }
+        }
+    }
+
+    /// Marks a key processed; if it was re-added meanwhile, it is queued again.
+    public func done(_ key: String) {
+        let again = state.withLock { state -> Priority? in
+            state.processing.remove(key)
+            return state.dirty.removeValue(forKey: key)
+        }
+        if let again { add(key, priority: again) }
+    }
+
+    /// Stops handing out keys; waiting workers get `nil`.
+    public func shutDown() {
+        let waiters = state.withLock { state in
+            state.shuttingDown = true
+            defer { state.waiters.removeAll() }
+            return state.waiters
+        }
+        waiters.forEach { $0.resume(returning: nil) }
+    }
+
+    /// Queued (not yet processing) keys.
+    public var depth: Int { state.withLock { $0.normal.count + $0.resync.count } }
+    /// Every add so far, and every retry (for `workqueue_adds_total`, `workqueue_retries_total`).
+    public var totals: (adds: Int, retries: Int) { state.withLock { ($0.adds, $0.retries) } }
+
+    /// Moves delayed keys whose time has come into the queue, until the task is cancelled.
+    public func run(tick: Duration = .milliseconds(20)) async {
+        while !Task.isCancelled {
+            let now = ContinuousClock.now
+            let due = state.withLock { state -> [String] in
+                let ready = state.delayed.filter { $0.due <= now }.map(\.key)
+                state.delayed.removeAll { $0.due <= now }
+                return ready
+            }
+            due.forEach { add($0) }
+            do { try await Task.sleep(for: tick) } catch { return }
+        }
+    }
+
+    private static func pop(_ state: inout State) -> String? {
+        let key: String
+        if !state.normal.isEmpty {
+            key = state.normal.removeFirst()
+        } else if !state.resync.isEmpty {
+            key = state.resync.removeFirst()
+        } else {
+            return nil
+        }
+        state.queued.remove(key)
+        state.processing.insert(key)
+        return key
+    }
+
+    /// `base · 2^failures`, capped.
+    static func backoff(failures: Int, base: Duration, cap: Duration) -> Duration {
+        min(base * (1 << min(failures, 40)), cap)
+    }
+}

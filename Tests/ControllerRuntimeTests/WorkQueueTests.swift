@@ -1,0 +1,58 @@
+import ControllerRuntime
+import Testing
+
+struct WorkQueueTests {
+    @Test func keysAreDeduplicatedAndNewWorkGoesAheadOfResyncs() async {
+        let queue = WorkQueue()
+        queue.add("a", priority: .resync)
+        queue.add("b", priority: .resync)
+        queue.add("c")
+        queue.add("c")
+        queue.add("b")
+        #expect(queue.depth == 3)
+        #expect(await queue.next() == "c")
+        #expect(await queue.next() == "b")
+        #expect(await queue.next() == "a")
+    }
+
+    @Test func aKeyIsNeverProcessedTwiceAtOnceButIsRequeuedWhenDone() async {
+        let queue = WorkQueue()
+        queue.add("k")
+        #expect(await queue.next() == "k")
+        queue.add("k")
+        #expect(queue.depth == 0)
+        queue.done("k")
+        #expect(queue.depth == 1)
+        #expect(await queue.next() == "k")
+    }
+
+    @Test func backoffDoublesFromFiveMillisecondsToItsCap() {
+        let queue = WorkQueue()
+        #expect(queue.retry("x") == .milliseconds(5))
+        #expect(queue.retry("x") == .milliseconds(10))
+        #expect(queue.retry("x") == .milliseconds(20))
+        queue.forget("x")
+        #expect(queue.retry("x") == .milliseconds(5))
+        let capped = WorkQueue(baseDelay: .milliseconds(5), maxDelay: .seconds(1000))
+        for _ in 0..<30 { capped.retry("y") }
+        #expect(capped.retry("y") == .seconds(1000))
+    }
+
+    @Test func delayedKeysArriveAfterTheirDelay() async {
+        let queue = WorkQueue()
+        let timer = Task { await queue.run(tick: .milliseconds(5)) }
+        defer { timer.cancel() }
+        queue.add("later", after: .milliseconds(50))
+        #expect(queue.depth == 0)
+        #expect(await queue.next() == "later")
+    }
+
+    @Test func shutDownReleasesWaitingWorkers() async {
+        let queue = WorkQueue()
+        async let waiting = queue.next()
+        queue.shutDown()
+        #expect(await waiting == nil)
+        queue.add("ignored")
+        #expect(queue.depth == 0)
+    }
+}
