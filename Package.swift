@@ -74,7 +74,7 @@ let package = Package(
         // The UserIntegration reconciler: the resource's model and the pure decisions of reconciling it.
         .target(
             name: "UserIntegrationReconciler",
-            dependencies: ["KeyVault", "Kubernetes", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["KeyVault", "Kubernetes", "ControllerRuntime", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings),
 
         // The Azure-compatible Key Vault emulator: a library (for tests and embedding) and its executable.
@@ -101,7 +101,7 @@ let package = Package(
         .executableTarget(
             name: "keyvault-operator",
             dependencies: [
-                "KeyVault", "Redis",
+                "KeyVault", "Redis", "Kubernetes", "UserIntegrationReconciler",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

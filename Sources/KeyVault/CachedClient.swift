@@ -88,6 +88,18 @@ public final class CachedClient: SecretStore {
         counters.snapshot
     }
 
+    /// Whether Redis answers now (the operator's `CacheWarmed` condition).
+    public func cacheAvailable() async -> Bool {
+        (try? await redis.ping()) != nil
+    }
+
+    /// Fills the cache entries of a vault secret with what the vault holds now (pre-warming).
+    public func warm(secretName name: String) async throws {
+        for key in cacheKeys(forSecret: name) {
+            _ = try await fetchAndFill(redisKey: key, secretName: name)
+        }
+    }
+
     /// The vault's and Redis's health, each with its latency; the report names what is down.
     public func health() async -> HealthReport {
         async let vaultHealth = Self.measure("keyvault") { try await self.vault.health() }
@@ -174,7 +186,7 @@ public final class CachedClient: SecretStore {
 
     /// Removes every entry that can hold `secretName`. Each key is written before it is deleted, so
     /// Redis's key-invalidation notifications fire even when nothing was cached.
-    func invalidate(secretName: String) async {
+    public func invalidate(secretName: String) async {
         let keys = cacheKeys(forSecret: secretName)
         var commands: [RedisCommand] = keys.map { .set($0, Data(), expiration: .milliseconds(1)) }
         commands.append(.del(keys))

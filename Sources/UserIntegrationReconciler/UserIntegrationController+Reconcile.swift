@@ -1,0 +1,159 @@
+import ControllerRuntime
+import Foundation
+import KeyVault
+import Kubernetes
+import Logging
+
+extension UserIntegrationController {
+    /// Reconciles one resource: finalizer, Secret, vault, cache, status, events. Failures are
+    /// written to the status and the key is retried with backoff.
+    func reconcile(key: String) async {
+        guard let resource = cached(key) else { return }
+        do {
+            if resource.metadata.deletionTimestamp != nil {
+                try await finalize(resource)
+            } else {
+                try await sync(resource)
+            }
+            queue.forget(key)
+            count("success")
+        } catch {
+            count("error")
+            let delay = queue.retry(key)
+            logger.warning(
+                "reconcile failed", metadata: ["k8s.object": "\(key)", "kv.error": "\(error)", "retry_ms": "\(delay.components.seconds * 1000 + delay.components.attoseconds / 1_000_000_000_000_000)"])
+            if let vaultError = error as? KeyVaultError {
+                let status = planner.failure(resource, error: vaultError, now: Date())
+                try? await writeStatus(resource, status)
+                await record(resource, PlanEvent(reason: status.conditions?[Condition.ready]?.reason ?? "Failed", note: vaultError.code.description, warning: true))
+            }
+        }
+    }
+
+    private func sync(_ resource: UserIntegration) async throws {
+        var current = resource
+        if !(current.metadata.finalizers ?? []).contains(UserIntegration.finalizer) {
+            current = try await setFinalizers(current, (current.metadata.finalizers ?? []) + [UserIntegration.finalizer])
+        }
+        let reference = try await readSecretReference(current)
+        guard let key = ReconcilePlanner.integrationKey(of: current) else {
+            try await writeStatus(current, planner.plan(current, secretRef: reference, vault: .missing, now: Date()).status)
+            return
+        }
+        let observed = try await observe(key.secretName)
+        var plan = planner.plan(current, secretRef: reference, vault: observed, now: Date())
+        switch plan.vaultAction {
+        case .none:
+            break
+        case .write(let desired):
+            plan.status.vaultSecretVersion = try await write(desired, recoverFirst: false).version
+        case .recoverAndWrite(let desired):
+            plan.status.vaultSecretVersion = try await write(desired, recoverFirst: true).version
+        }
+        var conditions = plan.status.conditions ?? []
+        let stamp = ISO8601DateFormatter().string(from: Date())
+        if await vault.cacheAvailable() {
+            if plan.status.state == "connected" || plan.status.state == "expired" {
+                try? await vault.warm(secretName: key.secretName)
+            } else {
+                await vault.invalidate(secretName: key.secretName)
+            }
+            conditions.set(Condition.cacheWarmed, .true, reason: "Warmed", message: "Redis holds the current entry", generation: current.metadata.generation, now: stamp)
+        } else {
+            conditions.set(Condition.cacheWarmed, .false, reason: "CacheUnavailable", message: "Redis is unreachable", generation: current.metadata.generation, now: stamp)
+        }
+        plan.status.conditions = conditions
+        try await writeStatus(current, plan.status)
+        if let event = plan.event { await record(current, event) }
+        if let after = plan.requeueAfter { queue.add(Self.key(current), after: after) }
+    }
+
+    /// Applies the deletion policy, invalidates Redis, then removes the finalizer.
+    private func finalize(_ resource: UserIntegration) async throws {
+        guard (resource.metadata.finalizers ?? []).contains(UserIntegration.finalizer) else { return }
+        if let key = ReconcilePlanner.integrationKey(of: resource) {
+            if resource.spec.deletionPolicy ?? .delete == .delete, case .present(let secret) = try await observe(key.secretName),
+                secret.properties.tags["owner"] == resource.ownerReference
+            {
+                do {
+                    try await vault.deleteSecret(key.secretName)
+                } catch let error as KeyVaultError where error.code == .secretNotFound {}
+                await record(resource, PlanEvent(reason: "Deleted", note: "deleted Key Vault secret \(key.secretName)", warning: false))
+            }
+            await vault.invalidate(secretName: key.secretName)
+        }
+        _ = try await setFinalizers(resource, (resource.metadata.finalizers ?? []).filter { $0 != UserIntegration.finalizer })
+    }
+
+    private func readSecretReference(_ resource: UserIntegration) async throws -> SecretReferenceValue? {
+        guard let reference = resource.spec.secretRef else { return nil }
+        do {
+            let secret = try await kube.get(KubernetesSecret.self, .secrets, namespace: resource.metadata.namespace, name: reference.name)
+            return secret.value(forKey: reference.key).map { .value($0) } ?? .keyNotFound
+        } catch let error as KubernetesError where error.isNotFound {
+            return .secretNotFound
+        }
+    }
+
+    private func observe(_ name: String) async throws -> VaultObservation {
+        do {
+            return .present(try await vault.vault.getSecret(name))
+        } catch let error as KeyVaultError where error.code == .secretNotFound {
+            return .missing
+        } catch let error as KeyVaultError where error.code == .secretDisabled {
+            return .present(Secret(properties: SecretProperties(name: name, enabled: false), value: ""))
+        }
+    }
+
+    private func write(_ desired: DesiredVaultSecret, recoverFirst: Bool) async throws -> SecretProperties {
+        let attributes = SecretAttributes(expiresAt: desired.expiresAt, tags: desired.tags)
+        if recoverFirst { try await recover(desired.name) }
+        do {
+            return try await vault.setSecret(desired.name, value: desired.value, attributes: attributes)
+        } catch let error as KeyVaultError where error.code == .deletedButRecoverable {
+            try await recover(desired.name)
+            return try await vault.setSecret(desired.name, value: desired.value, attributes: attributes)
+        }
+    }
+
+    private func recover(_ name: String) async throws {
+        do {
+            try await vault.vault.recoverSecret(name)
+        } catch let error as KeyVaultError where error.code == .secretNotFound {}
+        // Recovery completes asynchronously in real Key Vault; the emulator's is immediate.
+    }
+
+    private func setFinalizers(_ resource: UserIntegration, _ finalizers: [String]) async throws -> UserIntegration {
+        struct Patch: Encodable {
+            struct Metadata: Encodable { var finalizers: [String]; var resourceVersion: String? }
+            var metadata: Metadata
+        }
+        let patch = try JSONEncoder().encode(Patch(metadata: .init(finalizers: finalizers, resourceVersion: resource.metadata.resourceVersion)))
+        return try await kube.patch(
+            UserIntegration.self, UserIntegration.resource, namespace: resource.metadata.namespace, name: resource.metadata.name ?? "", patch: patch)
+    }
+
+    /// Writes the status through `/status`, conditional on the resourceVersion; skipped when only
+    /// `lastSyncTime` would change (no status writes in a steady state).
+    func writeStatus(_ resource: UserIntegration, _ status: UserIntegration.Status) async throws {
+        var comparable = status
+        comparable.lastSyncTime = resource.status?.lastSyncTime
+        guard comparable != resource.status else { return }
+        struct Patch: Encodable {
+            struct Metadata: Encodable { var resourceVersion: String? }
+            var metadata: Metadata
+            var status: UserIntegration.Status
+        }
+        let patch = try JSONEncoder().encode(Patch(metadata: .init(resourceVersion: resource.metadata.resourceVersion), status: status))
+        _ = try await kube.patch(
+            UserIntegration.self, UserIntegration.resource, namespace: resource.metadata.namespace, name: resource.metadata.name ?? "", patch: patch,
+            subresource: "status")
+    }
+
+    private func record(_ resource: UserIntegration, _ event: PlanEvent) async {
+        let reference = Event.Reference(
+            apiVersion: resource.apiVersion, kind: resource.kind, namespace: resource.metadata.namespace, name: resource.metadata.name,
+            uid: resource.metadata.uid, resourceVersion: resource.metadata.resourceVersion)
+        await events.record(regarding: reference, type: event.warning ? .warning : .normal, reason: event.reason, action: "Reconcile", note: event.note)
+    }
+}

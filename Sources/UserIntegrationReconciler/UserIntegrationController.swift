@@ -1,0 +1,132 @@
+import ControllerRuntime
+import Foundation
+public import KeyVault
+public import Kubernetes
+public import Logging
+import Synchronization
+
+/// The operator's controller: watches UserIntegrations and (metadata-only) the Secrets they
+/// reference, and reconciles each changed resource into Key Vault and Redis, writing status back.
+public final class UserIntegrationController: Sendable {
+    public struct Configuration: Sendable {
+        /// Namespaces to watch; empty for all.
+        public var namespaces: [String]
+        public var concurrency: Int
+        /// How often every resource is checked against the vault (with ±10 % jitter per pass).
+        public var resyncPeriod: Duration
+        public var identity: String
+
+        public init(namespaces: [String] = [], concurrency: Int = 4, resyncPeriod: Duration = .seconds(600), identity: String = "keyvault-operator") {
+            self.namespaces = namespaces
+            self.concurrency = max(1, concurrency)
+            self.resyncPeriod = resyncPeriod
+            self.identity = identity
+        }
+    }
+
+    let configuration: Configuration
+    let kube: KubernetesClient
+    let vault: CachedClient
+    let logger: Logger
+    let queue = WorkQueue()
+    let planner = ReconcilePlanner()
+    let events: EventRecorder
+    let resources: [Informer<UserIntegration>]
+    let secrets: [Informer<PartialObjectMetadata>]
+    /// Reconciles done, by result (`success`, `error`, `requeue`).
+    let results = Mutex<[String: Int]>([:])
+
+    static let secretIndex = "secretRef"
+
+    public init(configuration: Configuration, kube: KubernetesClient, vault: CachedClient, logger: Logger) {
+        self.configuration = configuration
+        self.kube = kube
+        self.vault = vault
+        self.logger = logger
+        let scopes: [String?] = configuration.namespaces.isEmpty ? [nil] : configuration.namespaces
+        resources = scopes.map { namespace in
+            Informer<UserIntegration>(
+                client: kube, resource: UserIntegration.resource, namespace: namespace, resyncPeriod: configuration.resyncPeriod,
+                indexers: [Self.secretIndex: { resource in
+                    resource.spec.secretRef.map { ["\(resource.metadata.namespace ?? "")/\($0.name)"] } ?? []
+                }], logger: logger)
+        }
+        secrets = scopes.map { Informer<PartialObjectMetadata>(client: kube, resource: .secrets, namespace: $0, metadataOnly: true, logger: logger) }
+        events = EventRecorder(client: kube, controller: "integrations.keyvault.dev/keyvault-operator", instance: configuration.identity, logger: logger)
+    }
+
+    /// Whether every informer has loaded its first list.
+    public var hasSynced: Bool { resources.allSatisfy(\.hasSynced) && secrets.allSatisfy(\.hasSynced) }
+
+    /// Runs the informers, the queue timer and the workers until cancelled.
+    public func run() async throws {
+        for informer in resources {
+            informer.addHandler { [queue] change in
+                switch change {
+                case .added(let object), .deleted(let object): queue.add(Self.key(object))
+                case .updated(let old, let new):
+                    if old.metadata.generation != new.metadata.generation || old.metadata.deletionTimestamp != new.metadata.deletionTimestamp
+                        || old.metadata.finalizers != new.metadata.finalizers
+                    {
+                        queue.add(Self.key(new))
+                    }
+                case .resync(let object): queue.add(Self.key(object), priority: .resync)
+                }
+            }
+        }
+        for informer in secrets {
+            informer.addHandler { [weak self] change in
+                guard let self else { return }
+                switch change {
+                case .added(let secret), .updated(_, let secret), .deleted(let secret): self.enqueueReferencing(secret)
+                case .resync: break
+                }
+            }
+        }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for informer in resources { group.addTask { try await informer.run() } }
+            for informer in secrets { group.addTask { try await informer.run() } }
+            group.addTask { await self.queue.run() }
+            for _ in 0..<configuration.concurrency {
+                group.addTask { await self.work() }
+            }
+            defer { queue.shutDown() }
+            try await group.next()
+            group.cancelAll()
+        }
+    }
+
+    private func enqueueReferencing(_ secret: PartialObjectMetadata) {
+        let reference = "\(secret.metadata.namespace ?? "")/\(secret.metadata.name ?? "")"
+        for informer in resources {
+            informer.byIndex(Self.secretIndex, reference).forEach { queue.add(Self.key($0)) }
+        }
+    }
+
+    private func work() async {
+        while let key = await queue.next() {
+            await reconcile(key: key)
+            queue.done(key)
+        }
+    }
+
+    static func key(_ object: UserIntegration) -> String {
+        "\(object.metadata.namespace ?? "")/\(object.metadata.name ?? "")"
+    }
+
+    func cached(_ key: String) -> UserIntegration? {
+        let parts = key.split(separator: "/", maxSplits: 1).map(String.init)
+        guard parts.count == 2 else { return nil }
+        for informer in resources {
+            if let object = informer.get(namespace: parts[0], name: parts[1]) { return object }
+        }
+        return nil
+    }
+
+    func count(_ result: String) {
+        results.withLock { $0[result, default: 0] += 1 }
+    }
+
+    /// Reconciles so far, by result.
+    public var reconcileResults: [String: Int] { results.withLock { $0 } }
+}
