@@ -137,6 +137,10 @@ let package = Package(
             name: "UserIntegrationReconcilerTests", dependencies: ["UserIntegrationReconciler", "KeyVault", "Kubernetes"],
             swiftSettings: strictSettings),
         .testTarget(
+            name: "OperatorTests",
+            dependencies: ["Kubernetes", "KeyVault", "Redis", "HTTPTransport", "UserIntegrationReconciler", "YAML", "TestEnvironment"],
+            swiftSettings: strictSettings),
+        .testTarget(
             name: "KeyVaultEmulatorTests",
             dependencies: ["KeyVaultEmulator", "HTTPTransport", "TestEnvironment"],
             swiftSettings: strictSettings),

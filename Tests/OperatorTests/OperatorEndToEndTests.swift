@@ -1,0 +1,117 @@
+import Foundation
+import KeyVault
+import Kubernetes
+import Redis
+import TestEnvironment
+import Testing
+import UserIntegrationReconciler
+
+/// The operator as users run it, against the real kube-apiserver, emulator and redis-server.
+@Suite(.enabled(if: TestEnvironment.shouldRun(.kubernetes) && TestEnvironment.shouldRun(.emulator) && TestEnvironment.shouldRun(.redis)))
+struct OperatorEndToEndTests {
+    static func user() -> String { "u\(UUID().uuidString.prefix(8).lowercased())" }
+
+    @Test func aSecretRefResourceBecomesReadyWithTheValueInTheVaultAndRedis() async throws {
+        let harness = try await OperatorHarness()
+        let user = Self.user()
+        let marker = "value-marker-\(UUID().uuidString.prefix(6))-4f2"
+        try await harness.createSecret("creds", key: "apiKey", value: marker)
+        try await harness.create("weather", userID: user, type: "weather", secretRef: ("creds", "apiKey"), expiresAt: "2031-01-01T00:00:00Z")
+        let ready = try await harness.waitFor("weather") { $0.status?.conditions?.first { $0.type == "Ready" }?.status == .true }
+        #expect(ready.status?.state == "connected")
+        #expect(ready.status?.maskedKey == "***4f2")
+        #expect(ready.status?.vaultSecretVersion?.count == 32)
+        #expect(ready.status?.observedGeneration == 1)
+        #expect(ready.metadata.finalizers == [UserIntegration.finalizer])
+        #expect(ready.status?.conditions?.first { $0.type == "CacheWarmed" }?.status == .true)
+
+        let name = "user-\(user)-weather"
+        let secret = try await harness.vault.getSecret(name)
+        #expect(secret.value == marker)
+        #expect(secret.properties.expiresAt == ISO8601DateFormatter().date(from: "2031-01-01T00:00:00Z"))
+        #expect(secret.properties.tags["owner"] == "\(harness.namespace)/weather")
+        #expect(secret.properties.tags["managed-by"] == "keyvault-operator")
+        let redis = try TestEnvironment.redis()
+        let cached = try await RedisClient(configuration: .init(host: redis.host, port: redis.port)).get("keyvault:user:\(user):weather")
+        #expect(cached != nil)
+        #expect(!harness.log.contains(marker))
+    }
+
+    @Test func unchangedResourcesCauseNoVaultWritesOrStatusWritesOnResync() async throws {
+        let harness = try await OperatorHarness(resyncPeriod: "1s")
+        let user = Self.user()
+        try await harness.createSecret("creds", key: "k", value: "steady-value-123")
+        try await harness.create("steady", userID: user, type: "alexa", secretRef: ("creds", "k"))
+        let ready = try await harness.waitFor("steady") { $0.status?.state == "connected" }
+        let puts = try await harness.vaultRequests("PUT", "/secrets/user-\(user)-alexa")
+        try await Task.sleep(for: .seconds(3))
+        #expect(try await harness.vaultRequests("PUT", "/secrets/user-\(user)-alexa") == puts)
+        #expect(puts == 1)
+        #expect(try await harness.get("steady").metadata.resourceVersion == ready.metadata.resourceVersion)
+    }
+
+    @Test func aRotatedSecretIsPushedAgain() async throws {
+        let harness = try await OperatorHarness()
+        let user = Self.user()
+        try await harness.createSecret("creds", key: "k", value: "first-value-aaa")
+        try await harness.create("rotating", userID: user, type: "ifttt", secretRef: ("creds", "k"))
+        _ = try await harness.waitFor("rotating") { $0.status?.maskedKey == "***aaa" }
+        _ = try await harness.kube.patch(
+            KubernetesSecret.self, .secrets, namespace: harness.namespace, name: "creds", patch: Data(#"{"stringData":{"k":"second-value-bbb"}}"#.utf8))
+        _ = try await harness.waitFor("rotating") { $0.status?.maskedKey == "***bbb" }
+        #expect(try await harness.vault.getSecret("user-\(user)-ifttt").value == "second-value-bbb")
+    }
+
+    @Test func aMissingSecretIsNotConfiguredUntilItAppears() async throws {
+        let harness = try await OperatorHarness()
+        let user = Self.user()
+        try await harness.create("waiting", userID: user, type: "sms_notification", secretRef: ("later", "token"))
+        let waiting = try await harness.waitFor("waiting") { $0.status?.state != nil }
+        #expect(waiting.status?.state == "not_configured")
+        #expect(waiting.status?.conditions?.first { $0.type == "Ready" }?.reason == "SecretRefNotFound")
+        try await harness.createSecret("later", key: "token", value: "arrived-value-ccc")
+        _ = try await harness.waitFor("waiting") { $0.status?.state == "connected" }
+    }
+
+    @Test func twoResourcesForOneIntegrationConflict() async throws {
+        let harness = try await OperatorHarness()
+        let user = Self.user()
+        try await harness.createSecret("creds", key: "k", value: "owner-value-ddd")
+        try await harness.create("first", userID: user, type: "mqtt_broker", secretRef: ("creds", "k"))
+        _ = try await harness.waitFor("first") { $0.status?.state == "connected" }
+        try await harness.create("second", userID: user, type: "mqtt_broker", secretRef: ("creds", "k"))
+        let second = try await harness.waitFor("second") { $0.status?.state != nil }
+        #expect(second.status?.state == "error")
+        #expect(second.status?.conditions?.first { $0.type == "Ready" }?.reason == "Conflict")
+        #expect(try await harness.get("first").status?.state == "connected")
+    }
+
+    @Test func deletionFollowsTheDeletionPolicy() async throws {
+        let harness = try await OperatorHarness()
+        let user = Self.user()
+        try await harness.createSecret("creds", key: "k", value: "deleted-value-eee")
+        try await harness.create("deleted", userID: user, type: "weather", secretRef: ("creds", "k"))
+        try await harness.create("retained", userID: user, type: "alexa", secretRef: ("creds", "k"), retain: true)
+        _ = try await harness.waitFor("deleted") { $0.status?.state == "connected" }
+        _ = try await harness.waitFor("retained") { $0.status?.state == "connected" }
+        try await harness.kube.delete(UserIntegration.resource, namespace: harness.namespace, name: "deleted")
+        try await harness.kube.delete(UserIntegration.resource, namespace: harness.namespace, name: "retained")
+        for name in ["deleted", "retained"] {
+            let deadline = ContinuousClock.now + .seconds(20)
+            while (try? await harness.get(name)) != nil, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        let gone = await #expect(throws: KeyVaultError.self) { try await harness.vault.getSecret("user-\(user)-weather") }
+        #expect(gone?.code == .secretNotFound)
+        #expect(try await harness.vault.getSecret("user-\(user)-alexa").value == "deleted-value-eee")
+    }
+
+    @Test func observeModeReportsWhatAppsWrote() async throws {
+        let harness = try await OperatorHarness(resyncPeriod: "1s")
+        let user = Self.user()
+        try await harness.create("observed", userID: user, type: "smartthings")
+        _ = try await harness.waitFor("observed") { $0.status?.state == "not_configured" }
+        try await harness.vault.setSecret("user-\(user)-smartthings", value: "app-written-fff")
+        let connected = try await harness.waitFor("observed") { $0.status?.state == "connected" }
+        #expect(connected.status?.maskedKey == "***fff")
+    }
+}

@@ -1,0 +1,106 @@
+import Foundation
+import HTTPTransport
+import KeyVault
+import Kubernetes
+import TestEnvironment
+import UserIntegrationReconciler
+import YAML
+
+/// A `keyvault-operator run` process of a test's own, watching one namespace of its own, against
+/// the shared kube-apiserver, emulator and redis-server.
+final class OperatorHarness: @unchecked Sendable {
+    // `@unchecked`: used by one test, one call at a time.
+    let namespace = "op-\(UUID().uuidString.prefix(8).lowercased())"
+    let kube: KubernetesClient
+    let vault: KeyVaultClient
+    let logPath: String
+    private let process = Process()
+
+    init(resyncPeriod: String = "10m") async throws {
+        let kubernetes = try TestEnvironment.kubernetes()
+        let emulator = try TestEnvironment.emulator()
+        let redis = try TestEnvironment.redis()
+        kube = try KubernetesClient(configuration: KubernetesConfiguration.load(kubeconfig: kubernetes.kubeconfig))
+        vault = try KeyVaultClient(config: ClientConfig(vaultURL: emulator.url, caBundle: try Data(contentsOf: URL(fileURLWithPath: emulator.caFile))))
+        try await Self.installCRD(kube)
+        _ = try await kube.create(json: Data(#"{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"\#(namespace)"}}"#.utf8), .namespaces)
+
+        try FileManager.default.createDirectory(atPath: TestEnvironment.scratchDirectory, withIntermediateDirectories: true)
+        logPath = TestEnvironment.scratchDirectory + "/operator-\(namespace).log"
+        FileManager.default.createFile(atPath: logPath, contents: nil)
+        let binDirectory = ProcessInfo.processInfo.environment["KVO_TEST_BIN_DIR"] ?? ".build/debug"
+        process.executableURL = URL(fileURLWithPath: binDirectory + "/keyvault-operator")
+        process.arguments = ["run", "--kubeconfig", kubernetes.kubeconfig, "--namespace", namespace, "--resync-period", resyncPeriod, "--log-level", "debug"]
+        process.environment = [
+            "KEYVAULT_URL": emulator.url, "KEYVAULT_CA_FILE": emulator.caFile, "REDIS_HOST": redis.host, "REDIS_PORT": "\(redis.port)",
+            "POD_NAME": "test-\(namespace)",
+        ]
+        let log = FileHandle(forWritingAtPath: logPath)
+        process.standardOutput = log
+        process.standardError = log
+        try process.run()
+    }
+
+    deinit { stop() }
+
+    /// SIGTERM, then waits for the process to exit.
+    func stop() {
+        guard process.isRunning else { return }
+        process.terminate()
+        process.waitUntilExit()
+    }
+
+    var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
+
+    static func installCRD(_ kube: KubernetesClient) async throws {
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("crds/userintegrations.integrations.keyvault.dev.yaml").path
+        let json = try YAMLParser.parse(try String(contentsOfFile: path, encoding: .utf8), file: path).jsonData(file: path)
+        do {
+            _ = try await kube.create(json: json, .customResourceDefinitions)
+        } catch let error as KubernetesError where error.isAlreadyExists {}
+        for _ in 0..<100 {
+            if (try? await kube.list(UserIntegration.self, UserIntegration.resource, namespace: "default", limit: 1)) != nil { return }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+    }
+
+    func createSecret(_ name: String, key: String, value: String) async throws {
+        let body = try JSONSerialization.data(withJSONObject: [
+            "apiVersion": "v1", "kind": "Secret", "metadata": ["name": name, "namespace": namespace], "stringData": [key: value],
+        ])
+        _ = try await kube.create(json: body, .secrets, namespace: namespace)
+    }
+
+    func create(_ name: String, userID: String, type: String, secretRef: (String, String)? = nil, expiresAt: String? = nil, retain: Bool = false) async throws {
+        let spec = UserIntegration.Spec(
+            userId: userID, type: type, secretRef: secretRef.map { .init(name: $0.0, key: $0.1) }, expiresAt: expiresAt,
+            deletionPolicy: retain ? .retain : nil)
+        _ = try await kube.create(UserIntegration(metadata: .init(name: name, namespace: namespace), spec: spec), UserIntegration.resource)
+    }
+
+    func get(_ name: String) async throws -> UserIntegration {
+        try await kube.get(UserIntegration.self, UserIntegration.resource, namespace: namespace, name: name)
+    }
+
+    /// Waits until the resource's status satisfies `condition`; returns it.
+    func waitFor(_ name: String, timeout: Duration = .seconds(20), _ condition: (UserIntegration) -> Bool) async throws -> UserIntegration {
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            let object = try await get(name)
+            if condition(object) { return object }
+            guard ContinuousClock.now < deadline else {
+                throw KubernetesError(code: 0, reason: "Timeout", message: "\(name) never reached the expected status: \(String(describing: object.status))")
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+    }
+
+    /// How many requests the emulator served for `method path`.
+    func vaultRequests(_ method: String, _ path: String) async throws -> Int {
+        let emulator = try TestEnvironment.emulator()
+        let http = try HTTPClient(configuration: .init(tls: .init(trust: .file(emulator.caFile))))
+        let response = try await http.execute(HTTPRequest(url: "\(emulator.url)/_emulator/requests?method=\(method)&path=\(path)"))
+        return (try JSONSerialization.jsonObject(with: response.body) as? [String: Any])?["count"] as? Int ?? -1
+    }
+}
