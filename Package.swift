@@ -27,6 +27,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.0"),
         .package(url: "https://github.com/apple/swift-certificates.git", from: "1.10.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.20.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.0.0"),
+        .package(url: "https://github.com/apple/swift-collections.git", from: "1.1.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
     ],
     targets: [
         // C libraries from Debian, wrapped with static inline shims for their variadic functions.
@@ -69,12 +72,18 @@ let package = Package(
             swiftSettings: strictSettings),
 
         // Controller machinery: the work queue.
-        .target(name: "ControllerRuntime", swiftSettings: strictSettings),
+        .target(
+            name: "ControllerRuntime",
+            dependencies: [.product(name: "DequeModule", package: "swift-collections"), .product(name: "Metrics", package: "swift-metrics")],
+            swiftSettings: strictSettings),
 
         // The UserIntegration reconciler: the resource's model and the pure decisions of reconciling it.
         .target(
             name: "UserIntegrationReconciler",
-            dependencies: ["KeyVault", "Kubernetes", "ControllerRuntime", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "KeyVault", "Kubernetes", "ControllerRuntime", .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
             swiftSettings: strictSettings),
 
         // The Azure-compatible Key Vault emulator: a library (for tests and embedding) and its executable.
@@ -104,6 +113,10 @@ let package = Package(
                 "KeyVault", "Redis", "Kubernetes", "UserIntegrationReconciler",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strictSettings),
 

@@ -1,16 +1,20 @@
+import DequeModule
+import Metrics
 import Synchronization
 
 /// A work queue of object keys, as controllers use them: a key is queued at most once and is never
 /// processed by two workers at a time (re-added while processing, it is queued again when done).
 /// New and changed objects go ahead of periodic resyncs. Failed keys come back after a per-key
 /// exponential backoff (5 ms doubling to 1000 s); delayed keys wait in a timer list driven by `run()`.
+/// Reports `workqueue_depth`, `workqueue_adds_total` and `workqueue_retries_total` labelled by name.
 public final class WorkQueue: Sendable {
     public enum Priority: Sendable { case normal, resync }
 
     private struct State {
-        var normal: [String] = []
-        var resync: [String] = []
-        var queued: Set<String> = []
+        var normal: Deque<String> = []
+        /// May hold keys promoted to `normal` since; `queued` tells which entries are current.
+        var resync: Deque<String> = []
+        var queued: [String: Priority] = [:]
         var processing: Set<String> = []
         var dirty: [String: Priority] = [:]
         var failures: [String: Int] = [:]
@@ -23,37 +27,45 @@ public final class WorkQueue: Sendable {
     private let state = Mutex(State())
     public let baseDelay: Duration
     public let maxDelay: Duration
+    private let depthGauge: Gauge
+    private let addsCounter: Counter
+    private let retriesCounter: Counter
 
-    public init(baseDelay: Duration = .milliseconds(5), maxDelay: Duration = .seconds(1000)) {
+    public init(name: String = "default", baseDelay: Duration = .milliseconds(5), maxDelay: Duration = .seconds(1000)) {
         self.baseDelay = baseDelay
         self.maxDelay = maxDelay
+        depthGauge = Gauge(label: "workqueue_depth", dimensions: [("name", name)])
+        addsCounter = Counter(label: "workqueue_adds_total", dimensions: [("name", name)])
+        retriesCounter = Counter(label: "workqueue_retries_total", dimensions: [("name", name)])
     }
 
     /// Queues a key (no-op when already queued).
     public func add(_ key: String, priority: Priority = .normal) {
-        let waiter = state.withLock { state -> CheckedContinuation<String?, Never>? in
-            guard !state.shuttingDown else { return nil }
+        let (waiter, depth) = state.withLock { state -> (CheckedContinuation<String?, Never>?, Int?) in
+            guard !state.shuttingDown else { return (nil, nil) }
             state.adds += 1
             if state.processing.contains(key) {
                 if state.dirty[key] != .normal { state.dirty[key] = priority }
-                return nil
+                return (nil, nil)
             }
-            if state.queued.contains(key) {
-                // Promote a queued resync when the object changed.
-                if priority == .normal, let index = state.resync.firstIndex(of: key) {
-                    state.resync.remove(at: index)
+            if let queuedPriority = state.queued[key] {
+                // Promote a queued resync when the object changed; its resync entry goes stale.
+                if priority == .normal, queuedPriority == .resync {
+                    state.queued[key] = .normal
                     state.normal.append(key)
                 }
-                return nil
+                return (nil, nil)
             }
             if !state.waiters.isEmpty {
                 state.processing.insert(key)
-                return state.waiters.removeFirst()
+                return (state.waiters.removeFirst(), nil)
             }
-            state.queued.insert(key)
+            state.queued[key] = priority
             if priority == .normal { state.normal.append(key) } else { state.resync.append(key) }
-            return nil
+            return (nil, state.queued.count)
         }
+        addsCounter.increment()
+        if let depth { depthGauge.record(depth) }
         waiter?.resume(returning: key)
     }
 
@@ -75,6 +87,7 @@ public final class WorkQueue: Sendable {
             state.retries += 1
             return Self.backoff(failures: failures, base: baseDelay, cap: maxDelay)
         }
+        retriesCounter.increment()
         add(key, after: delay)
         return delay
     }
@@ -87,12 +100,13 @@ public final class WorkQueue: Sendable {
     /// The next key to process, waiting for one; `nil` once the queue shuts down.
     public func next() async -> String? {
         await withCheckedContinuation { continuation in
-            let key = state.withLock { state -> String?? in
-                if let key = Self.pop(&state) { return .some(key) }
-                if state.shuttingDown { return .some(nil) }
+            let (key, depth) = state.withLock { state -> (String??, Int) in
+                if let key = Self.pop(&state) { return (.some(key), state.queued.count) }
+                if state.shuttingDown { return (.some(nil), 0) }
                 state.waiters.append(continuation)
-                return nil
+                return (nil, 0)
             }
+            depthGauge.record(depth)
             if let key { continuation.resume(returning: key) }
         }
     }
@@ -117,7 +131,7 @@ public final class WorkQueue: Sendable {
     }
 
     /// Queued (not yet processing) keys.
-    public var depth: Int { state.withLock { $0.normal.count + $0.resync.count } }
+    public var depth: Int { state.withLock { $0.queued.count } }
     /// Every add so far, and every retry (for `workqueue_adds_total`, `workqueue_retries_total`).
     public var totals: (adds: Int, retries: Int) { state.withLock { ($0.adds, $0.retries) } }
 
@@ -137,16 +151,24 @@ public final class WorkQueue: Sendable {
 
     private static func pop(_ state: inout State) -> String? {
         let key: String
-        if !state.normal.isEmpty {
-            key = state.normal.removeFirst()
-        } else if !state.resync.isEmpty {
-            key = state.resync.removeFirst()
+        if let next = state.normal.popFirst() {
+            key = next
+        } else if let next = Self.popCurrentResync(&state) {
+            key = next
         } else {
             return nil
         }
-        state.queued.remove(key)
+        state.queued.removeValue(forKey: key)
         state.processing.insert(key)
         return key
+    }
+
+    /// The first resync entry not promoted (or handed out) since it was queued.
+    private static func popCurrentResync(_ state: inout State) -> String? {
+        while let key = state.resync.popFirst() {
+            if state.queued[key] == .resync { return key }
+        }
+        return nil
     }
 
     /// `base · 2^failures`, capped.

@@ -29,6 +29,12 @@ public final class KubernetesClient: Sendable {
         http.shutdown()
     }
 
+    /// The server's `gitVersion` (GET /version): a cheap reachability and credentials check.
+    public func serverVersion() async throws -> String {
+        struct Version: Decodable { var gitVersion: String }
+        return try JSONDecoder().decode(Version.self, from: try await send(try request(.get, path: "/version", timeout: .seconds(5)))).gitVersion
+    }
+
     /// Content types of the PATCH kinds.
     public enum PatchType: String, Sendable {
         case merge = "application/merge-patch+json"

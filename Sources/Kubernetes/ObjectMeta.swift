@@ -38,6 +38,15 @@ public struct ObjectList<Item: Decodable & Sendable>: Decodable, Sendable {
     }
     public var metadata: ListMeta
     public var items: [Item]
+
+    enum CodingKeys: String, CodingKey { case metadata, items }
+
+    /// An empty metadata-only list (`PartialObjectMetadataList`) comes with `"items": null`.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        metadata = try container.decode(ListMeta.self, forKey: .metadata)
+        items = try container.decodeIfPresent([Item].self, forKey: .items) ?? []
+    }
 }
 
 /// A ConfigMap, for tests and tools.

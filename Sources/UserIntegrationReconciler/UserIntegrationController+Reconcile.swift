@@ -9,6 +9,7 @@ extension UserIntegrationController {
     /// written to the status and the key is retried with backoff.
     func reconcile(key: String) async {
         guard let resource = cached(key) else { return }
+        let start = ContinuousClock.now
         do {
             if resource.metadata.deletionTimestamp != nil {
                 try await finalize(resource)
@@ -16,9 +17,9 @@ extension UserIntegrationController {
                 try await sync(resource)
             }
             queue.forget(key)
-            count("success")
+            count("success", since: start)
         } catch {
-            count("error")
+            count("error", since: start)
             let delay = queue.retry(key)
             logger.warning(
                 "reconcile failed", metadata: ["k8s.object": "\(key)", "kv.error": "\(error)", "retry_ms": "\(delay.components.seconds * 1000 + delay.components.attoseconds / 1_000_000_000_000_000)"])

@@ -3,6 +3,7 @@ import Foundation
 public import KeyVault
 public import Kubernetes
 public import Logging
+import Metrics
 import Synchronization
 
 /// The operator's controller: watches UserIntegrations and (metadata-only) the Secrets they
@@ -28,7 +29,7 @@ public final class UserIntegrationController: Sendable {
     let kube: KubernetesClient
     let vault: CachedClient
     let logger: Logger
-    let queue = WorkQueue()
+    let queue = WorkQueue(name: controllerName)
     let planner = ReconcilePlanner()
     let events: EventRecorder
     let resources: [Informer<UserIntegration>]
@@ -37,6 +38,9 @@ public final class UserIntegrationController: Sendable {
     let results = Mutex<[String: Int]>([:])
 
     static let secretIndex = "secretRef"
+    /// The `controller` label of the reconcile metrics and the work queue's name.
+    static let controllerName = "userintegration"
+    let reconcileTimer = Timer(label: "controller_runtime_reconcile_time_seconds", dimensions: [("controller", controllerName)])
 
     public init(configuration: Configuration, kube: KubernetesClient, vault: CachedClient, logger: Logger) {
         self.configuration = configuration
@@ -123,7 +127,10 @@ public final class UserIntegrationController: Sendable {
         return nil
     }
 
-    func count(_ result: String) {
+    /// Counts a reconcile by result (`controller_runtime_reconcile_total`) and records its duration.
+    func count(_ result: String, since start: ContinuousClock.Instant) {
+        reconcileTimer.record(duration: ContinuousClock.now - start)
+        Counter(label: "controller_runtime_reconcile_total", dimensions: [("controller", Self.controllerName), ("result", result)]).increment()
         results.withLock { $0[result, default: 0] += 1 }
     }
 

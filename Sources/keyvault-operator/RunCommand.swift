@@ -4,6 +4,8 @@ import Foundation
 import KeyVault
 import Kubernetes
 import Logging
+import Metrics
+import Prometheus
 import Synchronization
 import UserIntegrationReconciler
 
@@ -20,16 +22,22 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(help: "Campaign for a Lease and reconcile only while leading.") var leaderElect = false
     @Option(help: "The namespace of the leader-election Lease.") var leaderElectionNamespace = "default"
     @Option(help: "trace, debug, info, notice, warning, error or critical.") var logLevel = "info"
+    @Option(help: "Where /healthz and /readyz are served (host:port; :8081 is every interface).") var healthAddr = ":8081"
+    @Option(help: "Where /metrics is served (host:port; may equal --health-addr).") var metricsAddr = ":8080"
 
     func validate() throws {
         guard EnvironmentConfiguration.parseDuration(resyncPeriod) != nil else { throw ValidationError("--resync-period: use a duration like 10m") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level: unknown level \(logLevel)") }
         guard concurrency > 0 else { throw ValidationError("--concurrency must be at least 1") }
+        guard HostAndPort(healthAddr) != nil else { throw ValidationError("--health-addr: use host:port, e.g. :8081") }
+        guard HostAndPort(metricsAddr) != nil else { throw ValidationError("--metrics-addr: use host:port, e.g. :8080") }
     }
 
     func run() async throws {
         let level = Logger.Level(rawValue: logLevel) ?? .info
         LoggingSystem.bootstrap { JSONLogHandler(label: $0, logLevel: level) }
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         let logger = Logger(label: "keyvault-operator")
         let identity = ProcessInfo.processInfo.environment["POD_NAME"] ?? "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)"
         let kube: KubernetesClient
@@ -47,14 +55,28 @@ struct RunCommand: AsyncParsableCommand {
                 identity: identity),
             kube: kube, vault: vault, logger: logger)
         logger.info("starting", metadata: ["namespaces": "\(namespaces.isEmpty ? "all" : namespaces.joined(separator: ","))", "identity": "\(identity)"])
+        let leading = Gauge(label: "leader_election_master_status", dimensions: [("name", "keyvault-operator")])
+        let endpoints = OperatorEndpoints(controller: controller, kube: kube, vault: vault, registry: registry, logger: logger)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
-                if leaderElect {
-                    let elector = LeaderElector(client: kube, namespace: leaderElectionNamespace, name: "keyvault-operator", identity: identity, logger: logger)
-                    try await elector.run { try await controller.run() }
-                } else {
+                let lead: @Sendable () async throws -> Void = {
+                    leading.record(1)
+                    endpoints.leading.withLock { $0 = true }
+                    defer {
+                        leading.record(0)
+                        endpoints.leading.withLock { $0 = false }
+                    }
                     try await controller.run()
                 }
+                if leaderElect {
+                    let elector = LeaderElector(client: kube, namespace: leaderElectionNamespace, name: "keyvault-operator", identity: identity, logger: logger)
+                    try await elector.run(whileLeading: lead)
+                } else {
+                    try await lead()
+                }
+            }
+            group.addTask {
+                try await endpoints.run(healthAddress: HostAndPort(healthAddr)!, metricsAddress: HostAndPort(metricsAddr)!)
             }
             group.addTask {
                 let signal = await ShutdownSignal.wait()

@@ -109,6 +109,15 @@ struct MetadataOnlyTests {
         }
         Issue.record("no ADDED event for s2")
     }
+
+    @Test func anEmptyMetadataOnlyListIsEmpty() async throws {
+        // The 1.20 server sends `"items": null` for an empty PartialObjectMetadataList.
+        let client = try KubernetesTestSupport.adminClient()
+        let namespace = try await KubernetesTestSupport.namespace(client, prefix: "metadata-empty")
+        let listed = try await client.listAll(PartialObjectMetadata.self, .secrets, namespace: namespace, metadataOnly: true)
+        #expect(listed.items.isEmpty)
+        #expect(!listed.resourceVersion.isEmpty)
+    }
 }
 
 struct TokenBucketTests {

@@ -10,31 +10,43 @@ import YAML
 /// the shared kube-apiserver, emulator and redis-server.
 final class OperatorHarness: @unchecked Sendable {
     // `@unchecked`: used by one test, one call at a time.
-    let namespace = "op-\(UUID().uuidString.prefix(8).lowercased())"
+    let namespace: String
     let kube: KubernetesClient
     let vault: KeyVaultClient
     let logPath: String
+    /// Where the process serves /healthz, /readyz and /metrics.
+    let endpoint: String
     private let process = Process()
 
-    init(resyncPeriod: String = "10m") async throws {
+    /// - Parameter namespace: another harness's namespace, to run a second replica there.
+    /// - Parameter environment: variables that replace the test servers' (e.g. another `KEYVAULT_URL`).
+    init(resyncPeriod: String = "10m", namespace: String? = nil, leaderElect: Bool = false, environment: [String: String] = [:]) async throws {
+        self.namespace = namespace ?? "op-\(UUID().uuidString.prefix(8).lowercased())"
         let kubernetes = try TestEnvironment.kubernetes()
         let emulator = try TestEnvironment.emulator()
         let redis = try TestEnvironment.redis()
         kube = try KubernetesClient(configuration: KubernetesConfiguration.load(kubeconfig: kubernetes.kubeconfig))
         vault = try KeyVaultClient(config: ClientConfig(vaultURL: emulator.url, caBundle: try Data(contentsOf: URL(fileURLWithPath: emulator.caFile))))
         try await Self.installCRD(kube)
-        _ = try await kube.create(json: Data(#"{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"\#(namespace)"}}"#.utf8), .namespaces)
+        if namespace == nil {
+            _ = try await kube.create(json: Data(#"{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"\#(self.namespace)"}}"#.utf8), .namespaces)
+        }
 
         try FileManager.default.createDirectory(atPath: TestEnvironment.scratchDirectory, withIntermediateDirectories: true)
-        logPath = TestEnvironment.scratchDirectory + "/operator-\(namespace).log"
+        let port = LocalPorts.free()
+        endpoint = "http://127.0.0.1:\(port)"
+        logPath = TestEnvironment.scratchDirectory + "/operator-\(self.namespace)-\(port).log"
         FileManager.default.createFile(atPath: logPath, contents: nil)
         let binDirectory = ProcessInfo.processInfo.environment["KVO_TEST_BIN_DIR"] ?? ".build/debug"
         process.executableURL = URL(fileURLWithPath: binDirectory + "/keyvault-operator")
-        process.arguments = ["run", "--kubeconfig", kubernetes.kubeconfig, "--namespace", namespace, "--resync-period", resyncPeriod, "--log-level", "debug"]
+        process.arguments = [
+            "run", "--kubeconfig", kubernetes.kubeconfig, "--namespace", self.namespace, "--resync-period", resyncPeriod, "--log-level", "debug",
+            "--health-addr", "127.0.0.1:\(port)", "--metrics-addr", "127.0.0.1:\(port)",
+        ] + (leaderElect ? ["--leader-elect", "--leader-election-namespace", self.namespace] : [])
         process.environment = [
             "KEYVAULT_URL": emulator.url, "KEYVAULT_CA_FILE": emulator.caFile, "REDIS_HOST": redis.host, "REDIS_PORT": "\(redis.port)",
-            "POD_NAME": "test-\(namespace)",
-        ]
+            "POD_NAME": "test-\(self.namespace)-\(port)",
+        ].merging(environment) { $1 }
         let log = FileHandle(forWritingAtPath: logPath)
         process.standardOutput = log
         process.standardError = log
@@ -94,6 +106,27 @@ final class OperatorHarness: @unchecked Sendable {
             }
             try await Task.sleep(for: .milliseconds(100))
         }
+    }
+
+    /// GET on the process's endpoints: the status code and the body.
+    func endpoint(_ path: String) async throws -> (status: Int, body: String) {
+        let response = try await HTTPClient().execute(HTTPRequest(url: endpoint + path))
+        return (response.status, String(decoding: response.body, as: UTF8.self))
+    }
+
+    /// Waits until `/readyz` answers 200.
+    func waitUntilReady(timeout: Duration = .seconds(20)) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while (try? await endpoint("/readyz"))?.status != 200 {
+            guard ContinuousClock.now < deadline else { throw KubernetesError(code: 0, reason: "Timeout", message: "the operator never became ready") }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+    }
+
+    /// The value of one sample in `/metrics` (a name with its labels, as printed), or `nil`.
+    func metric(_ sample: String) async throws -> Double? {
+        let lines = try await endpoint("/metrics").body.split(separator: "\n")
+        return lines.first { $0.hasPrefix(sample + " ") }.flatMap { Double($0.split(separator: " ").last ?? "") }
     }
 
     /// How many requests the emulator served for `method path`.

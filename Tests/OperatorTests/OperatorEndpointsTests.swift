@@ -1,0 +1,72 @@
+import Foundation
+import TestEnvironment
+import Testing
+import UserIntegrationReconciler
+
+/// `/healthz`, `/readyz` and `/metrics` of a running operator, and leader election between replicas.
+@Suite(.enabled(if: TestEnvironment.shouldRun(.kubernetes) && TestEnvironment.shouldRun(.emulator) && TestEnvironment.shouldRun(.redis)))
+struct OperatorEndpointsTests {
+    @Test func metricsCountReconcilesQueueWorkAndVaultRequestsWithoutValues() async throws {
+        let harness = try await OperatorHarness()
+        try await harness.waitUntilReady()
+        #expect(try await harness.endpoint("/healthz") == (200, "ok\n"))
+        let marker = "metrics-marker-\(UUID().uuidString.prefix(8))"
+        try await harness.createSecret("creds", key: "k", value: marker)
+        try await harness.create("counted", userID: OperatorEndToEndTests.user(), type: "energy_provider", secretRef: ("creds", "k"))
+        _ = try await harness.waitFor("counted") { $0.status?.state == "connected" }
+
+        #expect(try await harness.metric(#"controller_runtime_reconcile_total{controller="userintegration",result="success"}"#) ?? 0 >= 1)
+        #expect(try await harness.metric(#"controller_runtime_reconcile_time_seconds_count{controller="userintegration"}"#) ?? 0 >= 1)
+        #expect(try await harness.metric(#"workqueue_adds_total{name="userintegration"}"#) ?? 0 >= 1)
+        #expect(try await harness.metric(#"workqueue_depth{name="userintegration"}"#) != nil)
+        #expect(try await harness.metric(#"keyvault_requests_total{operation="set",code="200"}"#) == 1)
+        #expect(try await harness.metric(#"leader_election_master_status{name="keyvault-operator"}"#) == 1)
+        let metrics = try await harness.endpoint("/metrics")
+        #expect(metrics.body.contains("# TYPE keyvault_request_duration_seconds histogram"))
+        #expect(!metrics.body.contains(marker))
+    }
+
+    @Test func readinessNamesTheUnreachableVault() async throws {
+        let closed = LocalPorts.free()
+        let harness = try await OperatorHarness(environment: ["KEYVAULT_URL": "https://127.0.0.1:\(closed)", "KEYVAULT_TIMEOUT": "1s"])
+        // Until the process listens and its informers have synced, the answer is not yet the vault's.
+        var readiness = try? await harness.endpoint("/readyz")
+        let deadline = ContinuousClock.now + .seconds(10)
+        while readiness?.body.contains("informers") ?? true, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(200))
+            readiness = try? await harness.endpoint("/readyz")
+        }
+        let answer = try #require(readiness)
+        #expect(answer.status == 503)
+        #expect(answer.body.hasPrefix("keyvault: "))
+        #expect(!answer.body.contains("redis"))
+        #expect(try await harness.endpoint("/healthz").status == 200)
+    }
+
+    @Test func onlyTheLeaderReconcilesAndTheStandbyTakesOver() async throws {
+        let first = try await OperatorHarness(leaderElect: true)
+        try await first.waitUntilReady()
+        let second = try await OperatorHarness(namespace: first.namespace, leaderElect: true)
+        try await second.waitUntilReady()
+        let status = #"leader_election_master_status{name="keyvault-operator"}"#
+        #expect(try await first.metric(status) == 1)
+        #expect(try await second.metric(status) ?? 0 == 0)
+
+        let user = OperatorEndToEndTests.user()
+        try await first.createSecret("creds", key: "k", value: "leader-value-111")
+        try await first.create("before", userID: user, type: "weather", secretRef: ("creds", "k"))
+        _ = try await first.waitFor("before") { $0.status?.state == "connected" }
+        let success = #"controller_runtime_reconcile_total{controller="userintegration",result="success"}"#
+        #expect(try await second.metric(success) == nil)
+
+        let handover = ContinuousClock.now
+        first.stop()
+        try await second.create("after", userID: user, type: "alexa", secretRef: ("creds", "k"))
+        _ = try await second.waitFor("after", timeout: .seconds(30)) { $0.status?.state == "connected" }
+        let elapsed = ContinuousClock.now - handover
+        print("leader handover: the standby reconciled a new resource \(elapsed) after the leader's SIGTERM")
+        #expect(elapsed < .seconds(15))
+        #expect(try await second.metric(status) == 1)
+        #expect(try await first.vaultRequests("PUT", "/secrets/user-\(user)-weather") == 1)
+    }
+}
