@@ -38,8 +38,10 @@ final class OperatorEndpoints: Sendable {
             return Application(router: router, configuration: .init(address: .hostname(address.host, port: address.port), serverName: nil), logger: logger)
         }
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [], logger: logger))
+        // An unstructured task, so that cancellation reaches the servers as a graceful shutdown only.
+        let serving = Task { try await group.run() }
         try await withTaskCancellationHandler {
-            try await group.run()
+            try await serving.value
         } onCancel: {
             Task { await group.triggerGracefulShutdown() }
         }
