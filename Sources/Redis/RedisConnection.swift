@@ -63,6 +63,25 @@ final class RedisConnection: @unchecked Sendable {
         return replies
     }
 
+    /// Waits for the next reply or push message (after SUBSCRIBE), with no time limit when the
+    /// connection's timeout is zero.
+    func nextReply() throws -> RedisValue {
+        guard let reply = kvo_redis_get_reply(context) else { throw connectionError() }
+        defer { freeReplyObject(reply) }
+        return Self.value(of: reply)
+    }
+
+    /// Removes the time limit on replies and turns on TCP keepalive (for long-lived subscriptions).
+    func waitForever() {
+        _ = kvo_redis_set_timeout(context, 0)
+        _ = redisEnableKeepAlive(context)
+    }
+
+    /// Unblocks a thread waiting in `nextReply()` from any thread: the socket is shut down.
+    func interrupt() {
+        _ = shutdown(context.pointee.fd, Int32(SHUT_RDWR))
+    }
+
     private func connectionError() -> RedisError {
         let text = Self.errorText(context)
         let timedOut = context.pointee.err == REDIS_ERR_IO && (errno == EAGAIN || errno == EWOULDBLOCK)

@@ -1,0 +1,90 @@
+import Foundation
+public import Logging
+import Synchronization
+
+/// Redis's key-invalidation notifications for key prefixes (server-assisted client-side caching
+/// in broadcast mode): one connection turns on `CLIENT TRACKING ... REDIRECT <itself> BCAST PREFIX
+/// ...`, subscribes to `__redis__:invalidate`, and reports every key that anyone modifies, deletes
+/// or lets expire under the prefixes. Works over RESP2 (hiredis 0.14).
+public final class RedisKeyInvalidations: Sendable {
+    public enum Notification: Sendable, Equatable {
+        /// These keys changed.
+        case keys([String])
+        /// Anything may have changed unseen: the subscription (re)started, or Redis flushed.
+        case everything
+    }
+
+    public let configuration: RedisClient.Configuration
+    public let prefixes: [String]
+    let retryDelay: Duration
+    let logger: Logger
+    private let connection = Mutex<RedisConnection?>(nil)
+    private let stopped = Mutex(false)
+
+    public init(
+        configuration: RedisClient.Configuration, prefixes: [String], retryDelay: Duration = .seconds(1),
+        logger: Logger = Logger(label: "redis", factory: { _ in SwiftLogNoOpLogHandler() })
+    ) {
+        self.configuration = configuration
+        self.prefixes = prefixes
+        self.retryDelay = retryDelay
+        self.logger = logger
+    }
+
+    /// Delivers notifications to `handler` (on a dedicated thread) until the task is cancelled;
+    /// reconnects after `retryDelay` when the connection fails, then reports `.everything`.
+    public func run(_ handler: @escaping @Sendable (Notification) -> Void) async {
+        let worker = BlockingWorker(name: "redis-invalidations")
+        defer { worker.stop() }
+        await withTaskCancellationHandler {
+            while !Task.isCancelled {
+                do {
+                    try await worker.run { try self.subscribe(handler) }
+                } catch {
+                    if Task.isCancelled { break }
+                    logger.warning("redis invalidation subscription lost; retrying", metadata: ["redis.error": "\(error)"])
+                }
+                try? await Task.sleep(for: retryDelay)
+            }
+        } onCancel: {
+            stopped.withLock { $0 = true }
+            connection.withLock { $0?.interrupt() }
+        }
+    }
+
+    /// One subscription, on the worker thread, until its connection fails or is interrupted.
+    private func subscribe(_ handler: @Sendable (Notification) -> Void) throws {
+        let subscriber = try RedisConnection(configuration: configuration)
+        let interrupted = connection.withLock { current in
+            current = subscriber
+            return stopped.withLock { $0 }
+        }
+        defer { connection.withLock { $0 = nil } }
+        if interrupted { return }
+        guard let id = try subscriber.pipeline([RedisCommand("CLIENT", "ID")])[0].integer else {
+            throw RedisError(code: .unexpectedReply, message: "CLIENT ID gave no integer")
+        }
+        let tracking = ["CLIENT", "TRACKING", "on", "REDIRECT", String(id), "BCAST"] + prefixes.flatMap { ["PREFIX", $0] }
+        let replies = try subscriber.pipeline([RedisCommand(arguments: tracking.map { Data($0.utf8) }), RedisCommand("SUBSCRIBE", "__redis__:invalidate")])
+        if case .error(let text) = replies[0] { throw RedisError(code: .unexpectedReply, message: "CLIENT TRACKING failed: \(text)") }
+        subscriber.waitForever()
+        logger.debug("redis invalidation subscription started", metadata: ["redis.prefixes": "\(prefixes)"])
+        handler(.everything)
+        while true {
+            let message = try subscriber.nextReply()
+            if let notification = Self.notification(from: message) { handler(notification) }
+        }
+    }
+
+    /// `["message", "__redis__:invalidate", [keys] | nil]` as a notification; `nil` for anything else.
+    static func notification(from message: RedisValue) -> Notification? {
+        guard case .array(let parts) = message, parts.count == 3, parts[0].string == "message", parts[1].string == "__redis__:invalidate" else {
+            return nil
+        }
+        switch parts[2] {
+        case .array(let keys): return .keys(keys.compactMap(\.string))
+        case .null: return .everything
+        default: return nil
+        }
+    }
+}

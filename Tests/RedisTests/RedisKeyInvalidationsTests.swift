@@ -1,0 +1,83 @@
+import Foundation
+import Redis
+import Synchronization
+import TestEnvironment
+import Testing
+
+/// Key-invalidation notifications from the real redis-server.
+@Suite(.enabled(if: TestEnvironment.shouldRun(.redis)))
+struct RedisKeyInvalidationsTests {
+    /// Collects notifications, and waits for one that satisfies a condition.
+    final class Inbox: Sendable {
+        let received = Mutex<[RedisKeyInvalidations.Notification]>([])
+
+        func add(_ notification: RedisKeyInvalidations.Notification) { received.withLock { $0.append(notification) } }
+
+        func keys() -> [String] {
+            received.withLock { $0.flatMap { if case .keys(let keys) = $0 { keys } else { [String]() } } }
+        }
+
+        func waitFor(timeout: Duration = .seconds(5), _ condition: ([RedisKeyInvalidations.Notification]) -> Bool) async throws {
+            let deadline = ContinuousClock.now + timeout
+            while !condition(received.withLock { $0 }) {
+                guard ContinuousClock.now < deadline else { throw RedisError(code: .timedOut, message: "no such notification: \(received.withLock { $0 })") }
+                try await Task.sleep(for: .milliseconds(5))
+            }
+        }
+    }
+
+    static func everythingCount(_ notifications: [RedisKeyInvalidations.Notification]) -> Int {
+        notifications.filter { $0 == .everything }.count
+    }
+
+    @Test func writesDeletesAndExpiriesUnderThePrefixAreReported() async throws {
+        let redis = try SharedRedis()
+        let inbox = Inbox()
+        let invalidations = RedisKeyInvalidations(configuration: redis.client.configuration, prefixes: [redis.prefix])
+        let subscription = Task { await invalidations.run(inbox.add) }
+        defer { subscription.cancel() }
+        try await inbox.waitFor { Self.everythingCount($0) == 1 }
+
+        let written = ContinuousClock.now
+        try await redis.client.set(redis.key("a"), Data("1"))
+        try await inbox.waitFor { _ in inbox.keys().contains(redis.key("a")) }
+        print("redis invalidation: a SET arrived after \(ContinuousClock.now - written)")
+        try await redis.client.set("elsewhere:\(UUID())", Data("1"))
+        _ = try await redis.client.delete([redis.key("missing")])
+        try await redis.client.set(redis.key("short"), Data("1"), expiration: .milliseconds(50))
+        try await inbox.waitFor { _ in inbox.keys().filter { $0 == redis.key("short") }.count == 2 }
+        _ = try await redis.client.delete([redis.key("a")])
+        try await inbox.waitFor { _ in inbox.keys().filter { $0 == redis.key("a") }.count == 2 }
+        #expect(Set(inbox.keys()) == [redis.key("a"), redis.key("short")])
+    }
+
+    @Test func cancellationEndsTheSubscription() async throws {
+        let redis = try SharedRedis()
+        let inbox = Inbox()
+        let invalidations = RedisKeyInvalidations(configuration: redis.client.configuration, prefixes: [redis.prefix])
+        let subscription = Task { await invalidations.run(inbox.add) }
+        try await inbox.waitFor { Self.everythingCount($0) == 1 }
+        subscription.cancel()
+        await subscription.value
+        try await redis.client.set(redis.key("after"), Data("1"))
+        try await Task.sleep(for: .milliseconds(100))
+        #expect(inbox.keys().isEmpty)
+    }
+
+    @Test func aRestartedRedisIsResubscribedAndReportedAsEverything() async throws {
+        let server = try PrivateRedis()
+        try await server.start()
+        let inbox = Inbox()
+        let configuration = RedisClient.Configuration(host: "127.0.0.1", port: server.port)
+        let invalidations = RedisKeyInvalidations(configuration: configuration, prefixes: ["p:"], retryDelay: .milliseconds(100))
+        let subscription = Task { await invalidations.run(inbox.add) }
+        defer { subscription.cancel() }
+        try await inbox.waitFor { Self.everythingCount($0) == 1 }
+        server.process.kill()
+        try await server.start()
+        try await inbox.waitFor(timeout: .seconds(10)) { Self.everythingCount($0) == 2 }
+        let client = RedisClient(configuration: configuration)
+        try await client.set("p:after-restart", Data("1"))
+        try await inbox.waitFor { _ in inbox.keys() == ["p:after-restart"] }
+    }
+}
