@@ -93,13 +93,6 @@ public final class CachedClient: SecretStore {
         (try? await redis.ping()) != nil
     }
 
-    /// Fills the cache entries of a vault secret with what the vault holds now (pre-warming).
-    public func warm(secretName name: String) async throws {
-        for key in cacheKeys(forSecret: name) {
-            _ = try await fetchAndFill(redisKey: key, secretName: name)
-        }
-    }
-
     /// The vault's and Redis's health, each with its latency; the report names what is down.
     public func health() async -> HealthReport {
         async let vaultHealth = Self.measure("keyvault") { try await self.vault.health() }

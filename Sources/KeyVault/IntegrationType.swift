@@ -31,6 +31,16 @@ public struct IntegrationKey: Sendable, Hashable {
     /// `user-{userId}-{type with - for _}`, e.g. `user-user-123-google-home`.
     public var secretName: String { "user-\(userID)-\(type.nameComponent)" }
 
+    /// The integration of a logical key `user:{userId}:{type}`, if it is one.
+    public init?(logicalKey: some StringProtocol) {
+        guard logicalKey.hasPrefix("user:"), let colon = logicalKey.lastIndex(of: ":"),
+            let type = IntegrationType(rawValue: String(logicalKey[logicalKey.index(after: colon)...]))
+        else { return nil }
+        let userID = logicalKey.dropFirst("user:".count)[..<colon]
+        guard !userID.isEmpty else { return nil }
+        self.init(userID: String(userID), type: type)
+    }
+
     /// The integration a vault secret name belongs to, if it follows the naming scheme.
     public init?(secretName: String) {
         let lowered = secretName.lowercased()

@@ -42,6 +42,19 @@ public struct ReconcilePlan: Sendable, Hashable {
     public var event: PlanEvent?
 }
 
+/// What Redis should get after a reconcile. Each cache write is a key-invalidation notification
+/// to every listener, so entries that are already right are left alone.
+public enum CacheAction: Sendable, Hashable {
+    /// Make the entries hold the vault's current secret (connected).
+    case warm
+    /// Remove the entries unconditionally (the moment a secret expires).
+    case invalidate
+    /// Remove entries that hold a value; a cached "not found" stays (not configured, errors).
+    case dropValue
+    /// Leave Redis as it is (still expired).
+    case none
+}
+
 /// An event the plan asks to record; its note never holds a secret value.
 public struct PlanEvent: Sendable, Hashable {
     public var reason: String

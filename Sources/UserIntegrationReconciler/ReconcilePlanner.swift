@@ -11,6 +11,15 @@ public struct ReconcilePlanner: Sendable {
     public static let managerName = "keyvault-operator"
 
     /// The vault secret name of a resource (design §2), or `nil` for an unknown type.
+    /// What Redis should get when a resource's state goes from `previous` to `next`.
+    public static func cacheAction(from previous: String?, to next: String?) -> CacheAction {
+        switch next {
+        case "connected": return .warm
+        case "expired": return previous == "expired" ? .none : .invalidate
+        default: return .dropValue
+        }
+    }
+
     public static func integrationKey(of resource: UserIntegration) -> IntegrationKey? {
         IntegrationType(rawValue: resource.spec.type).map { IntegrationKey(userID: resource.spec.userId, type: $0) }
     }

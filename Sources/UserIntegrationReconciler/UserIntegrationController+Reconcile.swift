@@ -43,22 +43,20 @@ extension UserIntegrationController {
         }
         let observed = try await observe(key.secretName)
         var plan = planner.plan(current, secretRef: reference, vault: observed, now: Date())
+        var vaultSecret: Secret?
+        if case .present(let secret) = observed { vaultSecret = secret }
         switch plan.vaultAction {
         case .none:
             break
-        case .write(let desired):
-            plan.status.vaultSecretVersion = try await write(desired, recoverFirst: false).version
-        case .recoverAndWrite(let desired):
-            plan.status.vaultSecretVersion = try await write(desired, recoverFirst: true).version
+        case .write(let desired), .recoverAndWrite(let desired):
+            let properties = try await write(desired, recoverFirst: plan.vaultAction == .recoverAndWrite(desired))
+            plan.status.vaultSecretVersion = properties.version
+            vaultSecret = Secret(properties: properties, value: desired.value)
         }
         var conditions = plan.status.conditions ?? []
         let stamp = ISO8601DateFormatter().string(from: Date())
         if await vault.cacheAvailable() {
-            if plan.status.state == "connected" || plan.status.state == "expired" {
-                try? await vault.warm(secretName: key.secretName)
-            } else {
-                await vault.invalidate(secretName: key.secretName)
-            }
+            await updateCache(key, ReconcilePlanner.cacheAction(from: current.status?.state, to: plan.status.state), secret: vaultSecret)
             conditions.set(Condition.cacheWarmed, .true, reason: "Warmed", message: "Redis holds the current entry", generation: current.metadata.generation, now: stamp)
         } else {
             conditions.set(Condition.cacheWarmed, .false, reason: "CacheUnavailable", message: "Redis is unreachable", generation: current.metadata.generation, now: stamp)
@@ -67,6 +65,24 @@ extension UserIntegrationController {
         try await writeStatus(current, plan.status)
         if let event = plan.event { await record(current, event) }
         if let after = plan.requeueAfter { queue.add(Self.key(current), after: after) }
+    }
+
+    /// Applies the plan's cache action, noting the version Redis holds now.
+    private func updateCache(_ key: IntegrationKey, _ action: CacheAction, secret: Secret?) async {
+        switch action {
+        case .warm:
+            guard let secret else { return }
+            warmedVersions.record(key, version: secret.properties.version)
+            await vault.warm(secret)
+        case .invalidate:
+            warmedVersions.record(key, version: nil)
+            await vault.invalidate(secretName: key.secretName)
+        case .dropValue:
+            warmedVersions.record(key, version: nil)
+            await vault.dropCachedValue(secretName: key.secretName)
+        case .none:
+            break
+        }
     }
 
     /// Applies the deletion policy, invalidates Redis, then removes the finalizer.

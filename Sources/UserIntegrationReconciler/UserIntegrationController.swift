@@ -4,6 +4,7 @@ public import KeyVault
 public import Kubernetes
 public import Logging
 import Metrics
+import Redis
 import Synchronization
 
 /// The operator's controller: watches UserIntegrations and (metadata-only) the Secrets they
@@ -38,6 +39,9 @@ public final class UserIntegrationController: Sendable {
     let results = Mutex<[String: Int]>([:])
 
     static let secretIndex = "secretRef"
+    static let integrationIndex = "integration"
+    /// What this process last put in Redis per integration (to tell its own notifications apart).
+    let warmedVersions = WarmedVersions()
     /// The `controller` label of the reconcile metrics and the work queue's name.
     static let controllerName = "userintegration"
     let reconcileTimer = Timer(label: "controller_runtime_reconcile_time_seconds", dimensions: [("controller", controllerName)])
@@ -51,9 +55,10 @@ public final class UserIntegrationController: Sendable {
         resources = scopes.map { namespace in
             Informer<UserIntegration>(
                 client: kube, resource: UserIntegration.resource, namespace: namespace, resyncPeriod: configuration.resyncPeriod,
-                indexers: [Self.secretIndex: { resource in
-                    resource.spec.secretRef.map { ["\(resource.metadata.namespace ?? "")/\($0.name)"] } ?? []
-                }], logger: logger)
+                indexers: [
+                    Self.secretIndex: { resource in resource.spec.secretRef.map { ["\(resource.metadata.namespace ?? "")/\($0.name)"] } ?? [] },
+                    Self.integrationIndex: { resource in ReconcilePlanner.integrationKey(of: resource).map { [Self.indexValue($0)] } ?? [] },
+                ], logger: logger)
         }
         secrets = scopes.map { Informer<PartialObjectMetadata>(client: kube, resource: .secrets, namespace: $0, metadataOnly: true, logger: logger) }
         events = EventRecorder(client: kube, controller: "integrations.keyvault.dev/keyvault-operator", instance: configuration.identity, logger: logger)
@@ -91,6 +96,9 @@ public final class UserIntegrationController: Sendable {
             for informer in resources { group.addTask { try await informer.run() } }
             for informer in secrets { group.addTask { try await informer.run() } }
             group.addTask { await self.queue.run() }
+            group.addTask {
+                await self.vault.integrationInvalidations(logger: self.logger).run { [weak self] in self?.enqueueInvalidated($0) }
+            }
             for _ in 0..<configuration.concurrency {
                 group.addTask { await self.work() }
             }
@@ -106,6 +114,31 @@ public final class UserIntegrationController: Sendable {
             informer.byIndex(Self.secretIndex, reference).forEach { queue.add(Self.key($0)) }
         }
     }
+
+    /// Requeues the resources whose Redis entries someone else changed: an app wrote the
+    /// integration through the library (vault write, then Redis invalidation), or Redis lost data.
+    /// An entry that still holds the version this process warmed is its own write.
+    private func enqueueInvalidated(_ notification: RedisKeyInvalidations.Notification) {
+        switch notification {
+        case .keys(let keys):
+            let integrations = Set(keys.compactMap(vault.integration(ofCacheKey:)))
+            Task {
+                for integration in integrations {
+                    let cached = await vault.cachedSecret(integration.secretName)
+                    if let cached, cached.properties.version == warmedVersions.version(of: integration) { continue }
+                    for informer in resources {
+                        informer.byIndex(Self.integrationIndex, Self.indexValue(integration)).forEach { queue.add(Self.key($0)) }
+                    }
+                }
+            }
+        case .everything:
+            for informer in resources {
+                informer.list().forEach { queue.add(Self.key($0), priority: .resync) }
+            }
+        }
+    }
+
+    static func indexValue(_ key: IntegrationKey) -> String { key.logicalKey.lowercased() }
 
     private func work() async {
         while let key = await queue.next() {

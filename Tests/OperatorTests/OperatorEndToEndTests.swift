@@ -114,4 +114,32 @@ struct OperatorEndToEndTests {
         let connected = try await harness.waitFor("observed") { $0.status?.state == "connected" }
         #expect(connected.status?.maskedKey == "***fff")
     }
+
+    @Test func appWritesThroughTheLibraryShowWithinASecondWithoutAResync() async throws {
+        let harness = try await OperatorHarness(resyncPeriod: "10m")
+        let user = Self.user()
+        try await harness.create("live", userID: user, type: "google_home")
+        _ = try await harness.waitFor("live") { $0.status?.state == "not_configured" }
+        try await harness.waitUntilReady()
+
+        // Nothing cached for this integration: the write must still notify.
+        var written = ContinuousClock.now
+        _ = try await harness.library.setUserIntegration(userID: user, type: .googleHome, value: "oauth-token-first-a1b")
+        _ = try await harness.waitFor("live", timeout: .seconds(5)) { $0.status?.maskedKey == "***a1b" }
+        let first = ContinuousClock.now - written
+        // Cached now (the operator warmed it): a second write replaces it.
+        #expect(try await harness.library.getUserIntegration(userID: user, type: .googleHome).maskedKey == "***a1b")
+        written = ContinuousClock.now
+        _ = try await harness.library.setUserIntegration(userID: user, type: .googleHome, value: "oauth-token-second-c2d")
+        _ = try await harness.waitFor("live", timeout: .seconds(5)) { $0.status?.maskedKey == "***c2d" }
+        let second = ContinuousClock.now - written
+        written = ContinuousClock.now
+        try await harness.library.deleteUserIntegration(userID: user, type: .googleHome)
+        _ = try await harness.waitFor("live", timeout: .seconds(5)) { $0.status?.state == "not_configured" }
+        let deleted = ContinuousClock.now - written
+        print("observe mode: app write → status in \(first) (nothing cached), \(second) (cached), delete → status in \(deleted)")
+        #expect(first < .seconds(1))
+        #expect(second < .seconds(1))
+        #expect(deleted < .seconds(1))
+    }
 }

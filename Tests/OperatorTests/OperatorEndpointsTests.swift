@@ -15,7 +15,11 @@ struct OperatorEndpointsTests {
         try await harness.create("counted", userID: OperatorEndToEndTests.user(), type: "energy_provider", secretRef: ("creds", "k"))
         _ = try await harness.waitFor("counted") { $0.status?.state == "connected" }
 
-        #expect(try await harness.metric(#"controller_runtime_reconcile_total{controller="userintegration",result="success"}"#) ?? 0 >= 1)
+        // The reconcile is counted just after its status write.
+        let success = #"controller_runtime_reconcile_total{controller="userintegration",result="success"}"#
+        let deadline = ContinuousClock.now + .seconds(2)
+        while try await harness.metric(success) == nil, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(try await harness.metric(success) ?? 0 >= 1)
         #expect(try await harness.metric(#"controller_runtime_reconcile_time_seconds_count{controller="userintegration"}"#) ?? 0 >= 1)
         #expect(try await harness.metric(#"workqueue_adds_total{name="userintegration"}"#) ?? 0 >= 1)
         #expect(try await harness.metric(#"workqueue_depth{name="userintegration"}"#) != nil)

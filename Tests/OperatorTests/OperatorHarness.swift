@@ -14,6 +14,8 @@ final class OperatorHarness: @unchecked Sendable {
     let kube: KubernetesClient
     let vault: KeyVaultClient
     let logPath: String
+    /// The library as apps use it, on the same vault and Redis as the operator.
+    let library: CachedClient
     /// Where the process serves /healthz, /readyz and /metrics.
     let endpoint: String
     private let process = Process()
@@ -26,7 +28,9 @@ final class OperatorHarness: @unchecked Sendable {
         let emulator = try TestEnvironment.emulator()
         let redis = try TestEnvironment.redis()
         kube = try KubernetesClient(configuration: KubernetesConfiguration.load(kubeconfig: kubernetes.kubeconfig))
-        vault = try KeyVaultClient(config: ClientConfig(vaultURL: emulator.url, caBundle: try Data(contentsOf: URL(fileURLWithPath: emulator.caFile))))
+        let vaultConfig = ClientConfig(vaultURL: emulator.url, caBundle: try Data(contentsOf: URL(fileURLWithPath: emulator.caFile)))
+        vault = try KeyVaultClient(config: vaultConfig)
+        library = try CachedClient(config: CachedClientConfig(keyVault: vaultConfig, redis: .init(host: redis.host, port: redis.port)))
         try await Self.installCRD(kube)
         if namespace == nil {
             _ = try await kube.create(json: Data(#"{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"\#(self.namespace)"}}"#.utf8), .namespaces)

@@ -1,0 +1,50 @@
+public import Logging
+public import Redis
+
+/// What the operator needs beyond cache-aside: entries kept equal to the vault without needless
+/// writes (each write is a key-invalidation notification), and the notifications themselves.
+extension CachedClient {
+    /// Makes every cache entry of `secret` hold it (pre-warming); entries that already do are left
+    /// alone. Returns whether anything was written. Redis failures are logged, not thrown.
+    @discardableResult
+    public func warm(_ secret: Secret) async -> Bool {
+        var wrote = false
+        for key in cacheKeys(forSecret: secret.properties.name) where await readCache(key) != .secret(secret) {
+            await writeCache(key, .secret(secret))
+            wrote = true
+        }
+        return wrote
+    }
+
+    /// Invalidates the cache entries of `secretName` when one holds a value (a cached "not found"
+    /// stays). Returns whether anything was invalidated.
+    @discardableResult
+    public func dropCachedValue(secretName: String) async -> Bool {
+        for key in cacheKeys(forSecret: secretName) {
+            if case .secret = await readCache(key) {
+                await invalidate(secretName: secretName)
+                return true
+            }
+        }
+        return false
+    }
+
+    /// The secret Redis holds for `secretName` under its integration key (or its secret key), or
+    /// `nil`: no entry, "not found", or Redis unreachable.
+    public func cachedSecret(_ secretName: String) async -> Secret? {
+        guard case .secret(let secret) = await readCache(cacheKeys(forSecret: secretName).last ?? secretKey(secretName)) else { return nil }
+        return secret
+    }
+
+    /// The integration an integration cache key (`{cachePrefix}user:{userId}:{type}`) belongs to.
+    public func integration(ofCacheKey key: String) -> IntegrationKey? {
+        guard key.hasPrefix(config.cachePrefix) else { return nil }
+        return IntegrationKey(logicalKey: key.dropFirst(config.cachePrefix.count))
+    }
+
+    /// A subscription to Redis's invalidation notifications for every integration entry: how the
+    /// operator learns within milliseconds that an app wrote an integration through this library.
+    public func integrationInvalidations(logger: Logger) -> RedisKeyInvalidations {
+        RedisKeyInvalidations(configuration: redis.configuration, prefixes: [config.cachePrefix + "user:"], logger: logger)
+    }
+}
