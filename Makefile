@@ -1,5 +1,5 @@
 # The two set-up commands of the README, and a few helpers.
-.PHONY: demo test build bench-emulator bench-library bench-kubernetes test-env-start test-env-stop
+.PHONY: demo test build bench-emulator bench-library bench-kubernetes bench-operator test-env-start test-env-stop
 
 ## The main job: real servers up, then what the project runs on them.
 demo:
@@ -25,6 +25,10 @@ bench-library:
 ## Informer sync and watch throughput against the real kube-apiserver.
 bench-kubernetes:
 	scripts/bench-kubernetes
+
+## The operator end to end: apply → Ready latency, 1,000 resources at once (vault/API calls, CPU, RSS).
+bench-operator:
+	scripts/bench-operator
 
 test-env-start:
 	scripts/test-env start

@@ -68,7 +68,7 @@ let package = Package(
         // The Kubernetes API client: configuration, typed access, patches, watches.
         .target(
             name: "Kubernetes",
-            dependencies: ["HTTPTransport", "YAML", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["HTTPTransport", "YAML", .product(name: "Logging", package: "swift-log"), .product(name: "Metrics", package: "swift-metrics")],
             swiftSettings: strictSettings),
 
         // Controller machinery: the work queue.
@@ -126,7 +126,12 @@ let package = Package(
             swiftSettings: strictSettings),
 
         .executableTarget(
-            name: "kubernetes-bench", dependencies: ["Kubernetes"], path: "Benchmarks/KubernetesBenchmark", swiftSettings: strictSettings),
+            name: "kubernetes-bench", dependencies: ["Kubernetes", "BenchmarkSupport"], path: "Benchmarks/KubernetesBenchmark",
+            swiftSettings: strictSettings),
+        .executableTarget(
+            name: "operator-bench", dependencies: ["Kubernetes", "UserIntegrationReconciler", "HTTPTransport", "YAML", "BenchmarkSupport", "TestEnvironment"],
+            path: "Benchmarks/OperatorBenchmark", swiftSettings: strictSettings),
+        .target(name: "BenchmarkSupport", path: "Benchmarks/BenchmarkSupport", swiftSettings: strictSettings),
 
         // Shared helpers for the integration tests: the environment written by scripts/test-env.
         .target(name: "TestEnvironment", path: "Tests/TestEnvironment", swiftSettings: strictSettings),

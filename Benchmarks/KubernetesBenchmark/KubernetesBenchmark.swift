@@ -1,3 +1,4 @@
+import BenchmarkSupport
 import Foundation
 import Kubernetes
 import Synchronization
@@ -25,13 +26,13 @@ struct KubernetesBenchmark {
         _ = try await client.create(json: JSONSerialization.data(withJSONObject: ["apiVersion": "v1", "kind": "Namespace", "metadata": ["name": namespace]]), .namespaces)
 
         var started = ContinuousClock.now
-        try await parallel(count, workers: 16) { index in
+        try await Bench.parallel(count, workers: 16) { index in
             _ = try await client.create(BenchObject(metadata: .init(name: "object-\(index)", namespace: namespace), spec: ["user": "user-\(index)", "type": "weather"]), resource)
         }
-        let createSeconds = seconds(since: started)
+        let createSeconds = Bench.seconds(since: started)
         print(String(format: "create %d objects (16 workers):          %6.1f s  (%4.0f objects/s, the API server's write floor)", count, createSeconds, Double(count) / createSeconds))
 
-        let rssBefore = residentKiB()
+        let rssBefore = Bench.statusKiB("VmRSS")
         let informer = Informer<BenchObject>(client: client, resource: resource, namespace: namespace)
         let updated = Mutex(0)
         informer.addHandler { change in
@@ -40,18 +41,18 @@ struct KubernetesBenchmark {
         started = ContinuousClock.now
         let running = Task { try await informer.run() }
         while !informer.hasSynced { try await Task.sleep(for: .milliseconds(5)) }
-        let syncSeconds = seconds(since: started)
-        let rssAfter = residentKiB()
-        print(String(format: "informer initial sync of %d objects:       %6.2f s  (RSS %d → %d MiB, peak %d MiB)", informer.list().count, syncSeconds, rssBefore / 1024, rssAfter / 1024, peakKiB() / 1024))
+        let syncSeconds = Bench.seconds(since: started)
+        let rssAfter = Bench.statusKiB("VmRSS")
+        print(String(format: "informer initial sync of %d objects:       %6.2f s  (RSS %d → %d MiB, peak %d MiB)", informer.list().count, syncSeconds, rssBefore / 1024, rssAfter / 1024, Bench.statusKiB("VmHWM") / 1024))
 
         started = ContinuousClock.now
-        try await parallel(updates, workers: 16) { index in
+        try await Bench.parallel(updates, workers: 16) { index in
             _ = try await client.patch(
                 BenchObject.self, resource, namespace: namespace, name: "object-\(index)", patch: Data(#"{"spec":{"rev":"2"}}"#.utf8))
         }
-        let writeSeconds = seconds(since: started)
+        let writeSeconds = Bench.seconds(since: started)
         while updated.withLock({ $0 }) < updates { try await Task.sleep(for: .milliseconds(5)) }
-        let observeSeconds = seconds(since: started)
+        let observeSeconds = Bench.seconds(since: started)
         print(String(format: "%d updates written:                        %6.2f s  (%4.0f/s); all seen by the informer after %.2f s (%4.0f events/s decoded)", updates, writeSeconds, Double(updates) / writeSeconds, observeSeconds, Double(updates) / observeSeconds))
         running.cancel()
         try await client.delete(.namespaces, namespace: nil, name: namespace)
@@ -74,27 +75,4 @@ struct KubernetesBenchmark {
             try await Task.sleep(for: .milliseconds(50))
         }
     }
-
-    static func parallel(_ count: Int, workers: Int, _ body: @escaping @Sendable (Int) async throws -> Void) async throws {
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for worker in 0..<workers {
-                group.addTask { for index in stride(from: worker, to: count, by: workers) { try await body(index) } }
-            }
-            try await group.waitForAll()
-        }
-    }
-
-    static func seconds(since start: ContinuousClock.Instant) -> Double {
-        let elapsed = ContinuousClock.now - start
-        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-    }
-
-    static func status(_ field: String) -> Int {
-        let text = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
-        let line = text.split(separator: "\n").first { $0.hasPrefix(field + ":") } ?? ""
-        return Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") ?? 0
-    }
-
-    static func residentKiB() -> Int { status("VmRSS") }
-    static func peakKiB() -> Int { status("VmHWM") }
 }

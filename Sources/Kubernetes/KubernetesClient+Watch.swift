@@ -20,8 +20,10 @@ extension KubernetesClient {
             let accept = metadataOnly ? Self.metadataAccept : "application/json"
             streamed = try await http.stream(try request(.get, path: resource.path(namespace: namespace), query: query, accept: accept), logger: logger)
         } catch let error as HTTPError {
+            Self.count(.get, code: "<error>")
             throw KubernetesError(code: 0, reason: "Unavailable", message: error.description)
         }
+        Self.count(.get, code: String(streamed.status))
         guard streamed.status == 200 else {
             var body = Data()
             for try await chunk in streamed.body { body.append(chunk) }

@@ -1,6 +1,7 @@
 import Foundation
 public import HTTPTransport
 public import Logging
+import Metrics
 
 /// A client for the Kubernetes API over libcurl: typed reads and writes of any resource,
 /// patches, the status subresource, and watches.
@@ -67,10 +68,17 @@ public final class KubernetesClient: Sendable {
         do {
             response = try await http.execute(request, logger: logger)
         } catch let error as HTTPError {
+            Self.count(request.method, code: "<error>")
             throw KubernetesError(code: 0, reason: "Unavailable", message: error.description)
         }
+        Self.count(request.method, code: String(response.status))
         guard (200..<300).contains(response.status) else { throw Self.error(from: response) }
         return response.body
+    }
+
+    /// `rest_client_requests_total{code,method}`, as client-go names it.
+    static func count(_ method: HTTPRequest.Method, code: String) {
+        Counter(label: "rest_client_requests_total", dimensions: [("code", code), ("method", "\(method)")]).increment()
     }
 
     static func error(from response: HTTPResponse) -> KubernetesError {

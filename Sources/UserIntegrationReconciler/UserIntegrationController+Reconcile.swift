@@ -18,6 +18,9 @@ extension UserIntegrationController {
             }
             queue.forget(key)
             count("success", since: start)
+        } catch where Task.isCancelled {
+            // Shutting down: the next run reconciles this resource again from what it observes.
+            logger.debug("reconcile interrupted by shutdown", metadata: ["k8s.object": "\(key)"])
         } catch {
             count("error", since: start)
             let delay = queue.retry(key)

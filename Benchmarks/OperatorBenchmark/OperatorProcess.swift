@@ -1,0 +1,68 @@
+import BenchmarkSupport
+import Foundation
+import HTTPTransport
+import TestEnvironment
+
+/// A `keyvault-operator run` process on the test servers, and samples of its metrics and usage.
+final class OperatorProcess: Sendable {
+    struct Sample {
+        var vaultCalls: Double
+        var apiCalls: Double
+        var apiWrites: Double
+        var cpuSeconds: Double
+        var peakKiB: Int
+    }
+
+    let binary: String
+    let endpoint: String
+    private let process: Process
+
+    init(namespace: String, concurrency: Int) throws {
+        let environment = ProcessInfo.processInfo.environment
+        binary = environment["KVO_BENCH_OPERATOR"] ?? ".build/release/keyvault-operator"
+        let port = LocalPorts.free()
+        endpoint = "http://127.0.0.1:\(port)"
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = [
+            "run", "--kubeconfig", environment["KVO_TEST_KUBECONFIG"] ?? "", "--namespace", namespace, "--concurrency", "\(concurrency)",
+            "--health-addr", "127.0.0.1:\(port)", "--metrics-addr", "127.0.0.1:\(port)", "--log-level", "warning",
+        ]
+        process.environment = [
+            "KEYVAULT_URL": environment["KVO_TEST_EMULATOR_URL"] ?? "", "KEYVAULT_CA_FILE": environment["KVO_TEST_EMULATOR_CA"] ?? "",
+            "REDIS_HOST": environment["KVO_TEST_REDIS_HOST"] ?? "", "REDIS_PORT": environment["KVO_TEST_REDIS_PORT"] ?? "",
+        ]
+        try process.run()
+        self.process = process
+    }
+
+    func stop() {
+        guard process.isRunning else { return }
+        process.terminate()
+        process.waitUntilExit()
+    }
+
+    func waitUntilReady() async throws {
+        let http = try HTTPClient()
+        for _ in 0..<300 {
+            if (try? await http.execute(HTTPRequest(url: endpoint + "/readyz")))?.status == 200 { return }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw HTTPError(code: .timedOut, message: "the operator never became ready", url: endpoint + "/readyz")
+    }
+
+    func sample() async throws -> Sample {
+        let metrics = String(decoding: try await HTTPClient().execute(HTTPRequest(url: endpoint + "/metrics")).body, as: UTF8.self)
+        let pid = "\(process.processIdentifier)"
+        return Sample(
+            vaultCalls: Self.sum(metrics, "keyvault_requests_total"), apiCalls: Self.sum(metrics, "rest_client_requests_total"),
+            apiWrites: ["POST", "PUT", "PATCH", "DELETE"].map { Self.sum(metrics, "rest_client_requests_total", containing: #"method="\#($0)""#) }.reduce(0, +),
+            cpuSeconds: Bench.cpuSeconds(pid: pid), peakKiB: Bench.statusKiB("VmHWM", pid: pid))
+    }
+
+    /// The sum of every sample of a metric (optionally only those whose labels contain `label`).
+    static func sum(_ metrics: String, _ name: String, containing label: String? = nil) -> Double {
+        metrics.split(separator: "\n").filter { $0.hasPrefix(name + "{") && label.map($0.contains) ?? true }
+            .compactMap { Double($0.split(separator: " ").last ?? "") }.reduce(0, +)
+    }
+}
