@@ -55,11 +55,17 @@ struct OperatorEndToEndTests {
         let user = Self.user()
         try await harness.createSecret("creds", key: "k", value: "first-value-aaa")
         try await harness.create("rotating", userID: user, type: "ifttt", secretRef: ("creds", "k"))
-        _ = try await harness.waitFor("rotating") { $0.status?.maskedKey == "***aaa" }
+        let first = try await harness.waitFor("rotating") { $0.status?.maskedKey == "***aaa" }
+        #expect(try await harness.library.getUserIntegration(userID: user, type: .ifttt).maskedKey == "***aaa")
+        let rotated = ContinuousClock.now
         _ = try await harness.kube.patch(
             KubernetesSecret.self, .secrets, namespace: harness.namespace, name: "creds", patch: Data(#"{"stringData":{"k":"second-value-bbb"}}"#.utf8))
-        _ = try await harness.waitFor("rotating") { $0.status?.maskedKey == "***bbb" }
+        let second = try await harness.waitFor("rotating", timeout: .seconds(5)) { $0.status?.maskedKey == "***bbb" }
+        #expect(ContinuousClock.now - rotated < .seconds(1))
+        #expect(second.status?.vaultSecretVersion != first.status?.vaultSecretVersion)
         #expect(try await harness.vault.getSecret("user-\(user)-ifttt").value == "second-value-bbb")
+        // What apps read through Redis follows at once.
+        #expect(try await harness.library.getUserIntegration(userID: user, type: .ifttt).maskedKey == "***bbb")
     }
 
     @Test func aMissingSecretIsNotConfiguredUntilItAppears() async throws {

@@ -59,6 +59,13 @@ final class OperatorHarness: @unchecked Sendable {
 
     deinit { stop() }
 
+    /// SIGKILL: no shutdown at all, as a crash or an OOM kill.
+    func kill() {
+        guard process.isRunning else { return }
+        Foundation.kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
     /// SIGTERM, then waits for the process to exit.
     func stop() {
         guard process.isRunning else { return }

@@ -1,0 +1,97 @@
+import Foundation
+import KeyVault
+import Kubernetes
+import TestEnvironment
+import Testing
+import UserIntegrationReconciler
+
+/// Changes of `expiresAt`, a vault outage during a deletion, and an operator killed mid-way.
+@Suite(.enabled(if: TestEnvironment.shouldRun(.kubernetes) && TestEnvironment.shouldRun(.emulator) && TestEnvironment.shouldRun(.redis)))
+struct OperatorRecoveryTests {
+    @Test func aNewExpiresAtIsWrittenToTheVault() async throws {
+        let harness = try await OperatorHarness()
+        let user = OperatorEndToEndTests.user()
+        try await harness.createSecret("creds", key: "k", value: "expiring-value-123")
+        try await harness.create("expiring", userID: user, type: "weather", secretRef: ("creds", "k"), expiresAt: "2031-01-01T00:00:00Z")
+        let first = try await harness.waitFor("expiring") { $0.status?.state == "connected" }
+        _ = try await harness.kube.patch(
+            UserIntegration.self, UserIntegration.resource, namespace: harness.namespace, name: "expiring",
+            patch: Data(#"{"spec":{"expiresAt":"2032-02-02T00:00:00Z"}}"#.utf8))
+        let second = try await harness.waitFor("expiring") { $0.status?.observedGeneration == 2 }
+        #expect(second.status?.expiresAt == "2032-02-02T00:00:00Z")
+        #expect(second.status?.vaultSecretVersion != first.status?.vaultSecretVersion)
+        let secret = try await harness.vault.getSecret("user-\(user)-weather")
+        #expect(secret.properties.expiresAt == ISO8601DateFormatter().date(from: "2032-02-02T00:00:00Z"))
+        #expect(secret.value == "expiring-value-123")
+    }
+
+    @Test func aDeletionWaitsForTheVaultToComeBack() async throws {
+        let emulator = try TestEnvironment.emulator()
+        let port = LocalPorts.free()
+        let directory = TestEnvironment.scratchDirectory + "/deletion-outage-\(UUID().uuidString)"
+        let vaultProcess = ServerProcess(executable: emulator.binary, arguments: ["--port", "\(port)", "--data", directory, "--log-level", "warning"])
+        try await vaultProcess.start(waitingForPort: port)
+        defer { vaultProcess.kill() }
+        let url = "https://127.0.0.1:\(port)"
+        let harness = try await OperatorHarness(environment: ["KEYVAULT_URL": url, "KEYVAULT_CA_FILE": directory + "/tls/ca.pem", "KEYVAULT_TIMEOUT": "2s"])
+        let vault = try KeyVaultClient(config: ClientConfig(vaultURL: url, caBundle: try Data(contentsOf: URL(fileURLWithPath: directory + "/tls/ca.pem"))))
+        let user = OperatorEndToEndTests.user()
+        try await harness.createSecret("creds", key: "k", value: "outage-value-123")
+        try await harness.create("doomed", userID: user, type: "alexa", secretRef: ("creds", "k"))
+        _ = try await harness.waitFor("doomed") { $0.status?.state == "connected" }
+
+        vaultProcess.kill()
+        try await harness.kube.delete(UserIntegration.resource, namespace: harness.namespace, name: "doomed")
+        try await Task.sleep(for: .seconds(3))
+        let held = try await harness.get("doomed")
+        #expect(held.metadata.deletionTimestamp != nil)
+        #expect(held.metadata.finalizers == [UserIntegration.finalizer])
+
+        let restarted = ContinuousClock.now
+        try await vaultProcess.start(waitingForPort: port)
+        let deadline = ContinuousClock.now + .seconds(30)
+        while (try? await harness.get("doomed")) != nil, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(100)) }
+        print("deletion during a vault outage: released \(ContinuousClock.now - restarted) after the vault came back")
+        #expect((try? await harness.get("doomed")) == nil)
+        let gone = await #expect(throws: KeyVaultError.self) { try await vault.getSecret("user-\(user)-alexa") }
+        #expect(gone?.code == .secretNotFound)
+    }
+
+    @Test func anOperatorKilledMidwayConvergesWithoutDuplicateVersions() async throws {
+        let first = try await OperatorHarness()
+        let user = OperatorEndToEndTests.user()
+        let count = 40
+        try await first.createSecret("creds", key: "k", value: "crash-value-123")
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for index in 0..<count {
+                group.addTask { try await first.create("crash-\(index)", userID: "\(user)-\(index)", type: "ifttt", secretRef: ("creds", "k")) }
+            }
+            try await group.waitForAll()
+        }
+        // Kill it once some are done and others are in flight.
+        let deadline = ContinuousClock.now + .seconds(20)
+        while try await (0..<count).asyncCount({ try await first.get("crash-\($0)").status?.state == "connected" }) < 3, ContinuousClock.now < deadline {}
+        first.kill()
+        let connectedBefore = try await (0..<count).asyncCount { try await first.get("crash-\($0)").status?.state == "connected" }
+        #expect(connectedBefore < count)
+
+        let second = try await OperatorHarness(namespace: first.namespace)
+        for index in 0..<count {
+            _ = try await second.waitFor("crash-\(index)", timeout: .seconds(60)) { $0.status?.state == "connected" }
+        }
+        print("operator SIGKILL: \(connectedBefore) of \(count) were connected at the kill; all \(count) after the restart")
+        for index in 0..<count {
+            let versions = try await second.vault.listSecretVersions("user-\(user)-\(index)-ifttt")
+            #expect(versions.count == 1, "user-\(user)-\(index)-ifttt has \(versions.count) versions")
+        }
+    }
+}
+
+extension Range<Int> {
+    /// How many elements satisfy an async predicate, checked one after another.
+    func asyncCount(_ predicate: (Int) async throws -> Bool) async rethrows -> Int {
+        var count = 0
+        for element in self where try await predicate(element) { count += 1 }
+        return count
+    }
+}
