@@ -81,7 +81,7 @@ let package = Package(
         .target(
             name: "UserIntegrationReconciler",
             dependencies: [
-                "KeyVault", "Kubernetes", "ControllerRuntime", "Redis", .product(name: "Logging", package: "swift-log"),
+                "KeyVault", "Kubernetes", "ControllerRuntime", "Redis", "YAML", .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ],
             swiftSettings: strictSettings),

@@ -15,9 +15,14 @@ enum CommandSupport {
         do {
             try await body()
         } catch let error as KeyVaultError {
-            FileHandle.standardError.write(Data("\(error)\n".utf8))
+            printError("\(error)")
             throw ExitCode(1)
         }
+    }
+
+    /// One line on standard error.
+    static func printError(_ line: String) {
+        FileHandle.standardError.write(Data("\(line)\n".utf8))
     }
 
     static func date(_ date: Date?) -> String {

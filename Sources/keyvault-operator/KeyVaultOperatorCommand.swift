@@ -11,7 +11,9 @@ struct KeyVaultOperatorCommand: AsyncParsableCommand {
             KEYVAULT_TOKEN or AZURE_* credentials, KEYVAULT_CACHE_TTL, KEYVAULT_CACHE_PREFIX, \
             KEYVAULT_CACHE_ENCRYPTION_KEY, REDIS_HOST, REDIS_PORT, REDIS_PASSWORD, REDIS_DB.
             """,
-        subcommands: [RunCommand.self, SecretCommand.self, IntegrationCommand.self, CacheCommand.self, HealthCommand.self, VersionCommand.self])
+        subcommands: [
+            RunCommand.self, SecretCommand.self, IntegrationCommand.self, CacheCommand.self, HealthCommand.self, ValidateCommand.self, VersionCommand.self,
+        ])
 }
 
 struct VersionCommand: ParsableCommand {

@@ -115,7 +115,7 @@ final class OperatorHarness: @unchecked Sendable {
             guard ContinuousClock.now < deadline else {
                 throw KubernetesError(code: 0, reason: "Timeout", message: "\(name) never reached the expected status: \(String(describing: object.status))")
             }
-            try await Task.sleep(for: .milliseconds(100))
+            try await Task.sleep(for: .milliseconds(20))
         }
     }
 
