@@ -18,6 +18,7 @@ extension CachedClient {
         let keys = IntegrationType.allCases.map { IntegrationKey(userID: userID, type: $0) }
         try keys.forEach(validate)
         let redisKeys = keys.map(integrationKey)
+        let ticket = flights.ticket()
         var cached: [Data?]
         do {
             cached = try await redis.mget(redisKeys)
@@ -39,7 +40,7 @@ extension CachedClient {
         }
         let fetched = try await withThrowingTaskGroup(of: (Int, CacheEntry).self) { group in
             for (index, key) in keys.enumerated() where entries[index] == nil {
-                group.addTask { (index, try await self.fetchAndFill(redisKey: redisKeys[index], secretName: key.secretName)) }
+                group.addTask { (index, try await self.fetchAndFill(redisKey: redisKeys[index], secretName: key.secretName, since: ticket)) }
             }
             var fetched: [Int: CacheEntry] = [:]
             for try await (index, entry) in group { fetched[index] = entry }

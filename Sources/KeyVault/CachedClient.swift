@@ -124,6 +124,7 @@ public final class CachedClient: SecretStore {
 
     /// Reads through the cache; the vault on a miss, once for concurrent misses of one key.
     func cachedEntry(redisKey: String, secretName: String) async throws -> CacheEntry {
+        let ticket = flights.ticket()
         if let entry = await readCache(redisKey) {
             counters.hit()
             hitCounter.increment()
@@ -131,11 +132,13 @@ public final class CachedClient: SecretStore {
         }
         counters.miss()
         missCounter.increment()
-        return try await fetchAndFill(redisKey: redisKey, secretName: secretName)
+        return try await fetchAndFill(redisKey: redisKey, secretName: secretName, since: ticket)
     }
 
-    func fetchAndFill(redisKey: String, secretName: String) async throws -> CacheEntry {
-        try await flights.run(key: redisKey) {
+    /// The vault's entry, written to Redis; one vault call for concurrent callers, and none for a
+    /// caller whose `ticket` predates a call that just completed.
+    func fetchAndFill(redisKey: String, secretName: String, since ticket: UInt64? = nil) async throws -> CacheEntry {
+        try await flights.run(key: redisKey, since: ticket) {
             let entry: CacheEntry
             do {
                 entry = .secret(try await vault.getSecret(secretName))
@@ -181,6 +184,7 @@ public final class CachedClient: SecretStore {
     /// Redis's key-invalidation notifications fire even when nothing was cached.
     public func invalidate(secretName: String) async {
         let keys = cacheKeys(forSecret: secretName)
+        keys.forEach(flights.forget)
         var commands: [RedisCommand] = keys.map { .set($0, Data(), expiration: .milliseconds(1)) }
         commands.append(.del(keys))
         do {

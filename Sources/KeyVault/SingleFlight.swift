@@ -1,23 +1,46 @@
 import Synchronization
 
 /// Collapses concurrent calls for one key into a single execution whose result all of them get.
+///
+/// A caller that found the cache empty may reach `run` just after a call for its key finished (its
+/// read raced the fill). Callers take a `ticket()` before reading; a call that completed after the
+/// ticket was taken is at least as fresh as what the caller would have read, so its result is
+/// reused instead of calling again. `forget` drops a key's result (on invalidation).
 final class SingleFlight<Value: Sendable>: Sendable {
-    /// Followers waiting per key; `nil` in a follower's resume means "the call ended before you joined".
-    private let calls = Mutex<[String: [CheckedContinuation<Value?, any Error>]]>([:])
+    private struct Completed {
+        var sequence: UInt64
+        var value: Value
+        var at: ContinuousClock.Instant
+    }
+    private struct State {
+        /// Followers waiting per key; `nil` in a follower's resume means "the call ended before you joined".
+        var calls: [String: [CheckedContinuation<Value?, any Error>]] = [:]
+        var completed: [String: Completed] = [:]
+        var sequence: UInt64 = 0
+    }
+    private let state = Mutex(State())
+    /// How long completed results are kept for late callers.
+    static var retention: Duration { .seconds(1) }
 
-    /// Runs `body` unless a call for `key` is in flight, in which case it waits for that call's result.
-    func run(key: String, _ body: () async throws -> Value) async throws -> Value {
+    /// A mark to take before reading the cache, for `run(key:since:)`.
+    func ticket() -> UInt64 { state.withLock { $0.sequence } }
+
+    /// Runs `body` unless a call for `key` is in flight (then waits for its result) or completed
+    /// after `ticket` (then returns its result).
+    func run(key: String, since ticket: UInt64? = nil, _ body: () async throws -> Value) async throws -> Value {
         while true {
-            let isLeader = calls.withLock { calls -> Bool in
-                if calls[key] != nil { return false }
-                calls[key] = []
-                return true
+            let (isLeader, recent) = state.withLock { state -> (Bool, Value?) in
+                if let ticket, let completed = state.completed[key], completed.sequence > ticket { return (false, completed.value) }
+                if state.calls[key] != nil { return (false, nil) }
+                state.calls[key] = []
+                return (true, nil)
             }
+            if let recent { return recent }
             if isLeader { return try await lead(key: key, body) }
             let shared = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Value?, any Error>) in
-                let joined = calls.withLock { calls -> Bool in
-                    guard calls[key] != nil else { return false }
-                    calls[key]!.append(continuation)
+                let joined = state.withLock { state -> Bool in
+                    guard state.calls[key] != nil else { return false }
+                    state.calls[key]!.append(continuation)
                     return true
                 }
                 if !joined { continuation.resume(returning: nil) }
@@ -26,10 +49,23 @@ final class SingleFlight<Value: Sendable>: Sendable {
         }
     }
 
+    /// Drops the completed result of `key`, so no later caller reuses it.
+    func forget(_ key: String) {
+        state.withLock { _ = $0.completed.removeValue(forKey: key) }
+    }
+
     private func lead(key: String, _ body: () async throws -> Value) async throws -> Value {
         let result: Result<Value, any Error>
         do { result = .success(try await body()) } catch { result = .failure(error) }
-        let waiters = calls.withLock { $0.removeValue(forKey: key) ?? [] }
+        let now = ContinuousClock.now
+        let waiters = state.withLock { state in
+            if case .success(let value) = result {
+                state.sequence += 1
+                if state.completed.count > 256 { state.completed = state.completed.filter { now - $0.value.at < Self.retention } }
+                state.completed[key] = Completed(sequence: state.sequence, value: value, at: now)
+            }
+            return state.calls.removeValue(forKey: key) ?? []
+        }
         for waiter in waiters {
             switch result {
             case .success(let value): waiter.resume(returning: value)

@@ -96,7 +96,7 @@ extension UserIntegrationController {
                 secret.properties.tags["owner"] == resource.ownerReference
             {
                 do {
-                    try await vault.deleteSecret(key.secretName)
+                    try await throttled { try await vault.deleteSecret(key.secretName) }
                 } catch let error as KeyVaultError where error.code == .secretNotFound {}
                 await record(resource, PlanEvent(reason: "Deleted", note: "deleted Key Vault secret \(key.secretName)", warning: false))
             }
@@ -117,7 +117,7 @@ extension UserIntegrationController {
 
     private func observe(_ name: String) async throws -> VaultObservation {
         do {
-            return .present(try await vault.vault.getSecret(name))
+            return .present(try await throttled { try await vault.vault.getSecret(name) })
         } catch let error as KeyVaultError where error.code == .secretNotFound {
             return .missing
         } catch let error as KeyVaultError where error.code == .secretDisabled {
@@ -129,18 +129,24 @@ extension UserIntegrationController {
         let attributes = SecretAttributes(expiresAt: desired.expiresAt, tags: desired.tags)
         if recoverFirst { try await recover(desired.name) }
         do {
-            return try await vault.setSecret(desired.name, value: desired.value, attributes: attributes)
+            return try await throttled { try await vault.setSecret(desired.name, value: desired.value, attributes: attributes) }
         } catch let error as KeyVaultError where error.code == .deletedButRecoverable {
             try await recover(desired.name)
-            return try await vault.setSecret(desired.name, value: desired.value, attributes: attributes)
+            return try await throttled { try await vault.setSecret(desired.name, value: desired.value, attributes: attributes) }
         }
     }
 
     private func recover(_ name: String) async throws {
         do {
-            try await vault.vault.recoverSecret(name)
+            try await throttled { try await vault.vault.recoverSecret(name) }
         } catch let error as KeyVaultError where error.code == .secretNotFound {}
         // Recovery completes asynchronously in real Key Vault; the emulator's is immediate.
+    }
+
+    /// A vault call within the operator's vault budget (`Configuration.vaultRequestsPerSecond`).
+    private func throttled<T>(_ call: () async throws -> T) async throws -> T {
+        try await vaultBudget.acquire()
+        return try await call()
     }
 
     private func setFinalizers(_ resource: UserIntegration, _ finalizers: [String]) async throws -> UserIntegration {

@@ -17,12 +17,19 @@ public final class UserIntegrationController: Sendable {
         /// How often every resource is checked against the vault (with ±10 % jitter per pass).
         public var resyncPeriod: Duration
         public var identity: String
+        /// The operator's budget of vault calls a second (also its burst). The default is 75 % of
+        /// Key Vault's published limit for secrets, 4,000 transactions per 10 s per vault.
+        public var vaultRequestsPerSecond: Int
 
-        public init(namespaces: [String] = [], concurrency: Int = 4, resyncPeriod: Duration = .seconds(600), identity: String = "keyvault-operator") {
+        public init(
+            namespaces: [String] = [], concurrency: Int = 4, resyncPeriod: Duration = .seconds(600), identity: String = "keyvault-operator",
+            vaultRequestsPerSecond: Int = 300
+        ) {
             self.namespaces = namespaces
             self.concurrency = max(1, concurrency)
             self.resyncPeriod = resyncPeriod
             self.identity = identity
+            self.vaultRequestsPerSecond = max(1, vaultRequestsPerSecond)
         }
     }
 
@@ -33,6 +40,7 @@ public final class UserIntegrationController: Sendable {
     let queue = WorkQueue(name: controllerName)
     let planner = ReconcilePlanner()
     let events: EventRecorder
+    let vaultBudget: TokenBucket
     let resources: [Informer<UserIntegration>]
     let secrets: [Informer<PartialObjectMetadata>]
     /// Reconciles done, by result (`success`, `error`, `requeue`).
@@ -51,6 +59,7 @@ public final class UserIntegrationController: Sendable {
         self.kube = kube
         self.vault = vault
         self.logger = logger
+        vaultBudget = TokenBucket(qps: Double(configuration.vaultRequestsPerSecond), burst: configuration.vaultRequestsPerSecond)
         let scopes: [String?] = configuration.namespaces.isEmpty ? [nil] : configuration.namespaces
         resources = scopes.map { namespace in
             Informer<UserIntegration>(

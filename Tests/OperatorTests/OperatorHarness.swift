@@ -13,12 +13,12 @@ final class OperatorHarness: @unchecked Sendable {
     let namespace: String
     let kube: KubernetesClient
     let vault: KeyVaultClient
-    let logPath: String
+    private(set) var logPath = ""
     /// The library as apps use it, on the same vault and Redis as the operator.
     let library: CachedClient
     /// Where the process serves /healthz, /readyz and /metrics.
-    let endpoint: String
-    private let process = Process()
+    private(set) var endpoint = ""
+    private var process = Process()
 
     /// - Parameter namespace: another harness's namespace, to run a second replica there.
     /// - Parameter environment: variables that replace the test servers' (e.g. another `KEYVAULT_URL`).
@@ -37,24 +37,42 @@ final class OperatorHarness: @unchecked Sendable {
         }
 
         try FileManager.default.createDirectory(atPath: TestEnvironment.scratchDirectory, withIntermediateDirectories: true)
-        let port = LocalPorts.free()
-        endpoint = "http://127.0.0.1:\(port)"
-        logPath = TestEnvironment.scratchDirectory + "/operator-\(self.namespace)-\(port).log"
-        FileManager.default.createFile(atPath: logPath, contents: nil)
         let binDirectory = ProcessInfo.processInfo.environment["KVO_TEST_BIN_DIR"] ?? ".build/debug"
-        process.executableURL = URL(fileURLWithPath: binDirectory + "/keyvault-operator")
-        process.arguments = [
-            "run", "--kubeconfig", kubernetes.kubeconfig, "--namespace", self.namespace, "--resync-period", resyncPeriod, "--log-level", "debug",
-            "--health-addr", "127.0.0.1:\(port)", "--metrics-addr", "127.0.0.1:\(port)",
-        ] + (leaderElect ? ["--leader-elect", "--leader-election-namespace", self.namespace] : [])
-        process.environment = [
-            "KEYVAULT_URL": emulator.url, "KEYVAULT_CA_FILE": emulator.caFile, "REDIS_HOST": redis.host, "REDIS_PORT": "\(redis.port)",
-            "POD_NAME": "test-\(self.namespace)-\(port)",
-        ].merging(environment) { $1 }
-        let log = FileHandle(forWritingAtPath: logPath)
-        process.standardOutput = log
-        process.standardError = log
-        try process.run()
+        // A free port can be taken by someone else's connection before the operator binds it: then
+        // the process exits, and it is started again on another port.
+        for attempt in 1...3 {
+            let port = LocalPorts.free()
+            endpoint = "http://127.0.0.1:\(port)"
+            logPath = TestEnvironment.scratchDirectory + "/operator-\(self.namespace)-\(port).log"
+            FileManager.default.createFile(atPath: logPath, contents: nil)
+            process = Process()
+            process.executableURL = URL(fileURLWithPath: binDirectory + "/keyvault-operator")
+            process.arguments = [
+                "run", "--kubeconfig", kubernetes.kubeconfig, "--namespace", self.namespace, "--resync-period", resyncPeriod, "--log-level", "debug",
+                "--health-addr", "127.0.0.1:\(port)", "--metrics-addr", "127.0.0.1:\(port)",
+            ] + (leaderElect ? ["--leader-elect", "--leader-election-namespace", self.namespace] : [])
+            process.environment = [
+                "KEYVAULT_URL": emulator.url, "KEYVAULT_CA_FILE": emulator.caFile, "REDIS_HOST": redis.host, "REDIS_PORT": "\(redis.port)",
+                "POD_NAME": "test-\(self.namespace)-\(port)",
+            ].merging(environment) { $1 }
+            let log = FileHandle(forWritingAtPath: logPath)
+            process.standardOutput = log
+            process.standardError = log
+            try process.run()
+            if try await serving() { return }
+            guard attempt < 3 else { break }
+        }
+        throw KubernetesError(code: 0, reason: "OperatorDidNotStart", message: "keyvault-operator exited; its log: \(log.suffix(2000))")
+    }
+
+    /// Waits until the process answers `/healthz`; `false` when it exits first.
+    private func serving() async throws -> Bool {
+        let deadline = ContinuousClock.now + .seconds(30)
+        while process.isRunning, ContinuousClock.now < deadline {
+            if (try? await endpoint("/healthz"))?.status == 200 { return true }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        return process.isRunning
     }
 
     deinit { stop() }

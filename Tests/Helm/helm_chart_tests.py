@@ -1,0 +1,431 @@
+"""Checks of the Helm chart helm/keyvault-operator: offline with Helm's own engine
+(helm-python-sdk), then against the test kube-apiserver (server dry runs, and the chart's RBAC
+driving the real operator binary).
+
+    "$KVO_TEST_PYTHON" Tests/Helm/helm_chart_tests.py
+
+Prints one line per check and exits non-zero on any failure. The server checks need the
+environment of scripts/test-env; without it they are skipped, except under CI=true.
+"""
+import base64
+import json
+import os
+import re
+import signal
+import socket
+import ssl
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+import uuid
+from pathlib import Path
+
+import helm_python as helm
+from helm_python import _native
+
+ROOT = Path(__file__).resolve().parents[2]
+CHART_DIR = ROOT / "helm" / "keyvault-operator"
+CRD = "userintegrations.integrations.keyvault.dev.yaml"
+RELEASE = "keyvault-operator"
+# The release namespace whose ServiceAccount has a token in scripts/test-env (KVO_TEST_KUBE_CHART_TOKEN).
+CHART_NS, WATCHED, UNWATCHED = "kvo-chart", ["kvo-chart-a", "kvo-chart-b"], "default"
+
+WATCHED_RULES = [
+    {"apiGroups": ["integrations.keyvault.dev"], "resources": ["userintegrations"], "verbs": ["get", "list", "watch", "patch"]},
+    {"apiGroups": ["integrations.keyvault.dev"], "resources": ["userintegrations/status"], "verbs": ["patch"]},
+    {"apiGroups": [""], "resources": ["secrets"], "verbs": ["get", "list", "watch"]},
+    {"apiGroups": ["events.k8s.io"], "resources": ["events"], "verbs": ["create", "patch"]},
+]
+LEASE_RULES = [
+    {"apiGroups": ["coordination.k8s.io"], "resources": ["leases"], "verbs": ["create"]},
+    {"apiGroups": ["coordination.k8s.io"], "resources": ["leases"], "resourceNames": ["keyvault-operator"], "verbs": ["get", "update"]},
+]
+EXISTING_SECRETS = {
+    "cache": {"encryption": {"existingSecret": "my-cache", "existingSecretKey": "key"}},
+    "redis": {"existingSecret": "my-redis", "existingSecretKey": "password"},
+    "keyvault": {"tls": {"existingSecret": "my-tls"}},
+}
+
+results = {"passed": 0, "failed": 0, "skipped": 0}
+
+
+class Skip(Exception):
+    pass
+
+
+def check(function):
+    """Runs one check and prints its line."""
+    try:
+        function()
+        results["passed"] += 1
+        print(f"PASS {function.__name__}", flush=True)
+    except Skip as reason:
+        results["skipped"] += 1
+        print(f"SKIP {function.__name__}: {reason}", flush=True)
+    except Exception as error:  # noqa: BLE001 - every failure is reported the same way
+        results["failed"] += 1
+        print(f"FAIL {function.__name__}: {type(error).__name__}: {error}", flush=True)
+
+
+def expect(condition, message):
+    if not condition:
+        raise AssertionError(message)
+
+
+# Rendering ----------------------------------------------------------------------------------------
+
+def documents(text):
+    parts = (part.strip("\n") for part in re.split(r"^---[ \t]*$", text, flags=re.M))
+    return [helm.values_from_yaml(part) for part in parts if helm.values_from_yaml(part)]
+
+
+def render(values=None, namespace="keyvault-system", kube_version=None):
+    """The chart's objects as dicts (parsed by Helm's own YAML reader)."""
+    with helm.Chart.load(CHART_DIR) as chart:
+        if kube_version is None:
+            manifests = chart.render(values or {}, name=RELEASE, namespace=namespace)
+        else:
+            # Chart.render() has no kube_version; the native call takes it (helm template --kube-version).
+            options = {"name": RELEASE, "namespace": namespace, "kube_version": kube_version}
+            manifests = json.loads(_native.call_string("helm_render", chart._raw(), json.dumps(values or {}), json.dumps(options)))
+    return [obj for path, text in sorted(manifests.items()) if path.endswith(".yaml") for obj in documents(text)]
+
+
+def find(objects, kind, name=None, namespace=None):
+    return [o for o in objects if o["kind"] == kind and name in (None, o["metadata"]["name"])
+            and namespace in (None, o["metadata"].get("namespace"))]
+
+
+def one(objects, kind, name=None, namespace=None):
+    found = find(objects, kind, name, namespace)
+    expect(len(found) == 1, f"expected one {kind} {name or ''} in {namespace or 'any namespace'}, found {len(found)}")
+    return found[0]
+
+
+def operator_container(objects):
+    return one(objects, "Deployment", RELEASE)["spec"]["template"]["spec"]["containers"][0]
+
+
+def env_of(container):
+    return {e["name"]: e.get("value", e.get("valueFrom")) for e in container["env"]}
+
+
+# Offline checks -----------------------------------------------------------------------------------
+
+def chart_crd_is_the_repository_crd():
+    expect((CHART_DIR / "crds" / CRD).read_bytes() == (ROOT / "crds" / CRD).read_bytes(), "helm/keyvault-operator/crds differs from crds/")
+
+
+def chart_lints_strictly():
+    report = helm.lint(CHART_DIR, strict=True)
+    problems = [m for m in report["messages"] if m["severity"] >= 2] + report["errors"]
+    expect(not problems, f"lint: {problems}")
+
+
+def default_render_has_every_part():
+    objects = render()
+    kinds = sorted({(o["kind"], o["metadata"]["name"]) for o in objects})
+    for kind, name in [("Deployment", RELEASE), ("ServiceAccount", RELEASE), ("ClusterRole", RELEASE),
+                       ("ClusterRoleBinding", RELEASE), ("Role", f"{RELEASE}-leader-election"),
+                       ("RoleBinding", f"{RELEASE}-leader-election"), ("Service", f"{RELEASE}-metrics"),
+                       ("PodDisruptionBudget", RELEASE), ("Secret", RELEASE), ("Deployment", f"{RELEASE}-keyvault"),
+                       ("Service", f"{RELEASE}-keyvault"), ("PersistentVolumeClaim", f"{RELEASE}-keyvault"),
+                       ("Secret", f"{RELEASE}-keyvault")]:
+        expect((kind, name) in kinds, f"missing {kind} {name}; rendered {kinds}")
+    expect(not find(objects, "ServiceMonitor"), "ServiceMonitor rendered by default")
+    expect(all(o["metadata"].get("namespace") == "keyvault-system" for o in objects if o["kind"] not in ("ClusterRole", "ClusterRoleBinding")),
+           "an object outside the release namespace")
+    pdb = one(objects, "PodDisruptionBudget")
+    expect(pdb["apiVersion"] == "policy/v1" and pdb["spec"]["minAvailable"] == 1, f"PodDisruptionBudget: {pdb}")
+    service = one(objects, "Service", f"{RELEASE}-metrics")
+    expect(service["spec"]["ports"] == [{"name": "metrics", "port": 8080, "targetPort": "metrics", "protocol": "TCP"}], f"metrics Service: {service['spec']}")
+    expect(not find(render({"replicaCount": 1}), "PodDisruptionBudget"), "a PodDisruptionBudget with one replica")
+    expect(one(render(kube_version="v1.20.2"), "PodDisruptionBudget")["apiVersion"] == "policy/v1beta1", "no policy/v1beta1 on 1.20")
+
+
+def operator_deployment_is_configured():
+    objects = render()
+    deployment = one(objects, "Deployment", RELEASE)
+    pod = deployment["spec"]["template"]["spec"]
+    container = pod["containers"][0]
+    expect(deployment["spec"]["replicas"] == 2, "replicas")
+    expect(container["image"] == "keyvault-operator:0.1.0", f"image {container['image']}")
+    expect(container["args"] == ["run", "--leader-elect", "--leader-election-namespace=keyvault-system", "--concurrency=4",
+                                 "--resync-period=10m", "--log-level=info", "--health-addr=:8081", "--metrics-addr=:8080"],
+           f"args {container['args']}")
+    env = env_of(container)
+    expect(env["POD_NAME"] == {"fieldRef": {"fieldPath": "metadata.name"}}, "POD_NAME")
+    expect(env["KEYVAULT_URL"] == "https://keyvault-operator-keyvault.keyvault-system.svc:4997", f"KEYVAULT_URL {env['KEYVAULT_URL']}")
+    expect(env["KEYVAULT_CA_FILE"] == "/etc/keyvault-ca/ca.crt", "KEYVAULT_CA_FILE")
+    expect(env["REDIS_HOST"] == "redis" and env["REDIS_PORT"] == "6379" and env["REDIS_DB"] == "0", "REDIS_*")
+    expect(env["REDIS_PASSWORD"] == {"secretKeyRef": {"name": RELEASE, "key": "redis-password"}}, "REDIS_PASSWORD")
+    expect(env["KEYVAULT_CACHE_ENCRYPTION_KEY"] == {"secretKeyRef": {"name": RELEASE, "key": "cache-encryption-key"}}, "cache key")
+    expect(env["KEYVAULT_CACHE_TTL"] == "5m" and env["KEYVAULT_CACHE_PREFIX"] == "keyvault:", "cache settings")
+    # The generated key is base64 of 32 random bytes, as KEYVAULT_CACHE_ENCRYPTION_KEY requires.
+    secret = one(objects, "Secret", RELEASE)
+    key = base64.b64decode(base64.b64decode(secret["data"]["cache-encryption-key"]), validate=True)
+    expect(len(key) == 32, f"cache key of {len(key)} bytes")
+    expect(container["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "health"}, "readiness probe")
+    expect(container["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "health"}, "liveness probe")
+    expect({"name": "health", "containerPort": 8081, "protocol": "TCP"} in container["ports"], "health port")
+    security = {**pod["securityContext"], **container["securityContext"]}
+    for field, value in [("runAsNonRoot", True), ("runAsUser", 65532), ("readOnlyRootFilesystem", True),
+                         ("allowPrivilegeEscalation", False), ("capabilities", {"drop": ["ALL"]}),
+                         ("seccompProfile", {"type": "RuntimeDefault"})]:
+        expect(security.get(field) == value, f"securityContext.{field} = {security.get(field)}")
+    expect(pod["serviceAccountName"] == RELEASE, "serviceAccountName")
+
+
+def rbac_is_least_privilege():
+    objects = render()
+    expect(one(objects, "ClusterRole", RELEASE)["rules"] == WATCHED_RULES, "ClusterRole rules")
+    secrets = [r for r in WATCHED_RULES if "secrets" in r["resources"]]
+    expect(secrets == [{"apiGroups": [""], "resources": ["secrets"], "verbs": ["get", "list", "watch"]}], "Secrets are read-only")
+    expect(one(objects, "Role", f"{RELEASE}-leader-election", "keyvault-system")["rules"] == LEASE_RULES, "leader-election rules")
+    binding = one(objects, "ClusterRoleBinding", RELEASE)
+    expect(binding["subjects"] == [{"kind": "ServiceAccount", "name": RELEASE, "namespace": "keyvault-system"}], "binding subject")
+    expect(binding["roleRef"] == {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": RELEASE}, "binding roleRef")
+
+
+def namespaced_mode_uses_roles():
+    objects = render({"watchNamespaces": ["a", "b"]})
+    expect(not find(objects, "ClusterRole") and not find(objects, "ClusterRoleBinding"), "cluster-wide RBAC in namespaced mode")
+    for namespace in ("a", "b"):
+        expect(one(objects, "Role", RELEASE, namespace)["rules"] == WATCHED_RULES, f"Role rules in {namespace}")
+        binding = one(objects, "RoleBinding", RELEASE, namespace)
+        expect(binding["subjects"][0]["namespace"] == "keyvault-system" and binding["roleRef"]["kind"] == "Role", f"RoleBinding in {namespace}")
+    expect(one(objects, "Role", f"{RELEASE}-leader-election", "keyvault-system")["rules"] == LEASE_RULES, "leader-election Role")
+    args = operator_container(objects)["args"]
+    expect(args[-2:] == ["--namespace=a", "--namespace=b"], f"args {args}")
+
+
+def emulator_off_uses_the_configured_vault():
+    objects = render({"keyvault": {"enabled": False}, "vault": {"url": "https://myvault.vault.azure.net"}})
+    expect(not [o for o in objects if o["metadata"]["labels"].get("app.kubernetes.io/component") == "keyvault"], "emulator objects rendered")
+    env = env_of(operator_container(objects))
+    expect(env["KEYVAULT_URL"] == "https://myvault.vault.azure.net", f"KEYVAULT_URL {env['KEYVAULT_URL']}")
+    expect("KEYVAULT_CA_FILE" not in env, "KEYVAULT_CA_FILE without a CA")
+    try:
+        render({"keyvault": {"enabled": False}})
+        raise AssertionError("rendered without a vault")
+    except helm.HelmRenderError as error:
+        expect("vault.url" in str(error), f"message: {error}")
+
+
+def existing_secrets_are_not_generated():
+    objects = render(EXISTING_SECRETS)
+    expect(not find(objects, "Secret"), f"generated Secrets: {[o['metadata']['name'] for o in find(objects, 'Secret')]}")
+    env = env_of(operator_container(objects))
+    expect(env["KEYVAULT_CACHE_ENCRYPTION_KEY"] == {"secretKeyRef": {"name": "my-cache", "key": "key"}}, "cache key ref")
+    expect(env["REDIS_PASSWORD"] == {"secretKeyRef": {"name": "my-redis", "key": "password"}}, "redis ref")
+    volumes = one(objects, "Deployment", f"{RELEASE}-keyvault")["spec"]["template"]["spec"]["volumes"]
+    expect({"name": "tls", "secret": {"secretName": "my-tls"}} in volumes, "emulator TLS Secret")
+
+
+def service_monitor_on():
+    objects = render({"metrics": {"serviceMonitor": {"enabled": True, "labels": {"release": "prometheus"}}}})
+    monitor = one(objects, "ServiceMonitor", RELEASE)
+    expect(monitor["apiVersion"] == "monitoring.coreos.com/v1" and monitor["metadata"]["labels"]["release"] == "prometheus", "ServiceMonitor")
+    expect(monitor["spec"]["endpoints"][0]["port"] == "metrics", "endpoint port")
+    service = one(objects, "Service", f"{RELEASE}-metrics")
+    selector = monitor["spec"]["selector"]["matchLabels"]
+    expect(all(service["metadata"]["labels"].get(k) == v for k, v in selector.items()), "selector misses the metrics Service")
+
+
+def emulator_is_wired_as_its_image_expects():
+    pod = one(render(), "Deployment", f"{RELEASE}-keyvault")["spec"]["template"]["spec"]
+    init, container = pod["initContainers"][0], pod["containers"][0]
+    expect("-out /certs/emulator.pfx" in init["args"][0] and "pass:emulator" in init["args"][0], f"init: {init['args']}")
+    expect({"name": "Persist", "value": "true"} in container["env"], "Persist")
+    expect({"name": "data", "mountPath": "/certs"} in container["volumeMounts"], "/certs volume")
+    expect({"name": "data", "persistentVolumeClaim": {"claimName": f"{RELEASE}-keyvault"}} in pod["volumes"], "PVC")
+    expect(container["ports"][0]["containerPort"] == 4997, "port")
+    ephemeral = render({"keyvault": {"persist": False}})
+    expect(not find(ephemeral, "PersistentVolumeClaim"), "a PVC without persist")
+    ours = one(render({"keyvault": {"image": "keyvault-emulator:0.1.0"}}), "Deployment", f"{RELEASE}-keyvault")["spec"]["template"]["spec"]
+    expect("initContainers" not in ours and "--data=/data" in ours["containers"][0]["args"], f"our emulator: {ours['containers'][0]}")
+
+
+BAD_VALUES = [
+    ({"replicaCount": 0}, "/replicaCount"),
+    ({"replicaCount": "two"}, "/replicaCount"),
+    ({"logLevel": "verbose"}, "/logLevel"),
+    ({"bogus": True}, "bogus"),
+    ({"redis": {"port": "6379"}}, "/redis/port"),
+    ({"watchNamespaces": "iot"}, "/watchNamespaces"),
+    ({"keyvault": {"persist": "yes"}}, "/keyvault/persist"),
+    ({"resyncPeriod": "ten minutes"}, "/resyncPeriod"),
+    ({"image": {"pullPolicy": "Sometimes"}}, "/image/pullPolicy"),
+]
+
+
+def schema_rejects_bad_values():
+    for values, field in BAD_VALUES:
+        try:
+            render(values)
+            raise AssertionError(f"{values} rendered")
+        except helm.HelmValuesError as error:
+            expect(field in str(error), f"{values}: message does not name {field}: {error}")
+        errors = helm.lint(CHART_DIR, values, strict=True)["errors"]
+        expect(any(field in e for e in errors), f"lint of {values}: {errors}")
+
+
+def deploy_matches_a_fresh_render():
+    with tempfile.TemporaryDirectory() as out:
+        subprocess.run([sys.executable, str(ROOT / "scripts" / "render-manifests"), out], check=True, capture_output=True)
+        fresh = (Path(out) / "keyvault-operator.yaml").read_bytes()
+    expect(fresh == (ROOT / "deploy" / "keyvault-operator.yaml").read_bytes(), "deploy/keyvault-operator.yaml is stale: run scripts/render-manifests")
+    expect(b"kind: Secret\n" not in fresh, "plain manifests hold a generated Secret")
+
+
+# Server checks ------------------------------------------------------------------------------------
+
+def server():
+    """The test servers' environment, or Skip (a failure under CI)."""
+    names = ["KVO_TEST_DIR", "KVO_TEST_KUBECONFIG", "KVO_TEST_KUBE_URL", "KVO_TEST_KUBE_TOKEN", "KVO_TEST_KUBE_CA", "KVO_TEST_KUBE_CHART_TOKEN",
+             "KVO_TEST_BIN_DIR", "KVO_TEST_EMULATOR_URL", "KVO_TEST_EMULATOR_CA", "KVO_TEST_REDIS_HOST", "KVO_TEST_REDIS_PORT"]
+    missing = [n for n in names if not os.environ.get(n)]
+    if missing:
+        if os.environ.get("CI") == "true":
+            raise AssertionError(f"no test servers under CI: {', '.join(missing)} unset")
+        raise Skip(f"no test servers ({missing[0]} unset; run under scripts/test-env)")
+    return os.environ
+
+
+def api(method, path, token=None, body=None):
+    """(status, JSON body) of one request to the test kube-apiserver."""
+    env = server()
+    request = urllib.request.Request(env["KVO_TEST_KUBE_URL"] + path, method=method, data=json.dumps(body).encode() if body else None,
+                                     headers={"Authorization": f"Bearer {token or env['KVO_TEST_KUBE_TOKEN']}", "Content-Type": "application/json"})
+    context = ssl.create_default_context(cafile=env["KVO_TEST_KUBE_CA"])
+    try:
+        with urllib.request.urlopen(request, context=context, timeout=10) as response:
+            return response.status, json.loads(response.read() or b"{}")
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"{}")
+
+
+def kubectl(*args, stdin=None):
+    env = server()
+    result = subprocess.run(["kubectl", "--kubeconfig", env["KVO_TEST_KUBECONFIG"], *args], input=stdin, capture_output=True, text=True, timeout=120)
+    expect(result.returncode == 0, f"kubectl {' '.join(args)}: {result.stderr.strip()}")
+    return result.stdout
+
+
+def prepare_cluster(namespaces):
+    """The CRD (for real, and served) and the namespaces the rendered objects go into."""
+    kubectl("apply", "-f", str(ROOT / "crds" / CRD))
+    kubectl("wait", "--for=condition=Established", "--timeout=30s", f"crd/{CRD.removesuffix('.yaml')}")
+    for namespace in namespaces:
+        if api("GET", f"/api/v1/namespaces/{namespace}")[0] == 404:
+            kubectl("create", "namespace", namespace)
+
+
+def as_stream(objects):
+    return "\n".join(json.dumps(o) for o in objects)  # a JSON stream, which kubectl reads
+
+
+def server_accepts_default_render():
+    server()
+    prepare_cluster(["keyvault-system"])
+    objects = render(kube_version="v1.20.2")  # the server's version: PodDisruptionBudget policy/v1beta1
+    out = kubectl("apply", "--dry-run=server", "-f", "-", stdin=as_stream(objects))
+    expect(out.count("(server dry run)") == len(objects), f"dry run: {out}")
+
+
+def server_accepts_namespaced_render():
+    server()
+    prepare_cluster([CHART_NS, *WATCHED])
+    objects = render({"watchNamespaces": WATCHED, "keyvault": {"image": "keyvault-emulator:0.1.0"}}, CHART_NS, kube_version="v1.20.2")
+    out = kubectl("apply", "--dry-run=server", "-f", "-", stdin=as_stream(objects))
+    expect(out.count("(server dry run)") == len(objects), f"dry run: {out}")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(what, condition, seconds):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.25)
+    raise AssertionError(f"{what} not within {seconds} s")
+
+
+def chart_rbac_runs_the_operator():
+    env = server()
+    prepare_cluster([CHART_NS, *WATCHED])
+    objects = render({"watchNamespaces": WATCHED}, CHART_NS)
+    rbac = [o for o in objects if o["kind"] in ("ServiceAccount", "Role", "RoleBinding", "ClusterRole", "ClusterRoleBinding")]
+    kubectl("apply", "-f", "-", stdin=as_stream(rbac))
+    token = env["KVO_TEST_KUBE_CHART_TOKEN"]
+    (Path(env["KVO_TEST_DIR"]) / "scratch").mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix="helm-chart-", dir=Path(env["KVO_TEST_DIR"]) / "scratch"))
+    kubeconfig = scratch / "kubeconfig"
+    kubeconfig.write_text(json.dumps({
+        "apiVersion": "v1", "kind": "Config", "current-context": "sa",
+        "clusters": [{"name": "test", "cluster": {"server": env["KVO_TEST_KUBE_URL"], "certificate-authority": env["KVO_TEST_KUBE_CA"]}}],
+        "users": [{"name": "sa", "user": {"token": token}}],
+        "contexts": [{"name": "sa", "context": {"cluster": "test", "user": "sa"}}]}))
+    port, identity = free_port(), f"kvo-chart-{uuid.uuid4().hex[:6]}"
+    log = open(scratch / "operator.log", "w")
+    operator = subprocess.Popen(
+        [str(Path(env["KVO_TEST_BIN_DIR"]) / "keyvault-operator"), "run", "--kubeconfig", str(kubeconfig),
+         *[f"--namespace={n}" for n in WATCHED], "--leader-elect", f"--leader-election-namespace={CHART_NS}",
+         f"--health-addr=127.0.0.1:{port}", f"--metrics-addr=127.0.0.1:{port}"],
+        stdout=log, stderr=subprocess.STDOUT,
+        env={**os.environ, "POD_NAME": identity, "KEYVAULT_URL": env["KVO_TEST_EMULATOR_URL"], "KEYVAULT_CA_FILE": env["KVO_TEST_EMULATOR_CA"],
+             "REDIS_HOST": env["KVO_TEST_REDIS_HOST"], "REDIS_PORT": env["KVO_TEST_REDIS_PORT"]})
+    namespace, user = WATCHED[0], f"chart-{uuid.uuid4().hex[:8]}"
+    path = f"/apis/integrations.keyvault.dev/v1alpha1/namespaces/{namespace}/userintegrations/{user}-weather"
+    try:
+        status, _ = api("POST", f"/api/v1/namespaces/{namespace}/secrets",
+                        body={"apiVersion": "v1", "kind": "Secret", "metadata": {"name": user}, "stringData": {"apiKey": f"key-{uuid.uuid4().hex}"}})
+        expect(status == 201, f"create Secret: {status}")
+        status, _ = api("POST", path.rsplit("/", 1)[0], body={
+            "apiVersion": "integrations.keyvault.dev/v1alpha1", "kind": "UserIntegration", "metadata": {"name": f"{user}-weather"},
+            "spec": {"userId": user, "type": "weather", "secretRef": {"name": user, "key": "apiKey"}}})
+        expect(status == 201, f"create UserIntegration: {status}")
+        wait_for("state connected", lambda: api("GET", path)[1].get("status", {}).get("state") == "connected", 30)
+        lease = api("GET", f"/apis/coordination.k8s.io/v1/namespaces/{CHART_NS}/leases/keyvault-operator")[1]
+        expect(lease.get("spec", {}).get("holderIdentity") == identity, f"Lease holder: {lease.get('spec')}")
+        expect(api("GET", f"/api/v1/namespaces/{namespace}/secrets", token)[0] == 200, "the ServiceAccount cannot list watched Secrets")
+        expect(api("GET", f"/api/v1/namespaces/{UNWATCHED}/secrets", token)[0] == 403, f"the ServiceAccount reads Secrets in {UNWATCHED}")
+        # Deleted while the operator runs, so that its finalizer goes too.
+        api("DELETE", path)
+        wait_for("deletion", lambda: api("GET", path)[0] == 404, 30)
+        forbidden = [line for line in (scratch / "operator.log").read_text().splitlines() if "forbidden" in line.lower()]
+        expect(not forbidden, f"operator was refused: {forbidden[:3]}")
+    except AssertionError as error:
+        raise AssertionError(f"{error} (operator log: {scratch / 'operator.log'})") from None
+    finally:
+        operator.send_signal(signal.SIGTERM)
+        try:
+            operator.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            operator.kill()
+            operator.wait()
+        log.close()
+
+
+def main():
+    for test in [chart_crd_is_the_repository_crd, chart_lints_strictly, default_render_has_every_part,
+                 operator_deployment_is_configured, rbac_is_least_privilege, namespaced_mode_uses_roles,
+                 emulator_off_uses_the_configured_vault, existing_secrets_are_not_generated, service_monitor_on,
+                 emulator_is_wired_as_its_image_expects, schema_rejects_bad_values, deploy_matches_a_fresh_render,
+                 server_accepts_default_render, server_accepts_namespaced_render, chart_rbac_runs_the_operator]:
+        check(test)
+    print(f"helm-chart: {results['passed']} passed, {results['failed']} failed, {results['skipped']} skipped")
+    sys.exit(1 if results["failed"] else 0)
+
+
+if __name__ == "__main__":
+    main()
