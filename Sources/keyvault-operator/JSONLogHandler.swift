@@ -1,8 +1,10 @@
 import Foundation
 import Logging
 
-/// One JSON object per log line on standard error: time, level, logger, message and metadata.
+/// One JSON object per log line on standard error: time (UTC, milliseconds), level, logger, message
+/// and metadata.
 struct JSONLogHandler: LogHandler {
+    static let timeStyle = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
     let label: String
     var logLevel: Logger.Level
     var metadata: Logger.Metadata = [:]
@@ -14,7 +16,7 @@ struct JSONLogHandler: LogHandler {
 
     func log(event: LogEvent) {
         var object: [String: String] = [
-            "time": ISO8601DateFormatter().string(from: Date()), "level": event.level.rawValue, "logger": label, "msg": "\(event.message)",
+            "time": Self.timeStyle.format(Date()), "level": event.level.rawValue, "logger": label, "msg": "\(event.message)",
         ]
         for (key, value) in metadata.merging(event.metadata ?? [:], uniquingKeysWith: { $1 }) { object[key] = "\(value)" }
         guard var line = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]) else { return }
