@@ -1,0 +1,75 @@
+{{/* The release's full name, at most 63 characters. */}}
+{{- define "keyvault-operator.fullname" -}}
+{{- if contains .Chart.Name .Release.Name -}}
+{{- .Release.Name | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- printf "%s-%s" .Release.Name .Chart.Name | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "keyvault-operator.selectorLabels" -}}
+app.kubernetes.io/name: {{ .Chart.Name }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end -}}
+
+{{- define "keyvault-operator.labels" -}}
+{{ include "keyvault-operator.selectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
+{{- end -}}
+
+{{- define "keyvault-operator.serviceAccountName" -}}
+{{- default (include "keyvault-operator.fullname" .) .Values.serviceAccount.name -}}
+{{- end -}}
+
+{{- define "keyvault-operator.image" -}}
+{{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) -}}
+{{- end -}}
+
+{{/* The emulator's Service, Deployment and TLS Secret share this name. */}}
+{{- define "keyvault-operator.emulatorName" -}}
+{{- printf "%s-keyvault" (include "keyvault-operator.fullname" .) | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{- define "keyvault-operator.emulatorTLSSecret" -}}
+{{- default (include "keyvault-operator.emulatorName" .) .Values.keyvault.tls.existingSecret -}}
+{{- end -}}
+
+{{/* Whether the operator talks to the in-cluster emulator. */}}
+{{- define "keyvault-operator.usesEmulator" -}}
+{{- if and .Values.keyvault.enabled (not .Values.vault.url) }}true{{ end -}}
+{{- end -}}
+
+{{- define "keyvault-operator.vaultURL" -}}
+{{- if include "keyvault-operator.usesEmulator" . -}}
+{{- printf "https://%s.%s.svc:4997" (include "keyvault-operator.emulatorName" .) .Release.Namespace -}}
+{{- else -}}
+{{- required "vault.url is required when keyvault.enabled is false" .Values.vault.url -}}
+{{- end -}}
+{{- end -}}
+
+{{/* The Secret with what the chart generates: needed unless every part comes from elsewhere. */}}
+{{- define "keyvault-operator.generatesCacheKey" -}}
+{{- if and .Values.cache.encryption.enabled (not .Values.cache.encryption.existingSecret) }}true{{ end -}}
+{{- end -}}
+
+{{- define "keyvault-operator.generatesRedisPassword" -}}
+{{- if and .Values.redis.auth (not .Values.redis.existingSecret) }}true{{ end -}}
+{{- end -}}
+
+{{/* Exactly the API calls the reconciler makes in a watched namespace. */}}
+{{- define "keyvault-operator.rules" -}}
+- apiGroups: [integrations.keyvault.dev]
+  resources: [userintegrations]
+  verbs: [get, list, watch, patch]
+- apiGroups: [integrations.keyvault.dev]
+  resources: [userintegrations/status]
+  verbs: [patch]
+- apiGroups: [""]
+  resources: [secrets]
+  verbs: [get, list, watch]
+- apiGroups: [events.k8s.io]
+  resources: [events]
+  verbs: [create, patch]
+{{- end -}}
