@@ -74,7 +74,10 @@ let package = Package(
         // Controller machinery: the work queue.
         .target(
             name: "ControllerRuntime",
-            dependencies: [.product(name: "DequeModule", package: "swift-collections"), .product(name: "Metrics", package: "swift-metrics")],
+            dependencies: [
+                .product(name: "DequeModule", package: "swift-collections"), .product(name: "HeapModule", package: "swift-collections"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
             swiftSettings: strictSettings),
 
         // The UserIntegration reconciler: the resource's model and the pure decisions of reconciling it.

@@ -1,11 +1,12 @@
 import DequeModule
+import HeapModule
 import Metrics
 import Synchronization
 
 /// A work queue of object keys, as controllers use them: a key is queued at most once and is never
 /// processed by two workers at a time (re-added while processing, it is queued again when done).
 /// New and changed objects go ahead of periodic resyncs. Failed keys come back after a per-key
-/// exponential backoff (5 ms doubling to 1000 s); delayed keys wait in a timer list driven by `run()`.
+/// exponential backoff (5 ms doubling to 1000 s); delayed keys wait in a heap driven by `run()`.
 /// Reports `workqueue_depth`, `workqueue_adds_total` and `workqueue_retries_total` labelled by name.
 public final class WorkQueue: Sendable {
     public enum Priority: Sendable { case normal, resync }
@@ -18,7 +19,7 @@ public final class WorkQueue: Sendable {
         var processing: Set<String> = []
         var dirty: [String: Priority] = [:]
         var failures: [String: Int] = [:]
-        var delayed: [(due: ContinuousClock.Instant, key: String)] = []
+        var delayed = Heap<DelayedKey>()
         var waiters: [CheckedContinuation<String?, Never>] = []
         var shuttingDown = false
         var adds = 0
@@ -70,11 +71,11 @@ public final class WorkQueue: Sendable {
     }
 
     /// Queues a key after `delay` (driven by `run()`).
-    public func add(_ key: String, after delay: Duration) {
-        guard delay > .zero else { return add(key) }
+    public func add(_ key: String, after delay: Duration, priority: Priority = .normal) {
+        guard delay > .zero else { return add(key, priority: priority) }
         state.withLock { state in
             guard !state.shuttingDown else { return }
-            state.delayed.append((ContinuousClock.now + delay, key))
+            state.delayed.insert(DelayedKey(due: ContinuousClock.now + delay, key: key, priority: priority))
         }
     }
 
@@ -139,12 +140,12 @@ public final class WorkQueue: Sendable {
     public func run(tick: Duration = .milliseconds(20)) async {
         while !Task.isCancelled {
             let now = ContinuousClock.now
-            let due = state.withLock { state -> [String] in
-                let ready = state.delayed.filter { $0.due <= now }.map(\.key)
-                state.delayed.removeAll { $0.due <= now }
+            let due = state.withLock { state -> [DelayedKey] in
+                var ready: [DelayedKey] = []
+                while let next = state.delayed.min, next.due <= now { ready.append(state.delayed.removeMin()) }
                 return ready
             }
-            due.forEach { add($0) }
+            due.forEach { add($0.key, priority: $0.priority) }
             do { try await Task.sleep(for: tick) } catch { return }
         }
     }
@@ -175,4 +176,13 @@ public final class WorkQueue: Sendable {
     static func backoff(failures: Int, base: Duration, cap: Duration) -> Duration {
         min(base * (1 << min(failures, 40)), cap)
     }
+}
+
+/// A key waiting for its time, ordered by that time.
+struct DelayedKey: Comparable {
+    var due: ContinuousClock.Instant
+    var key: String
+    var priority: WorkQueue.Priority
+
+    static func < (lhs: Self, rhs: Self) -> Bool { lhs.due < rhs.due }
 }

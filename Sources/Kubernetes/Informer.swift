@@ -67,7 +67,8 @@ public final class Informer<Object: KubernetesObject>: Sendable {
             if let resyncPeriod {
                 group.addTask {
                     while true {
-                        try await Task.sleep(for: resyncPeriod)
+                        // ±10 % jitter, so replicas and informers do not resync in step.
+                        try await Task.sleep(for: resyncPeriod * Double.random(in: 0.9...1.1))
                         self.store.all.forEach { self.notify(.resync($0)) }
                     }
                 }

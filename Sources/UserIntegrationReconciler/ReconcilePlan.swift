@@ -49,9 +49,9 @@ public enum CacheAction: Sendable, Hashable {
     case warm
     /// Remove the entries unconditionally (the moment a secret expires).
     case invalidate
-    /// Remove entries that hold a value; a cached "not found" stays (not configured, errors).
+    /// Remove entries that hold a value; a cached "not found" stays (not configured).
     case dropValue
-    /// Leave Redis as it is (still expired).
+    /// Leave Redis as it is (still expired; errors).
     case none
 }
 

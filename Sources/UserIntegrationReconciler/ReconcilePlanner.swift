@@ -16,6 +16,9 @@ public struct ReconcilePlanner: Sendable {
         switch next {
         case "connected": return .warm
         case "expired": return previous == "expired" ? .none : .invalidate
+        // Errors leave Redis alone: while the vault is down the cache is what apps have, and a
+        // Conflict's entry belongs to the owning resource.
+        case "error": return .none
         default: return .dropValue
         }
     }

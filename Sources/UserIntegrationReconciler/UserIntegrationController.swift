@@ -14,7 +14,8 @@ public final class UserIntegrationController: Sendable {
         /// Namespaces to watch; empty for all.
         public var namespaces: [String]
         public var concurrency: Int
-        /// How often every resource is checked against the vault (with ±10 % jitter per pass).
+        /// How often every resource is checked against the vault (±10 % per pass, each resource's
+        /// check spread over a tenth of the period).
         public var resyncPeriod: Duration
         public var identity: String
         /// The operator's budget of vault calls a second (also its burst). The default is 75 % of
@@ -78,6 +79,7 @@ public final class UserIntegrationController: Sendable {
 
     /// Runs the informers, the queue timer and the workers until cancelled.
     public func run() async throws {
+        let spread = configuration.resyncPeriod / 10
         for informer in resources {
             informer.addHandler { [queue] change in
                 switch change {
@@ -88,7 +90,9 @@ public final class UserIntegrationController: Sendable {
                     {
                         queue.add(Self.key(new))
                     }
-                case .resync(let object): queue.add(Self.key(object), priority: .resync)
+                case .resync(let object):
+                    // Spread over a tenth of the period: no burst of vault reads every period.
+                    queue.add(Self.key(object), after: spread * Double.random(in: 0...1), priority: .resync)
                 }
             }
         }
@@ -101,20 +105,25 @@ public final class UserIntegrationController: Sendable {
                 }
             }
         }
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for informer in resources { group.addTask { try await informer.run() } }
-            for informer in secrets { group.addTask { try await informer.run() } }
-            group.addTask { await self.queue.run() }
-            group.addTask {
+        try await withThrowingTaskGroup(of: Void.self) { sources in
+            for informer in resources { sources.addTask { try await informer.run() } }
+            for informer in secrets { sources.addTask { try await informer.run() } }
+            sources.addTask { await self.queue.run() }
+            sources.addTask {
                 await self.vault.integrationInvalidations(logger: self.logger).run { [weak self] in self?.enqueueInvalidated($0) }
             }
-            for _ in 0..<configuration.concurrency {
-                group.addTask { await self.work() }
+            // The workers end when the queue shuts down (`shutDown()`), each after its current
+            // reconcile; cancellation (lost leadership) interrupts them.
+            await withTaskGroup(of: Void.self) { workers in
+                for _ in 0..<configuration.concurrency { workers.addTask { await self.work() } }
             }
-            defer { queue.shutDown() }
-            try await group.next()
-            group.cancelAll()
+            sources.cancelAll()
         }
+    }
+
+    /// Stops intake: no new reconcile starts; `run()` returns once those in flight are done.
+    public func shutDown() {
+        queue.shutDown()
     }
 
     private func enqueueReferencing(_ secret: PartialObjectMetadata) {

@@ -64,21 +64,44 @@ final class OperatorEndpoints: Sendable {
         }
     }
 
+    /// How long a readiness check may wait for the API server, the vault and Redis (probes time out).
+    static let checkDeadline = Duration.seconds(2)
+
     /// What keeps the operator from being ready, one line per part; empty when ready.
     func readinessProblems() async -> [String] {
-        async let apiServer: String? = {
+        async let apiServer: String? = Self.within(Self.checkDeadline) {
             do {
-                _ = try await kube.serverVersion()
+                _ = try await self.kube.serverVersion()
                 return nil
             } catch {
                 return "kubernetes: \(error)"
             }
-        }()
-        let health = await vault.health()
-        var problems = health.components.filter { !$0.healthy }.map { "\($0.name): \($0.error ?? "unreachable")" }
+        } ?? "kubernetes: no answer within \(Self.checkDeadline)"
+        var problems: [String]
+        if let health = await Self.within(Self.checkDeadline, { await self.vault.health() }) {
+            problems = health.components.filter { !$0.healthy }.map { "\($0.name): \($0.error ?? "unreachable")" }
+        } else {
+            problems = ["keyvault and redis: no answer within \(Self.checkDeadline)"]
+        }
         if let apiServer = await apiServer { problems.insert(apiServer, at: 0) }
         if leading.withLock({ $0 }), !controller.hasSynced { problems.append("informers: not synced yet") }
         return problems
+    }
+}
+
+extension OperatorEndpoints {
+    /// `work`'s result, or `nil` when it takes longer than `limit` (it is then cancelled).
+    static func within<T: Sendable>(_ limit: Duration, _ work: @escaping @Sendable () async -> T) async -> T? {
+        await withTaskGroup(of: T?.self) { group in
+            group.addTask { await work() }
+            group.addTask {
+                try? await Task.sleep(for: limit)
+                return nil
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first
+        }
     }
 }
 

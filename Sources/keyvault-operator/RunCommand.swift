@@ -29,6 +29,9 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Where /healthz and /readyz are served (host:port; :8081 is every interface).") var healthAddr = ":8081"
     @Option(help: "Where /metrics is served (host:port; may equal --health-addr).") var metricsAddr = ":8080"
 
+    /// How long in-flight reconciles may take to finish after SIGTERM.
+    static let drainTimeout = Duration.seconds(20)
+
     func validate() throws {
         guard EnvironmentConfiguration.parseDuration(resyncPeriod) != nil else { throw ValidationError("--resync-period: use a duration like 10m") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level: unknown level \(logLevel)") }
@@ -79,7 +82,11 @@ struct RunCommand: AsyncParsableCommand {
                 }
                 if leaderElect {
                     let elector = LeaderElector(client: kube, namespace: leaderElectionNamespace, name: "keyvault-operator", identity: identity, logger: logger)
-                    try await elector.run(whileLeading: lead)
+                    try await elector.run {
+                        try await lead()
+                        // Drained after SIGTERM: stop campaigning, which releases the Lease.
+                        throw CancellationError()
+                    }
                 } else {
                     try await lead()
                 }
@@ -89,7 +96,10 @@ struct RunCommand: AsyncParsableCommand {
             }
             group.addTask {
                 let signal = await ShutdownSignal.wait()
-                logger.info("shutting down", metadata: ["signal": "\(signal)"])
+                logger.info("shutting down: finishing the reconciles in flight", metadata: ["signal": "\(signal)"])
+                controller.shutDown()
+                // A leader's run returns once drained (and then releases its Lease); a standby has nothing to finish.
+                if endpoints.leading.withLock({ $0 }) { try? await Task.sleep(for: Self.drainTimeout) }
             }
             _ = try await group.next()
             group.cancelAll()

@@ -95,6 +95,12 @@ struct OperatorEndToEndTests {
         #expect(second.status?.state == "error")
         #expect(second.status?.conditions?.first { $0.type == "Ready" }?.reason == "Conflict")
         #expect(try await harness.get("first").status?.state == "connected")
+        // Neither resource keeps requeueing the other through Redis notifications.
+        let adds = #"workqueue_adds_total{name="userintegration"}"#
+        try await Task.sleep(for: .milliseconds(500))
+        let settled = try await harness.metric(adds)
+        try await Task.sleep(for: .seconds(2))
+        #expect(try await harness.metric(adds) == settled)
     }
 
     @Test func deletionFollowsTheDeletionPolicy() async throws {

@@ -135,13 +135,13 @@ struct ReconcilePlannerTests {
         #expect(planner.failure(resource(), error: KeyVaultError(.throttled), now: now).conditions?["Ready"]?.reason == "Throttled")
     }
 
-    @Test func redisIsWarmedWhenConnectedInvalidatedOnceAtExpiryAndClearedOtherwise() {
+    @Test func redisIsWarmedWhenConnectedInvalidatedOnceAtExpiryClearedWhenNotConfiguredAndLeftAloneOnErrors() {
         #expect(ReconcilePlanner.cacheAction(from: nil, to: "connected") == .warm)
         #expect(ReconcilePlanner.cacheAction(from: "connected", to: "connected") == .warm)
         #expect(ReconcilePlanner.cacheAction(from: "connected", to: "expired") == .invalidate)
         #expect(ReconcilePlanner.cacheAction(from: nil, to: "expired") == .invalidate)
         #expect(ReconcilePlanner.cacheAction(from: "expired", to: "expired") == CacheAction.none)
         #expect(ReconcilePlanner.cacheAction(from: "connected", to: "not_configured") == .dropValue)
-        #expect(ReconcilePlanner.cacheAction(from: "connected", to: "error") == .dropValue)
+        #expect(ReconcilePlanner.cacheAction(from: "connected", to: "error") == CacheAction.none)
     }
 }
