@@ -132,7 +132,7 @@ let package = Package(
             name: "kubernetes-bench", dependencies: ["Kubernetes", "BenchmarkSupport"], path: "Benchmarks/KubernetesBenchmark",
             swiftSettings: strictSettings),
         .executableTarget(
-            name: "operator-bench", dependencies: ["Kubernetes", "UserIntegrationReconciler", "HTTPTransport", "YAML", "BenchmarkSupport", "TestEnvironment"],
+            name: "operator-bench", dependencies: ["Kubernetes", "UserIntegrationReconciler", "HTTPTransport", "BenchmarkSupport", "TestEnvironment"],
             path: "Benchmarks/OperatorBenchmark", swiftSettings: strictSettings),
         .target(name: "BenchmarkSupport", path: "Benchmarks/BenchmarkSupport", swiftSettings: strictSettings),
 

@@ -1,10 +1,7 @@
 import BenchmarkSupport
 import Foundation
-import HTTPTransport
 import Kubernetes
-import Synchronization
 import UserIntegrationReconciler
-import YAML
 
 /// The operator end to end against the real servers of scripts/test-env: apply → Ready latency on
 /// an idle operator, then many UserIntegrations with Secrets applied at once (time until all are
@@ -18,7 +15,7 @@ struct OperatorBenchmark {
         let count = Int(environment["KVO_BENCH_RESOURCES"] ?? "") ?? 1_000
         let concurrency = Int(environment["KVO_BENCH_CONCURRENCY"] ?? "") ?? 16
         let kube = try KubernetesClient(configuration: KubernetesConfiguration.load(kubeconfig: environment["KVO_TEST_KUBECONFIG"]))
-        try await installCRD(kube)
+        try await kube.installUserIntegrationCRD()
         let namespace = "opbench-\(UUID().uuidString.prefix(6).lowercased())"
         let users = "b\(UUID().uuidString.prefix(6).lowercased())"
         _ = try await kube.create(json: JSONSerialization.data(withJSONObject: ["apiVersion": "v1", "kind": "Namespace", "metadata": ["name": namespace]]), .namespaces)
@@ -69,18 +66,6 @@ struct OperatorBenchmark {
         try JSONSerialization.data(withJSONObject: report, options: [.prettyPrinted, .sortedKeys]).write(to: URL(fileURLWithPath: ".bench/operator.json"))
         print("written: .bench/operator.json")
         watching.cancel()
-    }
-
-    static func installCRD(_ kube: KubernetesClient) async throws {
-        let path = "crds/userintegrations.integrations.keyvault.dev.yaml"
-        let json = try YAMLParser.parse(try String(contentsOfFile: path, encoding: .utf8), file: path).jsonData(file: path)
-        do {
-            _ = try await kube.create(json: json, .customResourceDefinitions)
-        } catch let error as KubernetesError where error.isAlreadyExists {}
-        for _ in 0..<200 {
-            if (try? await kube.list(UserIntegration.self, UserIntegration.resource, namespace: "default", limit: 1)) != nil { return }
-            try await Task.sleep(for: .milliseconds(50))
-        }
     }
 
     static func createSecret(_ kube: KubernetesClient, namespace: String, name: String) async throws {

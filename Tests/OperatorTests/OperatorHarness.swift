@@ -4,7 +4,6 @@ import KeyVault
 import Kubernetes
 import TestEnvironment
 import UserIntegrationReconciler
-import YAML
 
 /// A `keyvault-operator run` process of a test's own, watching one namespace of its own, against
 /// the shared kube-apiserver, emulator and redis-server.
@@ -31,7 +30,7 @@ final class OperatorHarness: @unchecked Sendable {
         let vaultConfig = ClientConfig(vaultURL: emulator.url, caBundle: try Data(contentsOf: URL(fileURLWithPath: emulator.caFile)))
         vault = try KeyVaultClient(config: vaultConfig)
         library = try CachedClient(config: CachedClientConfig(keyVault: vaultConfig, redis: .init(host: redis.host, port: redis.port)))
-        try await Self.installCRD(kube)
+        try await kube.installUserIntegrationCRD()
         if namespace == nil {
             _ = try await kube.create(json: Data(#"{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"\#(self.namespace)"}}"#.utf8), .namespaces)
         }
@@ -92,19 +91,6 @@ final class OperatorHarness: @unchecked Sendable {
     }
 
     var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
-
-    static func installCRD(_ kube: KubernetesClient) async throws {
-        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("crds/userintegrations.integrations.keyvault.dev.yaml").path
-        let json = try YAMLParser.parse(try String(contentsOfFile: path, encoding: .utf8), file: path).jsonData(file: path)
-        do {
-            _ = try await kube.create(json: json, .customResourceDefinitions)
-        } catch let error as KubernetesError where error.isAlreadyExists {}
-        for _ in 0..<100 {
-            if (try? await kube.list(UserIntegration.self, UserIntegration.resource, namespace: "default", limit: 1)) != nil { return }
-            try await Task.sleep(for: .milliseconds(100))
-        }
-    }
 
     func createSecret(_ name: String, key: String, value: String) async throws {
         let body = try JSONSerialization.data(withJSONObject: [
