@@ -102,8 +102,8 @@ public final class WorkQueue: Sendable {
     public func next() async -> String? {
         await withCheckedContinuation { continuation in
             let (key, depth) = state.withLock { state -> (String??, Int) in
-                if let key = Self.pop(&state) { return (.some(key), state.queued.count) }
                 if state.shuttingDown { return (.some(nil), 0) }
+                if let key = Self.pop(&state) { return (.some(key), state.queued.count) }
                 state.waiters.append(continuation)
                 return (nil, 0)
             }

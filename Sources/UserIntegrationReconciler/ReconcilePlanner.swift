@@ -46,9 +46,9 @@ public struct ReconcilePlanner: Sendable {
         }
         switch secretRef ?? .secretNotFound {
         case .secretNotFound, .keyNotFound:
-            var plan = notConfigured(
-                status, reason: "SecretRefNotFound", message: "Secret \(reference.name) has no key \(reference.key)", generation: generation, now: now)
-            plan.event = PlanEvent(reason: "SecretRefNotFound", note: "Secret \(reference.name) or its key \(reference.key) is missing", warning: true)
+            let message = secretRef == .keyNotFound ? "Secret \(reference.name) has no key \(reference.key)" : "Secret \(reference.name) does not exist"
+            var plan = notConfigured(status, reason: "SecretRefNotFound", message: message, generation: generation, now: now)
+            plan.event = PlanEvent(reason: "SecretRefNotFound", note: message, warning: true)
             return plan
         case .value(let data):
             guard let value = String(data: data, encoding: .utf8) else {

@@ -55,4 +55,13 @@ struct WorkQueueTests {
         queue.add("ignored")
         #expect(queue.depth == 0)
     }
+
+    @Test func shutDownHandsOutNothingMoreEvenWithKeysQueued() async {
+        let queue = WorkQueue()
+        queue.add("a")
+        queue.add("b")
+        #expect(await queue.next() == "a")
+        queue.shutDown()
+        #expect(await queue.next() == nil)
+    }
 }

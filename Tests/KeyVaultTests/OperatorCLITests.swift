@@ -5,30 +5,8 @@ import Testing
 /// The `keyvault-operator` library subcommands, run as a user runs them.
 @Suite(.enabled(if: TestEnvironment.shouldRun(.emulator) && TestEnvironment.shouldRun(.redis)))
 struct OperatorCLITests {
-    struct Run {
-        let status: Int32
-        let output: String
-        let error: String
-    }
-
-    func run(_ arguments: [String], environment extra: [String: String] = [:]) throws -> Run {
-        let emulator = try TestEnvironment.emulator()
-        let redis = try TestEnvironment.redis()
-        let binDirectory = ProcessInfo.processInfo.environment["KVO_TEST_BIN_DIR"] ?? ".build/debug"
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binDirectory + "/keyvault-operator")
-        process.arguments = arguments
-        var environment = ["KEYVAULT_URL": emulator.url, "KEYVAULT_CA_FILE": emulator.caFile, "REDIS_HOST": redis.host, "REDIS_PORT": "\(redis.port)"]
-        environment.merge(extra) { $1 }
-        process.environment = environment
-        let output = Pipe(), error = Pipe()
-        process.standardOutput = output
-        process.standardError = error
-        try process.run()
-        let out = output.fileHandleForReading.readDataToEndOfFile()
-        let err = error.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Run(status: process.terminationStatus, output: String(decoding: out, as: UTF8.self), error: String(decoding: err, as: UTF8.self))
+    func run(_ arguments: [String], environment: [String: String] = [:]) throws -> CommandRun {
+        try CommandRun(arguments, environment: environment)
     }
 
     @Test func integrationSetThenListShowsAllEightTypesWithoutValues() throws {

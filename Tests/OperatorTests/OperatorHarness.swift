@@ -36,7 +36,7 @@ final class OperatorHarness: @unchecked Sendable {
         }
 
         try FileManager.default.createDirectory(atPath: TestEnvironment.scratchDirectory, withIntermediateDirectories: true)
-        let binDirectory = ProcessInfo.processInfo.environment["KVO_TEST_BIN_DIR"] ?? ".build/debug"
+        let binDirectory = TestEnvironment.binDirectory
         // A free port can be taken by someone else's connection before the operator binds it: then
         // the process exits, and it is started again on another port.
         for attempt in 1...3 {
@@ -75,6 +75,8 @@ final class OperatorHarness: @unchecked Sendable {
     }
 
     deinit { stop() }
+
+    var isRunning: Bool { process.isRunning }
 
     /// SIGKILL: no shutdown at all, as a crash or an OOM kill.
     func kill() {

@@ -40,7 +40,8 @@ public final class ServerProcess: @unchecked Sendable {
 
     deinit { kill() }
 
-    static func accepts(port: Int) -> Bool {
+    /// Whether something accepts TCP connections on the loopback `port` now.
+    public static func accepts(port: Int) -> Bool {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
         var address = sockaddr_in()

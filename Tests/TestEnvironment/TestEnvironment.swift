@@ -86,6 +86,9 @@ public enum TestEnvironment {
     }
 
     /// A directory for files a test writes; removed by `scripts/test-env` on exit.
+    /// Where the built executables are (`KVO_TEST_BIN_DIR`, else `.build/debug`).
+    public static var binDirectory: String { environment["KVO_TEST_BIN_DIR"] ?? ".build/debug" }
+
     public static var scratchDirectory: String {
         environment["KVO_TEST_DIR"].map { $0 + "/scratch" } ?? NSTemporaryDirectory()
     }

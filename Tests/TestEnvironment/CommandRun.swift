@@ -1,0 +1,37 @@
+import Foundation
+
+/// One run of the `keyvault-operator` command as a user runs it, configured for the test servers
+/// (vault, Redis) that are available; its exit status and what it printed.
+public struct CommandRun: Sendable {
+    public let status: Int32
+    public let output: String
+    public let error: String
+
+    /// Runs `keyvault-operator arguments` and waits for it; `environment` adds or replaces variables.
+    public init(_ arguments: [String], environment extra: [String: String] = [:]) throws {
+        var environment: [String: String] = [:]
+        if let emulator = try? TestEnvironment.emulator() {
+            environment["KEYVAULT_URL"] = emulator.url
+            environment["KEYVAULT_CA_FILE"] = emulator.caFile
+        }
+        if let redis = try? TestEnvironment.redis() {
+            environment["REDIS_HOST"] = redis.host
+            environment["REDIS_PORT"] = "\(redis.port)"
+        }
+        environment.merge(extra) { $1 }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: TestEnvironment.binDirectory + "/keyvault-operator")
+        process.arguments = arguments
+        process.environment = environment
+        let output = Pipe(), error = Pipe()
+        process.standardOutput = output
+        process.standardError = error
+        try process.run()
+        let out = output.fileHandleForReading.readDataToEndOfFile()
+        let err = error.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        status = process.terminationStatus
+        self.output = String(decoding: out, as: UTF8.self)
+        self.error = String(decoding: err, as: UTF8.self)
+    }
+}
