@@ -2,7 +2,8 @@ import Hummingbird
 import Synchronization
 
 /// Counts requests per method and path, so tests can check how often clients called the vault
-/// (`GET /_emulator/requests?method=GET&path=/secrets/NAME` → `{"count":N}`).
+/// (`GET /_emulator/requests?method=GET&path=/secrets/NAME` → `{"count":N}`; without `path`, every
+/// request of that method).
 final class RequestCounter: Sendable {
     private let counts = Mutex<[String: Int]>([:])
 
@@ -11,7 +12,10 @@ final class RequestCounter: Sendable {
     }
 
     func count(method: String, path: String) -> Int {
-        counts.withLock { $0["\(method) \(path.lowercased())"] ?? 0 }
+        counts.withLock { counts in
+            guard !path.isEmpty else { return counts.filter { $0.key.hasPrefix(method + " ") }.values.reduce(0, +) }
+            return counts["\(method) \(path.lowercased())"] ?? 0
+        }
     }
 
     private struct Count: Encodable { var count: Int }

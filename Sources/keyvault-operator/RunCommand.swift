@@ -56,6 +56,9 @@ struct RunCommand: AsyncParsableCommand {
             if let keyvaultUrl { config.keyVault.vaultURL = keyvaultUrl.hasSuffix("/") ? String(keyvaultUrl.dropLast()) : keyvaultUrl }
             if let redisHost { config.redis.host = redisHost }
             if let redisPort { config.redis.port = redisPort }
+            // The work queue backs off per resource, so a vault call gives up after three attempts:
+            // workers are not held for long, and the status tells of throttling or an outage soon.
+            config.keyVault.retry.maximumAttempts = min(config.keyVault.retry.maximumAttempts, 3)
             vault = try CachedClient(config: config, logger: logger)
         } catch {
             logger.critical("cannot start", metadata: ["error": "\(error)"])

@@ -88,6 +88,13 @@ struct OperatorRecoveryTests {
 }
 
 extension Range<Int> {
+    /// The results of an async transform, one element after another.
+    func asyncMap<T>(_ transform: (Int) async throws -> T) async rethrows -> [T] {
+        var results: [T] = []
+        for element in self { results.append(try await transform(element)) }
+        return results
+    }
+
     /// How many elements satisfy an async predicate, checked one after another.
     func asyncCount(_ predicate: (Int) async throws -> Bool) async rethrows -> Int {
         var count = 0

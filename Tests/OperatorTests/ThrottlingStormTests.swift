@@ -1,0 +1,61 @@
+import Foundation
+import HTTPTransport
+import KeyVault
+import TestEnvironment
+import Testing
+import UserIntegrationReconciler
+
+/// A 429 storm: every vault call throttled for 20 s while resources wait to be written. The
+/// operator backs off (no retry storm: a bounded request rate) and everything converges after.
+@Suite(.enabled(if: TestEnvironment.shouldRun(.kubernetes) && TestEnvironment.shouldRun(.emulator) && TestEnvironment.shouldRun(.redis)))
+struct ThrottlingStormTests {
+    static let storm = Duration.seconds(Int(ProcessInfo.processInfo.environment["KVO_CHAOS_STORM_SECONDS"] ?? "") ?? 20)
+
+    @Test func aThrottledVaultSeesABoundedRateAndEverythingConvergesAfter() async throws {
+        let emulator = try TestEnvironment.emulator()
+        let port = LocalPorts.free()
+        let directory = TestEnvironment.scratchDirectory + "/storm-\(UUID().uuidString)"
+        let throttled = ServerProcess(
+            executable: emulator.binary, arguments: ["--port", "\(port)", "--data", directory, "--fault-throttle-rate", "1.0", "--log-level", "warning"])
+        try await throttled.start(waitingForPort: port)
+        let url = "https://127.0.0.1:\(port)"
+        let harness = try await OperatorHarness(environment: ["KEYVAULT_URL": url, "KEYVAULT_CA_FILE": directory + "/tls/ca.pem"])
+        let user = OperatorEndToEndTests.user()
+        let count = 20
+        try await harness.createSecret("creds", key: "k", value: "storm-value-123")
+        for index in 0..<count { try await harness.create("storm-\(index)", userID: "\(user)-\(index)", type: "weather", secretRef: ("creds", "k")) }
+        let started = ContinuousClock.now
+        try await Task.sleep(for: Self.storm)
+        let requests = try await Self.requests(url: url, caFile: directory + "/tls/ca.pem")
+        let elapsed = ContinuousClock.now - started
+        let rate = Double(requests) / (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+        let states = try await (0..<count).asyncMap { try await harness.get("storm-\($0)").status }
+        #expect(states.contains { $0?.conditions?.first { $0.type == "Ready" }?.reason == "Throttled" })
+        #expect(!states.contains { $0?.state == "connected" })
+
+        throttled.kill()
+        let calm = ServerProcess(executable: emulator.binary, arguments: ["--port", "\(port)", "--data", directory, "--log-level", "warning"])
+        try await calm.start(waitingForPort: port)
+        defer { calm.kill() }
+        let after = ContinuousClock.now
+        for index in 0..<count {
+            _ = try await harness.waitFor("storm-\(index)", timeout: .seconds(90)) { $0.status?.state == "connected" }
+        }
+        let converged = ContinuousClock.now - after
+        print(String(format: "429 storm of %@: %d vault requests for %d resources (%.1f/s, %.2f/s per resource); all connected %@ after it ended", "\(Self.storm)", requests, count, rate, rate / Double(count), "\(converged)"))
+        // Unthrottled retries would be hundreds a second; backoff keeps each resource near one a second or less.
+        #expect(rate / Double(count) < 1.5)
+        #expect(converged < .seconds(60))
+    }
+
+    /// Every request the emulator answered (GET, PUT, POST, PATCH, DELETE).
+    static func requests(url: String, caFile: String) async throws -> Int {
+        let http = try HTTPClient(configuration: .init(tls: .init(trust: .file(caFile))))
+        var total = 0
+        for method in ["GET", "PUT", "POST", "PATCH", "DELETE"] {
+            let response = try await http.execute(HTTPRequest(url: "\(url)/_emulator/requests?method=\(method)"))
+            total += (try JSONSerialization.jsonObject(with: response.body) as? [String: Any])?["count"] as? Int ?? 0
+        }
+        return total
+    }
+}
