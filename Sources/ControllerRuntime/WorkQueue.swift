@@ -93,6 +93,16 @@ public final class WorkQueue: Sendable {
         return delay
     }
 
+    /// Queues every delayed key now (e.g. once a dependency they failed on is back), keeping
+    /// their failure counts.
+    public func expediteDelayed() {
+        let keys = state.withLock { state in
+            defer { state.delayed = Heap() }
+            return state.delayed.unordered
+        }
+        keys.forEach { add($0.key, priority: $0.priority) }
+    }
+
     /// Clears a key's failure count after it succeeded.
     public func forget(_ key: String) {
         state.withLock { _ = $0.failures.removeValue(forKey: key) }

@@ -3,6 +3,7 @@ import Foundation
 import KeyVault
 import Kubernetes
 import Logging
+import Synchronization
 
 extension UserIntegrationController {
     /// Reconciles one resource: finalizer, Secret, vault, cache, status, events. Failures are
@@ -27,10 +28,25 @@ extension UserIntegrationController {
             logger.warning(
                 "reconcile failed", metadata: ["k8s.object": "\(key)", "kv.error": "\(error)", "retry_ms": "\(delay.components.seconds * 1000 + delay.components.attoseconds / 1_000_000_000_000_000)"])
             if let vaultError = error as? KeyVaultError {
+                if Self.outageCodes.contains(vaultError.code) { vaultDown.withLock { $0 = $0 ?? vaultError.code } }
                 let status = planner.failure(resource, error: vaultError, now: Date())
                 try? await writeStatus(resource, status)
                 await record(resource, PlanEvent(reason: status.conditions?[Condition.ready]?.reason ?? "Failed", note: vaultError.code.description, warning: true))
             }
+        }
+    }
+
+    /// Errors that mean the vault is unreachable or refusing work, rather than this resource being wrong.
+    static let outageCodes: Set<ErrorCode> = [.connectionFailed, .throttled, .retrieveFailed, .writeFailed]
+
+    /// While the vault is down, checks it every `interval`; once it answers, every resource waiting
+    /// out its backoff is retried at once (convergence within seconds, not the backoff's minutes).
+    func watchVaultRecovery(interval: Duration = .seconds(2)) async {
+        while (try? await Task.sleep(for: interval)) != nil {
+            guard vaultDown.withLock({ $0 }) != nil, (try? await vault.vault.health()) != nil else { continue }
+            vaultDown.withLock { $0 = nil }
+            logger.info("vault reachable again: retrying the resources that waited for it")
+            queue.expediteDelayed()
         }
     }
 
@@ -144,7 +160,12 @@ extension UserIntegrationController {
     }
 
     /// A vault call within the operator's vault budget (`Configuration.vaultRequestsPerSecond`).
+    /// While the vault is known to be down, calls fail at once (a circuit breaker): workers are not
+    /// held, statuses say so quickly, and only `watchVaultRecovery` probes the vault.
     private func throttled<T>(_ call: () async throws -> T) async throws -> T {
+        if let outage = vaultDown.withLock({ $0 }) {
+            throw KeyVaultError(outage, "waiting for the vault to recover before calling it again", context: ["vault": vault.config.keyVault.vaultURL])
+        }
         try await vaultBudget.acquire()
         return try await call()
     }

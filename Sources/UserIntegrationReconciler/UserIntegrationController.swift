@@ -44,6 +44,8 @@ public final class UserIntegrationController: Sendable {
     let vaultBudget: TokenBucket
     let resources: [Informer<UserIntegration>]
     let secrets: [Informer<PartialObjectMetadata>]
+    /// Why the vault is considered down (unreachable, throttling), if it is; cleared by `watchVaultRecovery`.
+    let vaultDown = Mutex<ErrorCode?>(nil)
     /// Reconciles done, by result (`success`, `error`, `requeue`).
     let results = Mutex<[String: Int]>([:])
 
@@ -109,6 +111,7 @@ public final class UserIntegrationController: Sendable {
             for informer in resources { sources.addTask { try await informer.run() } }
             for informer in secrets { sources.addTask { try await informer.run() } }
             sources.addTask { await self.queue.run() }
+            sources.addTask { await self.watchVaultRecovery() }
             sources.addTask {
                 await self.vault.integrationInvalidations(logger: self.logger).run { [weak self] in self?.enqueueInvalidated($0) }
             }

@@ -65,3 +65,13 @@ struct WorkQueueTests {
         #expect(await queue.next() == nil)
     }
 }
+
+struct WorkQueueExpediteTests {
+    @Test func delayedKeysCanBeQueuedAtOnce() async {
+        let queue = WorkQueue()
+        queue.add("later", after: .seconds(3600))
+        #expect(queue.depth == 0)
+        queue.expediteDelayed()
+        #expect(await queue.next() == "later")
+    }
+}

@@ -146,6 +146,12 @@ final class OperatorHarness: @unchecked Sendable {
         return lines.first { $0.hasPrefix(sample + " ") }.flatMap { Double($0.split(separator: " ").last ?? "") }
     }
 
+    /// Vault calls the operator made so far, by its `keyvault_requests_total` (all operations and codes).
+    func vaultCalls() async throws -> Double {
+        try await endpoint("/metrics").body.split(separator: "\n").filter { $0.hasPrefix("keyvault_requests_total{") }
+            .compactMap { Double($0.split(separator: " ").last ?? "") }.reduce(0, +)
+    }
+
     /// How many requests the emulator served for `method path`.
     func vaultRequests(_ method: String, _ path: String) async throws -> Int {
         let emulator = try TestEnvironment.emulator()

@@ -1,0 +1,66 @@
+import Foundation
+import KeyVault
+import Kubernetes
+import TestEnvironment
+import Testing
+import UserIntegrationReconciler
+
+/// The vault down for 60 s while 200 resources change: no crash, `Ready=False` with
+/// `KeyVaultUnavailable`, a bounded call rate, and every change in the vault within 15 s of its return.
+@Suite(.enabled(if: TestEnvironment.shouldRun(.kubernetes) && TestEnvironment.shouldRun(.emulator) && TestEnvironment.shouldRun(.redis)))
+struct VaultOutageTests {
+    static let outage = Duration.seconds(Int(ProcessInfo.processInfo.environment["KVO_CHAOS_OUTAGE_SECONDS"] ?? "") ?? 60)
+
+    @Test func everyChangeMadeDuringAVaultOutageArrivesAfterIt() async throws {
+        let emulator = try TestEnvironment.emulator()
+        let port = LocalPorts.free()
+        let directory = TestEnvironment.scratchDirectory + "/vault-outage-\(UUID().uuidString)"
+        let arguments = ["--port", "\(port)", "--data", directory, "--log-level", "warning"]
+        let first = ServerProcess(executable: emulator.binary, arguments: arguments)
+        try await first.start(waitingForPort: port)
+        let url = "https://127.0.0.1:\(port)", caFile = directory + "/tls/ca.pem"
+        let harness = try await OperatorHarness(environment: ["KEYVAULT_URL": url, "KEYVAULT_CA_FILE": caFile, "KEYVAULT_TIMEOUT": "5s"])
+        let vault = try KeyVaultClient(config: ClientConfig(vaultURL: url, caBundle: try Data(contentsOf: URL(fileURLWithPath: caFile))))
+        let user = OperatorEndToEndTests.user()
+        let secrets = 20, perSecret = 10
+        for s in 0..<secrets { try await harness.createSecret("creds-\(s)", key: "k", value: "before-\(s)-aaa") }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for index in 0..<secrets * perSecret {
+                group.addTask {
+                    try await harness.create("r-\(index)", userID: "\(user)-\(index)", type: "weather", secretRef: ("creds-\(index % secrets)", "k"))
+                }
+            }
+            try await group.waitForAll()
+        }
+        for index in 0..<secrets * perSecret { _ = try await harness.waitFor("r-\(index)", timeout: .seconds(120)) { $0.status?.state == "connected" } }
+
+        first.kill()
+        let callsBefore = try await harness.vaultCalls()
+        for s in 0..<secrets {
+            _ = try await harness.kube.patch(
+                KubernetesSecret.self, .secrets, namespace: harness.namespace, name: "creds-\(s)", patch: Data(#"{"stringData":{"k":"after-\#(s)-bbb"}}"#.utf8))
+        }
+        let down = try await harness.waitFor("r-0") { $0.status?.conditions?.first { $0.type == "Ready" }?.reason == "KeyVaultUnavailable" }
+        #expect(down.status?.conditions?.first { $0.type == "Ready" }?.status == .false)
+        try await Task.sleep(for: Self.outage)
+        let calls = try await harness.vaultCalls() - callsBefore
+        #expect(harness.isRunning)
+
+        let second = ServerProcess(executable: emulator.binary, arguments: arguments)
+        try await second.start(waitingForPort: port)
+        defer { second.kill() }
+        let back = ContinuousClock.now
+        for index in 0..<secrets * perSecret {
+            _ = try await harness.waitFor("r-\(index)", timeout: .seconds(60)) { $0.status?.maskedKey == "***bbb" && $0.status?.state == "connected" }
+        }
+        let converged = ContinuousClock.now - back
+        for index in stride(from: 0, to: secrets * perSecret, by: 17) {
+            #expect(try await vault.getSecret("user-\(user)-\(index)-weather").value == "after-\(index % secrets)-bbb")
+        }
+        let seconds = Double(Self.outage.components.seconds)
+        print(String(format: "vault outage of %@ with %d resources changed: %.0f failed vault calls (%.2f/s, at most 3 attempts each); all converged %@ after the vault returned", "\(Self.outage)", secrets * perSecret, calls, calls / seconds, "\(converged)"))
+        #expect(converged < .seconds(15))
+        // Backoff: far below one call a second per resource.
+        #expect(calls / seconds < Double(secrets * perSecret) / 4)
+    }
+}
