@@ -1,5 +1,5 @@
 # The two set-up commands of the README, and a few helpers.
-.PHONY: demo test build bench-emulator bench-library bench-kubernetes bench-operator test-env-start test-env-stop
+.PHONY: demo test chaos build bench-emulator bench-library bench-kubernetes bench-operator test-env-start test-env-stop
 
 ## The main job: real servers up, then what the project runs on them.
 demo:
@@ -10,6 +10,13 @@ test:
 	scripts/install-deps
 	swift build --build-tests
 	scripts/test-env run -- scripts/run-tests
+
+## The fault-injection suites at full scale (they also run, smaller, in `make test`).
+chaos:
+	scripts/install-deps
+	swift build --build-tests
+	KVO_CHAOS_RESOURCES=1000 scripts/test-env run -- swift test --skip-build --disable-xctest \
+	  --filter 'VaultOutageTests|RedisOutageTests|ThrottlingStormTests|OperatorRecoveryTests|BadInputTests|SecretLeakageTests|OperatorEndpointsTests'
 
 build:
 	swift build

@@ -125,6 +125,12 @@ final class OperatorHarness: @unchecked Sendable {
         }
     }
 
+    /// How many resources whose names start with `prefix` are connected (one list call).
+    func connectedCount(prefix: String) async throws -> Int {
+        try await kube.listAll(UserIntegration.self, UserIntegration.resource, namespace: namespace).items
+            .filter { ($0.metadata.name ?? "").hasPrefix(prefix) && $0.status?.state == "connected" }.count
+    }
+
     /// GET on the process's endpoints: the status code and the body.
     func endpoint(_ path: String) async throws -> (status: Int, body: String) {
         let response = try await HTTPClient().execute(HTTPRequest(url: endpoint + path))

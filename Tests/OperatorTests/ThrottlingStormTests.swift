@@ -12,31 +12,24 @@ struct ThrottlingStormTests {
     static let storm = Duration.seconds(Int(ProcessInfo.processInfo.environment["KVO_CHAOS_STORM_SECONDS"] ?? "") ?? 20)
 
     @Test func aThrottledVaultSeesABoundedRateAndEverythingConvergesAfter() async throws {
-        let emulator = try TestEnvironment.emulator()
-        let port = LocalPorts.free()
-        let directory = TestEnvironment.scratchDirectory + "/storm-\(UUID().uuidString)"
-        let throttled = ServerProcess(
-            executable: emulator.binary, arguments: ["--port", "\(port)", "--data", directory, "--fault-throttle-rate", "1.0", "--log-level", "warning"])
-        try await throttled.start(waitingForPort: port)
-        let url = "https://127.0.0.1:\(port)"
-        let harness = try await OperatorHarness(environment: ["KEYVAULT_URL": url, "KEYVAULT_CA_FILE": directory + "/tls/ca.pem"])
+        let emulator = try PrivateEmulator(name: "storm")
+        try await emulator.start(["--fault-throttle-rate", "1.0"])
+        let harness = try await OperatorHarness(environment: emulator.environment)
         let user = OperatorEndToEndTests.user()
         let count = 20
         try await harness.createSecret("creds", key: "k", value: "storm-value-123")
         for index in 0..<count { try await harness.create("storm-\(index)", userID: "\(user)-\(index)", type: "weather", secretRef: ("creds", "k")) }
         let started = ContinuousClock.now
         try await Task.sleep(for: Self.storm)
-        let requests = try await Self.requests(url: url, caFile: directory + "/tls/ca.pem")
+        let requests = try await Self.requests(url: emulator.url, caFile: emulator.caFile)
         let elapsed = ContinuousClock.now - started
         let rate = Double(requests) / (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
         let states = try await (0..<count).asyncMap { try await harness.get("storm-\($0)").status }
         #expect(states.contains { $0?.conditions?.first { $0.type == "Ready" }?.reason == "Throttled" })
         #expect(!states.contains { $0?.state == "connected" })
 
-        throttled.kill()
-        let calm = ServerProcess(executable: emulator.binary, arguments: ["--port", "\(port)", "--data", directory, "--log-level", "warning"])
-        try await calm.start(waitingForPort: port)
-        defer { calm.kill() }
+        emulator.stop()
+        try await emulator.start()
         let after = ContinuousClock.now
         for index in 0..<count {
             _ = try await harness.waitFor("storm-\(index)", timeout: .seconds(90)) { $0.status?.state == "connected" }

@@ -12,15 +12,10 @@ struct VaultOutageTests {
     static let outage = Duration.seconds(Int(ProcessInfo.processInfo.environment["KVO_CHAOS_OUTAGE_SECONDS"] ?? "") ?? 60)
 
     @Test func everyChangeMadeDuringAVaultOutageArrivesAfterIt() async throws {
-        let emulator = try TestEnvironment.emulator()
-        let port = LocalPorts.free()
-        let directory = TestEnvironment.scratchDirectory + "/vault-outage-\(UUID().uuidString)"
-        let arguments = ["--port", "\(port)", "--data", directory, "--log-level", "warning"]
-        let first = ServerProcess(executable: emulator.binary, arguments: arguments)
-        try await first.start(waitingForPort: port)
-        let url = "https://127.0.0.1:\(port)", caFile = directory + "/tls/ca.pem"
-        let harness = try await OperatorHarness(environment: ["KEYVAULT_URL": url, "KEYVAULT_CA_FILE": caFile, "KEYVAULT_TIMEOUT": "5s"])
-        let vault = try KeyVaultClient(config: ClientConfig(vaultURL: url, caBundle: try Data(contentsOf: URL(fileURLWithPath: caFile))))
+        let emulator = try PrivateEmulator(name: "vault-outage")
+        try await emulator.start()
+        let harness = try await OperatorHarness(environment: emulator.environment.merging(["KEYVAULT_TIMEOUT": "5s"]) { $1 })
+        let vault = try KeyVaultClient(config: ClientConfig(vaultURL: emulator.url, caBundle: try Data(contentsOf: URL(fileURLWithPath: emulator.caFile))))
         let user = OperatorEndToEndTests.user()
         let secrets = 20, perSecret = 10
         for s in 0..<secrets { try await harness.createSecret("creds-\(s)", key: "k", value: "before-\(s)-aaa") }
@@ -34,7 +29,7 @@ struct VaultOutageTests {
         }
         for index in 0..<secrets * perSecret { _ = try await harness.waitFor("r-\(index)", timeout: .seconds(120)) { $0.status?.state == "connected" } }
 
-        first.kill()
+        emulator.stop()
         let callsBefore = try await harness.vaultCalls()
         for s in 0..<secrets {
             _ = try await harness.kube.patch(
@@ -46,9 +41,7 @@ struct VaultOutageTests {
         let calls = try await harness.vaultCalls() - callsBefore
         #expect(harness.isRunning)
 
-        let second = ServerProcess(executable: emulator.binary, arguments: arguments)
-        try await second.start(waitingForPort: port)
-        defer { second.kill() }
+        try await emulator.start()
         let back = ContinuousClock.now
         for index in 0..<secrets * perSecret {
             _ = try await harness.waitFor("r-\(index)", timeout: .seconds(60)) { $0.status?.maskedKey == "***bbb" && $0.status?.state == "connected" }

@@ -1,0 +1,37 @@
+import Foundation
+
+/// A keyvault-emulator process of a test's own (outages, faults): a free port and a data directory
+/// that survive restarts, so a restarted emulator serves the same secrets with the same CA.
+public final class PrivateEmulator: @unchecked Sendable {
+    // `@unchecked`: used by one test, one call at a time.
+    public let port = LocalPorts.free()
+    public let directory: String
+    private var process: ServerProcess?
+
+    public init(name: String) throws {
+        _ = try TestEnvironment.emulator()
+        directory = TestEnvironment.scratchDirectory + "/\(name)-\(UUID().uuidString)"
+    }
+
+    deinit { stop() }
+
+    public var url: String { "https://127.0.0.1:\(port)" }
+    public var caFile: String { directory + "/tls/ca.pem" }
+    /// The operator's and the library's variables for this emulator.
+    public var environment: [String: String] { ["KEYVAULT_URL": url, "KEYVAULT_CA_FILE": caFile] }
+
+    /// Starts it (again) with `arguments` added, e.g. fault injection, and waits until it listens.
+    public func start(_ arguments: [String] = []) async throws {
+        let process = ServerProcess(
+            executable: try TestEnvironment.emulator().binary,
+            arguments: ["--port", "\(port)", "--data", directory, "--log-level", "warning"] + arguments)
+        try await process.start(waitingForPort: port)
+        self.process = process
+    }
+
+    /// Kills it with SIGKILL (an outage, or a crash).
+    public func stop() {
+        process?.kill()
+        process = nil
+    }
+}
