@@ -137,7 +137,7 @@ let package = Package(
         .target(name: "BenchmarkSupport", path: "Benchmarks/BenchmarkSupport", swiftSettings: strictSettings),
 
         // Shared helpers for the integration tests: the environment written by scripts/test-env.
-        .target(name: "TestEnvironment", path: "Tests/TestEnvironment", swiftSettings: strictSettings),
+        .target(name: "TestEnvironment", dependencies: ["Kubernetes", "HTTPTransport"], path: "Tests/TestEnvironment", swiftSettings: strictSettings),
 
         .testTarget(
             name: "HTTPTransportTests", dependencies: ["HTTPTransport", "TestEnvironment"],

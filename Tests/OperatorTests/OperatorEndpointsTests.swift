@@ -73,4 +73,29 @@ struct OperatorEndpointsTests {
         #expect(try await second.metric(status) == 1)
         #expect(try await first.vaultRequests("PUT", "/secrets/user-\(user)-weather") == 1)
     }
+
+    @Test func aKilledLeaderIsReplacedWithinTheLeaseDurationAndOnlyTheLeaderWrites() async throws {
+        let first = try await OperatorHarness(leaderElect: true)
+        try await first.waitUntilReady()
+        let second = try await OperatorHarness(namespace: first.namespace, leaderElect: true)
+        try await second.waitUntilReady()
+        let user = OperatorEndToEndTests.user()
+        try await first.createSecret("creds", key: "k", value: "writes-value-123")
+        for index in 0..<10 { try await first.create("w-\(index)", userID: "\(user)-\(index)", type: "weather", secretRef: ("creds", "k")) }
+        for index in 0..<10 { _ = try await first.waitFor("w-\(index)") { $0.status?.state == "connected" } }
+        let writes = #"keyvault_requests_total{operation="set",code="200"}"#
+        let leaderWrites = try await first.metric(writes) ?? 0
+        let standbyWrites = try await second.metric(writes) ?? 0
+        #expect(leaderWrites == 10)
+        #expect(standbyWrites == 0)
+
+        first.kill()
+        let killed = ContinuousClock.now
+        for index in 10..<20 { try await second.create("w-\(index)", userID: "\(user)-\(index)", type: "weather", secretRef: ("creds", "k")) }
+        for index in 10..<20 { _ = try await second.waitFor("w-\(index)", timeout: .seconds(40)) { $0.status?.state == "connected" } }
+        let takeover = ContinuousClock.now - killed
+        print("leader SIGKILL: writes by the leader \(Int(leaderWrites)), by the standby \(Int(standbyWrites)); the standby led and finished 10 new resources \(takeover) after the kill (lease 15 s)")
+        #expect(takeover < .seconds(15 + 2 + 5))
+        #expect(try await second.metric(writes) == 10)
+    }
 }

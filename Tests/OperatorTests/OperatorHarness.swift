@@ -21,7 +21,10 @@ final class OperatorHarness: @unchecked Sendable {
 
     /// - Parameter namespace: another harness's namespace, to run a second replica there.
     /// - Parameter environment: variables that replace the test servers' (e.g. another `KEYVAULT_URL`).
-    init(resyncPeriod: String = "10m", namespace: String? = nil, leaderElect: Bool = false, environment: [String: String] = [:]) async throws {
+    /// - Parameter kubeconfig: another API server for the process (the harness's own calls use the shared one).
+    init(
+        resyncPeriod: String = "10m", namespace: String? = nil, leaderElect: Bool = false, environment: [String: String] = [:], kubeconfig: String? = nil
+    ) async throws {
         self.namespace = namespace ?? "op-\(UUID().uuidString.prefix(8).lowercased())"
         let kubernetes = try TestEnvironment.kubernetes()
         let emulator = try TestEnvironment.emulator()
@@ -47,7 +50,7 @@ final class OperatorHarness: @unchecked Sendable {
             process = Process()
             process.executableURL = URL(fileURLWithPath: binDirectory + "/keyvault-operator")
             process.arguments = [
-                "run", "--kubeconfig", kubernetes.kubeconfig, "--namespace", self.namespace, "--resync-period", resyncPeriod, "--log-level", "debug",
+                "run", "--kubeconfig", kubeconfig ?? kubernetes.kubeconfig, "--namespace", self.namespace, "--resync-period", resyncPeriod, "--log-level", "debug",
                 "--health-addr", "127.0.0.1:\(port)", "--metrics-addr", "127.0.0.1:\(port)",
             ] + (leaderElect ? ["--leader-elect", "--leader-election-namespace", self.namespace] : [])
             process.environment = [
