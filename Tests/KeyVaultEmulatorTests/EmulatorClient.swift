@@ -66,24 +66,11 @@ extension EmulatorClient.Reply {
 }
 
 /// An emulator process of a test's own, for restarts, flags and faults.
-struct PrivateEmulator {
-    let port = LocalPorts.free()
-    let dataDirectory: String
-    let process: ServerProcess
-
-    init(arguments: [String] = []) throws {
-        let emulator = try TestEnvironment.emulator()
-        dataDirectory = TestEnvironment.scratchDirectory + "/emulator-\(UUID().uuidString)"
-        process = ServerProcess(
-            executable: emulator.binary,
-            arguments: ["--host", "127.0.0.1", "--port", "\(port)", "--data", dataDirectory, "--log-level", "warning"] + arguments)
-    }
-
-    func start() async throws { try await process.start(waitingForPort: port) }
-
+extension PrivateEmulator {
+    /// A client of this emulator with a token from its `GET /token`.
     func client() async throws -> EmulatorClient {
-        let http = try HTTPClient(configuration: .init(tls: .init(trust: .file(dataDirectory + "/tls/ca.pem"))))
-        var client = EmulatorClient(url: "https://127.0.0.1:\(port)", http: http)
+        let http = try HTTPClient(configuration: .init(tls: .init(trust: .file(caFile))))
+        var client = EmulatorClient(url: url, http: http)
         client.token = try await client.fetchToken()
         return client
     }

@@ -106,15 +106,9 @@ struct KeyVaultClientTests {
     }
 
     @Test func throttledRequestsSucceedAfterBackoff() async throws {
-        let emulator = try TestEnvironment.emulator()
-        let port = LocalPorts.free()
-        let directory = TestEnvironment.scratchDirectory + "/throttled-\(UUID().uuidString)"
-        let process = ServerProcess(
-            executable: emulator.binary,
-            arguments: ["--port", "\(port)", "--data", directory, "--fault-throttle-rate", "0.4", "--log-level", "warning"])
-        try await process.start(waitingForPort: port)
-        let client = try KeyVaultClient(
-            config: LibraryTestSupport.vaultConfig(url: "https://127.0.0.1:\(port)", caFile: directory + "/tls/ca.pem", timeout: .seconds(30)))
+        let emulator = try PrivateEmulator(name: "throttled", arguments: ["--fault-throttle-rate", "0.4"])
+        try await emulator.start()
+        let client = try KeyVaultClient(config: LibraryTestSupport.vaultConfig(url: emulator.url, caFile: emulator.caFile, timeout: .seconds(30)))
         for index in 0..<20 {
             try await client.setSecret("throttled-\(index)", value: "v\(index)")
             #expect(try await client.getSecret("throttled-\(index)").value == "v\(index)")

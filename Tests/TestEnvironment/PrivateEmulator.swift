@@ -6,11 +6,14 @@ public final class PrivateEmulator: @unchecked Sendable {
     // `@unchecked`: used by one test, one call at a time.
     public let port = LocalPorts.free()
     public let directory: String
+    /// Flags every start gets, e.g. fault injection or TLS files.
+    public let arguments: [String]
     private var process: ServerProcess?
 
-    public init(name: String) throws {
+    public init(name: String = "emulator", arguments: [String] = []) throws {
         _ = try TestEnvironment.emulator()
         directory = TestEnvironment.scratchDirectory + "/\(name)-\(UUID().uuidString)"
+        self.arguments = arguments
     }
 
     deinit { stop() }
@@ -20,11 +23,11 @@ public final class PrivateEmulator: @unchecked Sendable {
     /// The operator's and the library's variables for this emulator.
     public var environment: [String: String] { ["KEYVAULT_URL": url, "KEYVAULT_CA_FILE": caFile] }
 
-    /// Starts it (again) with `arguments` added, e.g. fault injection, and waits until it listens.
-    public func start(_ arguments: [String] = []) async throws {
+    /// Starts it (again) with `extra` flags added to `arguments`, and waits until it listens.
+    public func start(_ extra: [String] = []) async throws {
         let process = ServerProcess(
             executable: try TestEnvironment.emulator().binary,
-            arguments: ["--port", "\(port)", "--data", directory, "--log-level", "warning"] + arguments)
+            arguments: ["--host", "127.0.0.1", "--port", "\(port)", "--data", directory, "--log-level", "warning"] + arguments + extra)
         try await process.start(waitingForPort: port)
         self.process = process
     }
