@@ -145,11 +145,12 @@ public final class UserIntegrationController: Sendable {
             let integrations = Set(keys.compactMap(vault.integration(ofCacheKey:)))
             Task {
                 for integration in integrations {
+                    // Only integrations this operator has resources for (Redis may serve many).
+                    let matching = resources.flatMap { $0.byIndex(Self.integrationIndex, Self.indexValue(integration)) }
+                    guard !matching.isEmpty else { continue }
                     let cached = await vault.cachedSecret(integration.secretName)
                     if let cached, cached.properties.version == warmedVersions.version(of: integration) { continue }
-                    for informer in resources {
-                        informer.byIndex(Self.integrationIndex, Self.indexValue(integration)).forEach { queue.add(Self.key($0)) }
-                    }
+                    matching.forEach { queue.add(Self.key($0)) }
                 }
             }
         case .everything:
