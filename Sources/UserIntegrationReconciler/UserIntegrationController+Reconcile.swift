@@ -19,6 +19,9 @@ extension UserIntegrationController {
             }
             queue.forget(key)
             count("success", since: start)
+        } catch let error as KubernetesError where error.isNotFound {
+            // The resource itself is gone (a missing Secret is not an error): nothing is left to do.
+            queue.forget(key)
         } catch where Task.isCancelled {
             // Shutting down: the next run reconciles this resource again from what it observes.
             logger.debug("reconcile interrupted by shutdown", metadata: ["k8s.object": "\(key)"])
@@ -183,18 +186,29 @@ extension UserIntegrationController {
     /// Writes the status through `/status`, conditional on the resourceVersion; skipped when only
     /// `lastSyncTime` would change (no status writes in a steady state).
     func writeStatus(_ resource: UserIntegration, _ status: UserIntegration.Status) async throws {
-        var comparable = status
-        comparable.lastSyncTime = resource.status?.lastSyncTime
-        guard comparable != resource.status else { return }
-        struct Patch: Encodable {
-            struct Metadata: Encodable { var resourceVersion: String? }
-            var metadata: Metadata
-            var status: UserIntegration.Status
+        var current = resource
+        for attempt in 1...3 {
+            var comparable = status
+            comparable.lastSyncTime = current.status?.lastSyncTime
+            guard comparable != current.status else { return }
+            struct Patch: Encodable {
+                struct Metadata: Encodable { var resourceVersion: String? }
+                var metadata: Metadata
+                var status: UserIntegration.Status
+            }
+            let patch = try JSONEncoder().encode(Patch(metadata: .init(resourceVersion: current.metadata.resourceVersion), status: status))
+            do {
+                _ = try await kube.patch(
+                    UserIntegration.self, UserIntegration.resource, namespace: resource.metadata.namespace, name: resource.metadata.name ?? "",
+                    patch: patch, subresource: "status")
+                return
+            } catch let error as KubernetesError where error.isConflict && attempt < 3 {
+                // The cache was behind (e.g. our own last write): re-read and retry, unless the
+                // spec changed meanwhile, whose update event queues a fresh reconcile anyway.
+                current = try await kube.get(UserIntegration.self, UserIntegration.resource, namespace: resource.metadata.namespace, name: resource.metadata.name ?? "")
+                guard current.metadata.generation == resource.metadata.generation else { return }
+            }
         }
-        let patch = try JSONEncoder().encode(Patch(metadata: .init(resourceVersion: resource.metadata.resourceVersion), status: status))
-        _ = try await kube.patch(
-            UserIntegration.self, UserIntegration.resource, namespace: resource.metadata.namespace, name: resource.metadata.name ?? "", patch: patch,
-            subresource: "status")
     }
 
     private func record(_ resource: UserIntegration, _ event: PlanEvent) async {
