@@ -55,14 +55,8 @@ final class OperatorProcess: Sendable {
         let metrics = String(decoding: try await HTTPClient().execute(HTTPRequest(url: endpoint + "/metrics")).body, as: UTF8.self)
         let pid = "\(process.processIdentifier)"
         return Sample(
-            vaultCalls: Self.sum(metrics, "keyvault_requests_total"), apiCalls: Self.sum(metrics, "rest_client_requests_total"),
-            apiWrites: ["POST", "PUT", "PATCH", "DELETE"].map { Self.sum(metrics, "rest_client_requests_total", containing: #"method="\#($0)""#) }.reduce(0, +),
+            vaultCalls: PrometheusText.sum(metrics, "keyvault_requests_total"), apiCalls: PrometheusText.sum(metrics, "rest_client_requests_total"),
+            apiWrites: ["POST", "PUT", "PATCH", "DELETE"].map { PrometheusText.sum(metrics, "rest_client_requests_total", containing: #"method="\#($0)""#) }.reduce(0, +),
             cpuSeconds: Bench.cpuSeconds(pid: pid), peakKiB: Bench.statusKiB("VmHWM", pid: pid))
-    }
-
-    /// The sum of every sample of a metric (optionally only those whose labels contain `label`).
-    static func sum(_ metrics: String, _ name: String, containing label: String? = nil) -> Double {
-        metrics.split(separator: "\n").filter { $0.hasPrefix(name + "{") && label.map($0.contains) ?? true }
-            .compactMap { Double($0.split(separator: " ").last ?? "") }.reduce(0, +)
     }
 }

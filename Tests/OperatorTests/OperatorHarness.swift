@@ -151,14 +151,12 @@ final class OperatorHarness: @unchecked Sendable {
 
     /// The value of one sample in `/metrics` (a name with its labels, as printed), or `nil`.
     func metric(_ sample: String) async throws -> Double? {
-        let lines = try await endpoint("/metrics").body.split(separator: "\n")
-        return lines.first { $0.hasPrefix(sample + " ") }.flatMap { Double($0.split(separator: " ").last ?? "") }
+        PrometheusText.value(try await endpoint("/metrics").body, sample)
     }
 
     /// Vault calls the operator made so far, by its `keyvault_requests_total` (all operations and codes).
     func vaultCalls() async throws -> Double {
-        try await endpoint("/metrics").body.split(separator: "\n").filter { $0.hasPrefix("keyvault_requests_total{") }
-            .compactMap { Double($0.split(separator: " ").last ?? "") }.reduce(0, +)
+        PrometheusText.sum(try await endpoint("/metrics").body, "keyvault_requests_total")
     }
 
     /// How many requests the emulator served for `method path`.
