@@ -20,7 +20,9 @@ public final class WorkQueue: Sendable {
         var dirty: [String: Priority] = [:]
         var failures: [String: Int] = [:]
         var delayed = Heap<DelayedKey>()
-        var waiters: [CheckedContinuation<String?, Never>] = []
+        /// Workers waiting in `next()`, each with an id so that a cancelled one can be removed.
+        var waiters: Deque<(id: UInt64, continuation: CheckedContinuation<String?, Never>)> = []
+        var waiterIDs: UInt64 = 0
         var shuttingDown = false
         var adds = 0
         var retries = 0
@@ -59,7 +61,7 @@ public final class WorkQueue: Sendable {
             }
             if !state.waiters.isEmpty {
                 state.processing.insert(key)
-                return (state.waiters.removeFirst(), nil)
+                return (state.waiters.removeFirst().continuation, nil)
             }
             state.queued[key] = priority
             if priority == .normal { state.normal.append(key) } else { state.resync.append(key) }
@@ -108,17 +110,29 @@ public final class WorkQueue: Sendable {
         state.withLock { _ = $0.failures.removeValue(forKey: key) }
     }
 
-    /// The next key to process, waiting for one; `nil` once the queue shuts down.
+    /// The next key to process, waiting for one; `nil` once the queue shuts down or the task is
+    /// cancelled.
     public func next() async -> String? {
-        await withCheckedContinuation { continuation in
-            let (key, depth) = state.withLock { state -> (String??, Int) in
-                if state.shuttingDown { return (.some(nil), 0) }
-                if let key = Self.pop(&state) { return (.some(key), state.queued.count) }
-                state.waiters.append(continuation)
-                return (nil, 0)
+        let id = state.withLock { state in
+            state.waiterIDs += 1
+            return state.waiterIDs
+        }
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let (key, depth) = state.withLock { state -> (String??, Int) in
+                    if state.shuttingDown || Task.isCancelled { return (.some(nil), 0) }
+                    if let key = Self.pop(&state) { return (.some(key), state.queued.count) }
+                    state.waiters.append((id, continuation))
+                    return (nil, 0)
+                }
+                depthGauge.record(depth)
+                if let key { continuation.resume(returning: key) }
             }
-            depthGauge.record(depth)
-            if let key { continuation.resume(returning: key) }
+        } onCancel: {
+            let waiter = state.withLock { state in
+                state.waiters.firstIndex { $0.id == id }.map { state.waiters.remove(at: $0).continuation }
+            }
+            waiter?.resume(returning: nil)
         }
     }
 
@@ -138,7 +152,7 @@ public final class WorkQueue: Sendable {
             defer { state.waiters.removeAll() }
             return state.waiters
         }
-        waiters.forEach { $0.resume(returning: nil) }
+        waiters.forEach { $0.continuation.resume(returning: nil) }
     }
 
     /// Queued (not yet processing) keys.

@@ -95,10 +95,16 @@ struct RunCommand: AsyncParsableCommand {
                 }
             }
             group.addTask {
-                try await endpoints.run(healthAddress: HostAndPort(healthAddr)!, metricsAddress: HostAndPort(metricsAddr)!)
+                do {
+                    try await endpoints.run(healthAddress: HostAndPort(healthAddr)!, metricsAddress: HostAndPort(metricsAddr)!)
+                } catch let error where !Task.isCancelled {
+                    // Probes could never reach a replica without its endpoints (a port taken, say): exit.
+                    logger.critical("cannot serve the health and metrics endpoints", metadata: ["error": "\(error)"])
+                    throw ExitCode(2)
+                }
             }
             group.addTask {
-                let signal = await ShutdownSignal.wait()
+                guard let signal = await ShutdownSignal.wait() else { return }
                 logger.info("shutting down: finishing the reconciles in flight", metadata: ["signal": "\(signal)"])
                 controller.shutDown()
                 // A leader's run returns once drained (and then releases its Lease); a standby has nothing to finish.
@@ -115,20 +121,23 @@ struct RunCommand: AsyncParsableCommand {
 
 /// SIGTERM and SIGINT, awaited once.
 enum ShutdownSignal {
-    static func wait() async -> Int32 {
-        await withCheckedContinuation { continuation in
-            let resumed = Mutex(false)
-            for number in [SIGTERM, SIGINT] {
-                signal(number, SIG_IGN)
-                let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-                source.setEventHandler {
-                    // The handler holds its source, so the source lives as long as the process.
-                    _ = source
-                    guard resumed.withLock({ done in defer { done = true }; return !done }) else { return }
-                    continuation.resume(returning: number)
-                }
-                source.resume()
-            }
+    /// The first SIGTERM or SIGINT; both stay ignored afterwards, so the drain is not cut short.
+    /// `nil` when the task is cancelled first (the process is ending for another reason): then the
+    /// signals end the process again as usual.
+    static func wait() async -> Int32? {
+        let numbers = [SIGTERM, SIGINT]
+        let (signals, continuation) = AsyncStream.makeStream(of: Int32.self)
+        let sources = numbers.map { number in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { continuation.yield(number) }
+            source.resume()
+            return source
         }
+        var iterator = signals.makeAsyncIterator()
+        let received = await iterator.next()
+        sources.forEach { $0.cancel() }
+        if received == nil { numbers.forEach { signal($0, SIG_DFL) } }
+        return received
     }
 }

@@ -56,6 +56,17 @@ struct WorkQueueTests {
         #expect(queue.depth == 0)
     }
 
+    @Test func cancellationReleasesAWaitingWorkerAndLeavesTheOthersWaiting() async {
+        let queue = WorkQueue()
+        let cancelled = Task { await queue.next() }
+        let waiting = Task { await queue.next() }
+        try? await Task.sleep(for: .milliseconds(50))
+        cancelled.cancel()
+        #expect(await cancelled.value == nil)
+        queue.add("a")
+        #expect(await waiting.value == "a")
+    }
+
     @Test func shutDownHandsOutNothingMoreEvenWithKeysQueued() async {
         let queue = WorkQueue()
         queue.add("a")

@@ -47,6 +47,18 @@ struct OperatorEndpointsTests {
         #expect(try await harness.endpoint("/healthz").status == 200)
     }
 
+    @Test(.timeLimit(.minutes(1)))
+    func anOperatorWhoseEndpointPortIsTakenExitsWithAnError() async throws {
+        // Redis listens on its port, so the operator cannot bind it.
+        let taken = try TestEnvironment.redis().port
+        let run = try CommandRun([
+            "run", "--kubeconfig", try TestEnvironment.kubernetes().kubeconfig, "--namespace", "kvo-port-taken",
+            "--health-addr", "127.0.0.1:\(taken)", "--metrics-addr", "127.0.0.1:\(taken)",
+        ])
+        #expect(run.status == 2)
+        #expect(run.error.contains("cannot serve the health and metrics endpoints"))
+    }
+
     @Test func onlyTheLeaderReconcilesAndTheStandbyTakesOver() async throws {
         let first = try await OperatorHarness(leaderElect: true)
         try await first.waitUntilReady()

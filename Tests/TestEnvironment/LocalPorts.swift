@@ -1,9 +1,22 @@
 import Foundation
+import Synchronization
 
 /// Free TCP ports on the loopback interface.
 public enum LocalPorts {
-    /// A port nothing listens on right now (the kernel picks it; it is free until someone binds it).
+    /// The ports handed out in this process: the kernel may offer a closed port again, and two
+    /// servers of one test run must not both be told it is theirs.
+    private static let handedOut = Mutex<Set<Int>>([])
+
+    /// A port nothing listens on right now and that this process has not handed out before (the
+    /// kernel picks it; it is free until someone binds it).
     public static func free() -> Int {
+        while true {
+            let port = kernelChosenPort()
+            if handedOut.withLock({ $0.insert(port).inserted }) { return port }
+        }
+    }
+
+    private static func kernelChosenPort() -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
         var address = sockaddr_in()
