@@ -50,7 +50,7 @@ let package = Package(
             swiftSettings: strictSettings),
         .target(
             name: "Redis",
-            dependencies: ["CHiredis", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["CHiredis", .product(name: "DequeModule", package: "swift-collections"), .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings),
         .target(name: "YAML", dependencies: ["CYAML"], swiftSettings: strictSettings),
 
@@ -60,6 +60,7 @@ let package = Package(
             dependencies: [
                 "HTTPTransport", "Redis",
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ],

@@ -1,6 +1,7 @@
 #ifndef KVO_CHIREDIS_SHIM_H
 #define KVO_CHIREDIS_SHIM_H
 #include <hiredis/hiredis.h>
+#include <sys/eventfd.h>
 #include <sys/time.h>
 
 // redisCommand is variadic; Swift calls commands through the argv forms only.
@@ -24,5 +25,9 @@ static inline redisContext *kvo_redis_connect(const char *host, int port, long t
 static inline int kvo_redis_set_timeout(redisContext *c, long timeout_ms) {
     struct timeval tv = { timeout_ms / 1000, (timeout_ms % 1000) * 1000 };
     return redisSetTimeout(c, tv);
+}
+/// A non-blocking eventfd that wakes a thread waiting in poll.
+static inline int kvo_wake_descriptor(void) {
+    return eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 }
 #endif

@@ -1,25 +1,40 @@
 public import Logging
 import Synchronization
 
-/// A pooled Redis client over hiredis.
+/// A Redis client over hiredis whose commands, from any number of callers, are pipelined on up to
+/// `poolSize` connections.
 ///
-/// Each of `poolSize` slots has its own thread and connects on first use. A connection that breaks
-/// is dropped and re-established on the slot's next use; a command that fails on a pooled
-/// connection which had gone stale (the server restarted while it was idle) is retried once on a
-/// new connection.
+/// A caller's commands are written at once from its own task; one event-loop thread reads every
+/// connection's replies and resumes the callers. A caller alone on the client waits for its reply
+/// on its own thread for up to `inlineReplyWait` first (a round trip to a nearby Redis takes less),
+/// which saves a thread wake-up per command. A connection is opened (on a connector thread,
+/// so connecting never blocks the cooperative pool) when every open one has commands in flight.
+/// A connection that breaks fails the commands in flight on it and is replaced on the next use; a
+/// command that fails on a connection which had gone stale (the server restarted while it was
+/// idle) is retried once on a new connection.
 public final class RedisClient: Sendable {
     public let configuration: Configuration
-    private let slots: [RedisSlot]
-    private let pool: Mutex<(idle: [Int], waiters: [CheckedContinuation<Int, any Error>], closed: Bool)>
+    private let loop = RedisEventLoop(name: "redis-replies")
+    private let connector = BlockingWorker(name: "redis-connect")
+    private let pool: Mutex<(slots: [Slot], closed: Bool)>
+    /// Callers with commands in flight.
+    private let callers = Atomic(0)
+
+    /// A place for one connection.
+    enum Slot {
+        case empty
+        case connecting(waiters: [CheckedContinuation<Void, any Error>])
+        case ready(PipelinedConnection)
+    }
 
     public init(configuration: Configuration) {
         self.configuration = configuration
-        self.slots = (0..<configuration.poolSize).map { RedisSlot(index: $0) }
-        self.pool = Mutex((Array(0..<configuration.poolSize).reversed(), [], false))
+        self.pool = Mutex((Array(repeating: .empty, count: configuration.poolSize), false))
     }
 
     deinit {
-        slots.forEach { $0.worker.stop() }
+        loop.stop()
+        connector.stop()
     }
 
     /// Sends one command and returns its reply.
@@ -37,12 +52,13 @@ public final class RedisClient: Sendable {
     /// stands in its place as `.error` rather than failing the others.
     public func pipeline(_ commands: [RedisCommand], logger: Logger? = nil) async throws -> [RedisValue] {
         guard !commands.isEmpty else { return [] }
-        let index = try await acquire()
-        defer { release(index) }
-        let configuration = self.configuration
         do {
-            return try await slots[index].worker.run { [slot = slots[index]] in
-                try slot.execute(commands, configuration: configuration)
+            let connection = try await connection()
+            let reused = connection.hasAnswered
+            do {
+                return try await send(commands, on: connection)
+            } catch let error as RedisError where error.code == .connectionLost && reused {
+                return try await send(commands, on: try await self.connection())
             }
         } catch let error as RedisError {
             logger?.debug(
@@ -54,80 +70,119 @@ public final class RedisClient: Sendable {
 
     /// Closes every connection; later commands fail with `RedisError.Code.shutdown`.
     public func close() {
-        let waiters = pool.withLock { state in
+        let (connections, waiters) = pool.withLock { state -> ([PipelinedConnection], [CheckedContinuation<Void, any Error>]) in
             state.closed = true
-            defer { state.waiters.removeAll() }
-            return state.waiters
-        }
-        waiters.forEach { $0.resume(throwing: RedisError(code: .shutdown, message: "the client is closed")) }
-        for slot in slots {
-            slot.worker.enqueue { slot.disconnect() }
-        }
-    }
-
-    private func acquire() async throws -> Int {
-        // Fast path without suspending when a slot is idle.
-        let immediate = pool.withLock { state -> Result<Int, RedisError>? in
-            if state.closed { return .failure(RedisError(code: .shutdown, message: "the client is closed")) }
-            return state.idle.popLast().map { .success($0) }
-        }
-        if let immediate { return try immediate.get() }
-        return try await withCheckedThrowingContinuation { continuation in
-            let outcome = pool.withLock { state -> Result<Int, RedisError>? in
-                if state.closed { return .failure(RedisError(code: .shutdown, message: "the client is closed")) }
-                if let index = state.idle.popLast() { return .success(index) }
-                state.waiters.append(continuation)
-                return nil
+            var connections: [PipelinedConnection] = []
+            var waiters: [CheckedContinuation<Void, any Error>] = []
+            for slot in state.slots {
+                switch slot {
+                case .ready(let connection): connections.append(connection)
+                case .connecting(let queued): waiters += queued
+                case .empty: break
+                }
             }
-            if let outcome { continuation.resume(with: outcome) }
+            state.slots = state.slots.map { _ in .empty }
+            return (connections, waiters)
         }
+        let error = Self.closedError
+        waiters.forEach { $0.resume(throwing: error) }
+        connections.forEach { $0.fail(with: error) }
+        loop.stop()
     }
 
-    private func release(_ index: Int) {
-        let waiter = pool.withLock { state -> CheckedContinuation<Int, any Error>? in
-            if state.waiters.isEmpty {
-                state.idle.append(index)
-                return nil
+    private static let closedError = RedisError(code: .shutdown, message: "the client is closed")
+
+    /// Sends on `connection`; a caller alone on the client may wait for its reply on its own thread.
+    private func send(_ commands: [RedisCommand], on connection: PipelinedConnection) async throws -> [RedisValue] {
+        let alone = callers.wrappingAdd(1, ordering: .relaxed).oldValue == 0
+        defer { callers.wrappingSubtract(1, ordering: .relaxed) }
+        return try await connection.send(commands, timeout: configuration.commandTimeout, inlineWait: alone ? configuration.inlineReplyWait : .zero)
+    }
+
+    /// What a caller does to get a connection.
+    private enum Choice {
+        case use(PipelinedConnection)
+        case connect(slot: Int)
+        case waitFor(slot: Int)
+        case closed
+    }
+
+    /// An idle connection if there is one, else a new one while slots are free, else the least busy.
+    private func connection() async throws -> PipelinedConnection {
+        while true {
+            switch choose() {
+            case .use(let connection): return connection
+            case .connect(let slot): return try await connect(slot: slot)
+            case .waitFor(let slot): try await awaitConnection(slot: slot)
+            case .closed: throw Self.closedError
             }
-            return state.waiters.removeFirst()
         }
-        waiter?.resume(returning: index)
-    }
-}
-
-/// A pool slot: a worker thread and the connection it owns.
-final class RedisSlot: @unchecked Sendable {
-    // `@unchecked`: `connection` is only read and written on `worker`'s thread.
-    let worker: BlockingWorker
-    private var connection: RedisConnection?
-
-    init(index: Int) {
-        worker = BlockingWorker(name: "redis-\(index)")
     }
 
-    /// Runs on the worker thread.
-    func execute(_ commands: [RedisCommand], configuration: RedisClient.Configuration) throws -> [RedisValue] {
-        let reused = connection?.hasBeenUsed ?? false
+    private func choose() -> Choice {
+        pool.withLock { state -> Choice in
+            if state.closed { return .closed }
+            var leastBusy: (connection: PipelinedConnection, load: Int)?
+            var free: Int?
+            var connecting: Int?
+            for (index, slot) in state.slots.enumerated() {
+                switch slot {
+                case .ready(let connection) where !connection.isFailed:
+                    let load = connection.inFlight
+                    if load == 0 { return .use(connection) }
+                    if load < leastBusy?.load ?? .max { leastBusy = (connection, load) }
+                case .connecting: connecting = connecting ?? index
+                case .ready, .empty: free = free ?? index
+                }
+            }
+            if let free {
+                state.slots[free] = .connecting(waiters: [])
+                return .connect(slot: free)
+            }
+            if let leastBusy { return .use(leastBusy.connection) }
+            return .waitFor(slot: connecting ?? 0)
+        }
+    }
+
+    /// Opens the connection of `slot` for this caller and for those waiting on it.
+    private func connect(slot: Int) async throws -> PipelinedConnection {
+        let configuration = self.configuration
+        let outcome: Result<PipelinedConnection, any Error>
         do {
-            return try connected(configuration).pipeline(commands)
-        } catch let error as RedisError where error.code == .connectionLost && reused {
-            connection = nil
-            return try connected(configuration).pipeline(commands)
+            let connected = try await connector.run { try RedisConnection(configuration: configuration) }
+            outcome = .success(PipelinedConnection(connected, loop: loop))
         } catch {
-            if connection?.isBroken ?? false { connection = nil }
+            outcome = .failure(error)
+        }
+        let (waiters, closed) = pool.withLock { state -> ([CheckedContinuation<Void, any Error>], Bool) in
+            guard case .connecting(let waiters) = state.slots[slot] else { return ([], true) }
+            state.slots[slot] = (try? outcome.get()).map { .ready($0) } ?? .empty
+            return (waiters, state.closed)
+        }
+        if closed {
+            (try? outcome.get())?.fail(with: Self.closedError)
+            throw Self.closedError
+        }
+        switch outcome {
+        case .success(let connection):
+            loop.register(connection)
+            waiters.forEach { $0.resume() }
+            return connection
+        case .failure(let error):
+            waiters.forEach { $0.resume(throwing: error) }
             throw error
         }
     }
 
-    private func connected(_ configuration: RedisClient.Configuration) throws -> RedisConnection {
-        if let connection, !connection.isBroken { return connection }
-        connection = nil
-        let fresh = try RedisConnection(configuration: configuration)
-        connection = fresh
-        return fresh
-    }
-
-    func disconnect() {
-        connection = nil
+    /// Waits until the connection being opened in `slot` is open (or has failed to open).
+    private func awaitConnection(slot: Int) async throws {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            let queued = pool.withLock { state -> Bool in
+                guard !state.closed, case .connecting(let waiters) = state.slots[slot] else { return false }
+                state.slots[slot] = .connecting(waiters: waiters + [continuation])
+                return true
+            }
+            if !queued { continuation.resume() }
+        }
     }
 }

@@ -1,12 +1,13 @@
 import CHiredis
 import Foundation
 
-/// One blocking hiredis connection. Used from a single `BlockingWorker` thread at a time.
+/// One hiredis connection: blocking, used from one thread at a time (a subscription's worker, or
+/// while it connects), until `PipelinedConnection` takes it over in non-blocking mode.
 ///
-/// `@unchecked Sendable`: it owns a `redisContext`, which is only touched by the worker thread
-/// of the pool slot that holds it.
+/// `@unchecked Sendable`: it owns a `redisContext`, which only one thread touches at a time (the
+/// thread that holds it, or whoever holds its `PipelinedConnection`'s lock).
 final class RedisConnection: @unchecked Sendable {
-    private let context: UnsafeMutablePointer<redisContext>
+    let context: UnsafeMutablePointer<redisContext>
     /// Whether a command has completed on this connection (a stale pooled connection may fail).
     private(set) var hasBeenUsed = false
 
@@ -88,13 +89,13 @@ final class RedisConnection: @unchecked Sendable {
         return RedisError(code: timedOut ? .timedOut : .connectionLost, message: text.isEmpty ? "connection lost" : text)
     }
 
-    private static func errorText(_ context: UnsafeMutablePointer<redisContext>) -> String {
+    static func errorText(_ context: UnsafeMutablePointer<redisContext>) -> String {
         withUnsafeBytes(of: context.pointee.errstr) { bytes in
             String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self)
         }
     }
 
-    private static func value(of reply: UnsafeMutablePointer<redisReply>) -> RedisValue {
+    static func value(of reply: UnsafeMutablePointer<redisReply>) -> RedisValue {
         let r = reply.pointee
         func text() -> String {
             guard let str = r.str else { return "" }
@@ -113,7 +114,7 @@ final class RedisConnection: @unchecked Sendable {
         }
     }
 
-    private static func withArgv<T>(
+    static func withArgv<T>(
         _ arguments: [Data], _ body: (Int32, UnsafeMutablePointer<UnsafePointer<CChar>?>, UnsafePointer<Int>) -> T
     ) -> T {
         let buffers = arguments.map { argument -> UnsafeMutableRawBufferPointer in

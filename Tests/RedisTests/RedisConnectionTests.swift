@@ -65,6 +65,47 @@ struct RedisConnectionTests {
         try await client.ping()
     }
 
+    @Test func concurrentCallersArePipelinedOnAtMostPoolSizeConnectionsAndGetTheirOwnReplies() async throws {
+        let server = try PrivateRedis()
+        try await server.start()
+        let client = RedisClient(configuration: .init(host: "127.0.0.1", port: server.port, poolSize: 2))
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for index in 0..<1_000 {
+                group.addTask {
+                    let replies = try await client.pipeline([.set("k\(index)", Data("v\(index)")), .get("k\(index)"), .get("missing")])
+                    #expect(replies == [.status("OK"), .bulk(Data("v\(index)")), .null])
+                }
+            }
+            try await group.waitForAll()
+        }
+        let clients = try #require(try await client.send(RedisCommand("INFO", "clients")).string)
+        let connections = clients.split(whereSeparator: \.isNewline).first { $0.hasPrefix("connected_clients:") }
+        #expect(connections.flatMap { Int($0.split(separator: ":")[1]) }.map { $0 <= 2 } == true)
+    }
+
+    @Test func aReplyLaterThanTheCommandTimeoutFailsAndTheNextCommandWorks() async throws {
+        let server = try PrivateRedis()
+        try await server.start()
+        let client = RedisClient(configuration: .init(host: "127.0.0.1", port: server.port, poolSize: 1, commandTimeout: .milliseconds(300)))
+        let started = ContinuousClock.now
+        let error = await #expect(throws: RedisError.self) { try await client.send(RedisCommand("BLPOP", "empty-list", "5")) }
+        #expect(error?.code == .timedOut)
+        #expect(ContinuousClock.now - started < .seconds(2))
+        try await client.set("after", Data("1"))
+        #expect(try await client.get("after") == Data("1"))
+    }
+
+    @Test func aConnectionTheServerClosesIsReplacedUnnoticed() async throws {
+        let server = try PrivateRedis()
+        try await server.start()
+        let client = RedisClient(configuration: .init(host: "127.0.0.1", port: server.port, poolSize: 1))
+        try await client.set("k", Data("v"))
+        let killer = RedisClient(configuration: .init(host: "127.0.0.1", port: server.port, poolSize: 1))
+        let clientID = try #require(try await client.send(RedisCommand("CLIENT", "ID")).integer)
+        #expect(try await killer.send(RedisCommand("CLIENT", "KILL", "ID", "\(clientID)")).integer == 1)
+        #expect(try await client.get("k") == Data("v"))
+    }
+
     @Test func closedClientRejectsCommands() async throws {
         let redis = try SharedRedis()
         redis.client.close()
