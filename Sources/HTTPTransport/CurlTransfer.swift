@@ -97,7 +97,7 @@ final class CurlTransfer: @unchecked Sendable {
         // libcurl would add "Expect: 100-continue" to large HTTP/1.1 bodies and wait for it.
         if requestHeaders["Expect"] == nil { lines.append("Expect:") }
         for line in lines {
-            guard !line.contains("\r"), !line.contains("\n") else {
+            guard !line.utf8.contains(UInt8(ascii: "\r")), !line.utf8.contains(UInt8(ascii: "\n")) else {
                 throw HTTPError(code: .invalidRequest, message: "a header field contains a line break", url: url)
             }
             guard let list = curl_slist_append(headerList, line) else {
@@ -133,7 +133,7 @@ final class CurlTransfer: @unchecked Sendable {
     // MARK: Callbacks (loop thread)
 
     fileprivate func receivedHeaderLine(_ line: String) {
-        let trimmed = line.trimmingCharacters(in: .whitespacesAndNewlines)
+        let trimmed = line.trimmingHTTPWhitespace
         if trimmed.hasPrefix("HTTP/") {
             // A new status line: a redirect or 1xx response starts over.
             let parts = trimmed.split(separator: " ", maxSplits: 2)
@@ -144,7 +144,7 @@ final class CurlTransfer: @unchecked Sendable {
             if status >= 200 { deliverHead() }
         } else if let colon = trimmed.firstIndex(of: ":") {
             let name = String(trimmed[..<colon])
-            let value = trimmed[trimmed.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            let value = trimmed[trimmed.index(after: colon)...].trimmingHTTPWhitespace
             headers.add(name: name, value: value)
         }
     }

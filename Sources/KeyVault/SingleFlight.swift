@@ -1,3 +1,4 @@
+import DequeModule
 import Synchronization
 
 /// Collapses concurrent calls for one key into a single execution whose result all of them get.
@@ -16,6 +17,9 @@ final class SingleFlight<Value: Sendable>: Sendable {
         /// Followers waiting per key; `nil` in a follower's resume means "the call ended before you joined".
         var calls: [String: [CheckedContinuation<Value?, any Error>]] = [:]
         var completed: [String: Completed] = [:]
+        /// `completed`'s keys oldest first, with the sequence they were completed at (a key
+        /// completed again has a newer entry; the old one is skipped when it comes up).
+        var completionOrder: Deque<(key: String, sequence: UInt64)> = []
         var sequence: UInt64 = 0
     }
     private let state = Mutex(State())
@@ -61,8 +65,9 @@ final class SingleFlight<Value: Sendable>: Sendable {
         let waiters = state.withLock { state in
             if case .success(let value) = result {
                 state.sequence += 1
-                if state.completed.count > 256 { state.completed = state.completed.filter { now - $0.value.at < Self.retention } }
+                Self.dropExpired(&state, now: now)
                 state.completed[key] = Completed(sequence: state.sequence, value: value, at: now)
+                state.completionOrder.append((key, state.sequence))
             }
             return state.calls.removeValue(forKey: key) ?? []
         }
@@ -73,5 +78,18 @@ final class SingleFlight<Value: Sendable>: Sendable {
             }
         }
         return try result.get()
+    }
+
+    /// Drops the results older than `retention`, oldest first: each completion is looked at once.
+    private static func dropExpired(_ state: inout State, now: ContinuousClock.Instant) {
+        while let oldest = state.completionOrder.first {
+            guard let completed = state.completed[oldest.key], completed.sequence == oldest.sequence else {
+                state.completionOrder.removeFirst()
+                continue
+            }
+            guard now - completed.at >= retention else { return }
+            state.completed.removeValue(forKey: oldest.key)
+            state.completionOrder.removeFirst()
+        }
     }
 }
