@@ -33,7 +33,7 @@ struct CacheCodec: Sendable {
     /// The entry, or `nil` when the bytes are not an entry this codec can read (a miss).
     func decode(_ data: Data, redisKey: String) -> CacheEntry? {
         var plain = data
-        let isSealed = data.starts(with: Self.sealedMagic)
+        let isSealed = data.prefix(Self.sealedMagic.count) == Self.sealedMagic
         if let keyBytes {
             guard isSealed, let box = try? AES.GCM.SealedBox(combined: data.dropFirst(Self.sealedMagic.count)),
                 let opened = try? AES.GCM.open(box, using: SymmetricKey(data: keyBytes), authenticating: Data(redisKey.utf8))

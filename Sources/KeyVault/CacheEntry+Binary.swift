@@ -33,7 +33,14 @@ extension CacheEntry {
     }
 
     init?(binary data: Data) {
-        var reader = BinaryReader(data: data)
+        guard let entry = data.withUnsafeBytes({ bytes in
+            var reader = BinaryReader(bytes: bytes)
+            return Self(reading: &reader)
+        }) else { return nil }
+        self = entry
+    }
+
+    private init?(reading reader: inout BinaryReader) {
         guard reader.byte() == Self.formatVersion, let kind = reader.byte() else { return nil }
         if kind == 0 {
             self = .notFound
@@ -43,7 +50,7 @@ extension CacheEntry {
             let enabled = reader.byte(), let notBefore = reader.optionalDate(), let expiresAt = reader.optionalDate(),
             let createdAt = reader.optionalDate(), let updatedAt = reader.optionalDate(), let tagCount = reader.integer()
         else { return nil }
-        var tags: [String: String] = [:]
+        var tags = [String: String](minimumCapacity: Int(min(tagCount, 16)))
         for _ in 0..<tagCount {
             guard let key = reader.string(), let value = reader.string() else { return nil }
             tags[key] = value
@@ -84,11 +91,12 @@ struct BinaryWriter {
     }
 }
 
+/// Reads the binary form in place (no copy of the bytes); only used inside `withUnsafeBytes`.
 struct BinaryReader {
-    private let bytes: [UInt8]
+    private let bytes: UnsafeRawBufferPointer
     private var offset = 0
 
-    init(data: Data) { bytes = Array(data) }
+    init(bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
 
     var isAtEnd: Bool { offset == bytes.count }
 
@@ -107,7 +115,7 @@ struct BinaryReader {
     mutating func string() -> String? {
         guard let count = integer().map(Int.init), offset + count <= bytes.count else { return nil }
         defer { offset += count }
-        return String(decoding: bytes[offset..<offset + count], as: UTF8.self)
+        return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + count]), as: UTF8.self)
     }
 
     /// `.some(nil)` for an absent value, `nil` for malformed input.

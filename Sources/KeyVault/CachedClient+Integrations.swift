@@ -7,7 +7,7 @@ extension CachedClient {
     /// A user's integration: `connected`, `expired` or `notConfigured`, with a masked key.
     public func getUserIntegration(userID: String, type: IntegrationType) async throws -> Integration {
         let key = IntegrationKey(userID: userID, type: type)
-        try validate(key)
+        try validate(userID: userID)
         let entry = try await cachedEntry(redisKey: integrationKey(key), secretName: key.secretName)
         return Self.integration(type: type, entry: entry)
     }
@@ -15,8 +15,8 @@ extension CachedClient {
     /// All eight integrations of a user: the cached ones in one Redis round trip, the misses
     /// fetched from the vault concurrently.
     public func listUserIntegrations(userID: String) async throws -> [Integration] {
+        try validate(userID: userID)
         let keys = IntegrationType.allCases.map { IntegrationKey(userID: userID, type: $0) }
-        try keys.forEach(validate)
         let redisKeys = keys.map(integrationKey)
         let ticket = flights.ticket()
         var cached: [Data?]
@@ -53,7 +53,7 @@ extension CachedClient {
     @discardableResult
     public func setUserIntegration(userID: String, type: IntegrationType, value: String, expiresAt: Date? = nil) async throws -> Integration {
         let key = IntegrationKey(userID: userID, type: type)
-        try validate(key)
+        try validate(userID: userID)
         let properties = try await setSecret(
             key.secretName, value: value,
             attributes: SecretAttributes(expiresAt: expiresAt, tags: ["user-id": userID, "integration-type": type.rawValue]))
@@ -63,7 +63,7 @@ extension CachedClient {
     /// Removes a user's integration; removing one that is not configured is not an error.
     public func deleteUserIntegration(userID: String, type: IntegrationType) async throws {
         let key = IntegrationKey(userID: userID, type: type)
-        try validate(key)
+        try validate(userID: userID)
         do {
             try await deleteSecret(key.secretName)
         } catch let error as KeyVaultError where error.code == .secretNotFound {
@@ -71,12 +71,14 @@ extension CachedClient {
         }
     }
 
-    private func validate(_ key: IntegrationKey) throws {
-        let valid = !key.userID.isEmpty && key.userID.count <= 63
-            && key.userID.allSatisfy { ($0.isLowercase && $0.isASCII) || ($0.isNumber && $0.isASCII) || $0 == "-" }
-            && key.userID.first != "-" && key.userID.last != "-"
+    /// User IDs are lowercase ASCII letters, digits and inner dashes (checked on the UTF-8 bytes:
+    /// Unicode property look-ups were a fifth of a cached list's time).
+    private func validate(userID: String) throws {
+        let bytes = userID.utf8
+        let valid = !bytes.isEmpty && bytes.count <= 63 && bytes.first != UInt8(ascii: "-") && bytes.last != UInt8(ascii: "-")
+            && bytes.allSatisfy { (UInt8(ascii: "a")...UInt8(ascii: "z")).contains($0) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || $0 == UInt8(ascii: "-") }
         guard valid else {
-            throw KeyVaultError(.invalidInput, "user IDs are lowercase letters, digits and inner dashes, at most 63 characters", context: ["user": key.userID])
+            throw KeyVaultError(.invalidInput, "user IDs are lowercase letters, digits and inner dashes, at most 63 characters", context: ["user": userID])
         }
     }
 

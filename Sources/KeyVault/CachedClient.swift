@@ -112,7 +112,11 @@ public final class CachedClient: SecretStore {
 
     // MARK: Cache machinery
 
-    func secretKey(_ name: String) -> String { config.cachePrefix + "secret:" + name.lowercased() }
+    /// Vault names are case-insensitive, so are their cache keys (names are ASCII: most need no change).
+    func secretKey(_ name: String) -> String {
+        let lowered = name.utf8.contains { (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0) } ? name.lowercased() : name
+        return config.cachePrefix + "secret:" + lowered
+    }
     func integrationKey(_ key: IntegrationKey) -> String { config.cachePrefix + key.logicalKey }
 
     /// Every Redis key that can hold the vault secret `name` (design §2).

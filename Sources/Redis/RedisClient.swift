@@ -107,7 +107,12 @@ public final class RedisClient: Sendable {
         case closed
     }
 
-    /// An idle connection if there is one, else a new one while slots are free, else the least busy.
+    /// Callers in flight on a connection before another is opened. Pipelining them on one saves
+    /// system calls on both sides, which on a few cores is most of a command's cost.
+    static let pipelineDepth = 4
+
+    /// A connection with fewer than `pipelineDepth` callers in flight if there is one, else a new
+    /// one while slots are free, else the least busy.
     private func connection() async throws -> PipelinedConnection {
         while true {
             switch choose() {
@@ -129,7 +134,7 @@ public final class RedisClient: Sendable {
                 switch slot {
                 case .ready(let connection) where !connection.isFailed:
                     let load = connection.inFlight
-                    if load == 0 { return .use(connection) }
+                    if load < Self.pipelineDepth { return .use(connection) }
                     if load < leastBusy?.load ?? .max { leastBusy = (connection, load) }
                 case .connecting: connecting = connecting ?? index
                 case .ready, .empty: free = free ?? index
