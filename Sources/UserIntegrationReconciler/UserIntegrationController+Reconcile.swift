@@ -28,10 +28,15 @@ extension UserIntegrationController {
         } catch {
             count("error", since: start)
             let delay = queue.retry(key)
-            logger.warning(
+            // While the circuit is open every waiting resource fails at once; one warning said so.
+            let circuitOpen = vaultDown.withLock { $0 != nil }
+            logger.log(
+                level: circuitOpen ? .debug : .warning,
                 "reconcile failed", metadata: ["k8s.object": "\(key)", "kv.error": "\(error)", "retry_ms": "\(delay.components.seconds * 1000 + delay.components.attoseconds / 1_000_000_000_000_000)"])
             if let vaultError = error as? KeyVaultError {
-                if Self.outageCodes.contains(vaultError.code) { vaultDown.withLock { $0 = $0 ?? vaultError.code } }
+                if Self.outageCodes.contains(vaultError.code), vaultDown.withLock({ state in defer { state = state ?? vaultError.code }; return state == nil }) {
+                    logger.warning("vault unavailable: its calls pause until it answers a probe", metadata: ["kv.error.code": "\(vaultError.code.id)"])
+                }
                 let status = planner.failure(resource, error: vaultError, now: Date())
                 try? await writeStatus(resource, status)
                 await record(resource, PlanEvent(reason: status.conditions?[Condition.ready]?.reason ?? "Failed", note: vaultError.code.description, warning: true))
