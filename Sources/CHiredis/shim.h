@@ -4,11 +4,7 @@
 #include <sys/eventfd.h>
 #include <sys/time.h>
 
-// redisCommand is variadic; Swift calls commands through the argv forms only.
-static inline redisReply *kvo_redis_command_argv(redisContext *c, int argc, const char **argv,
-                                                const size_t *argvlen) {
-    return (redisReply *)redisCommandArgv(c, argc, argv, argvlen);
-}
+// Commands are written pre-formatted (redisAppendFormattedCommand): no variadic calls from Swift.
 
 /// Reads the next reply of a pipelined command; returns NULL on an I/O or protocol error.
 static inline redisReply *kvo_redis_get_reply(redisContext *c) {

@@ -29,6 +29,8 @@ final class PipelinedConnection: @unchecked Sendable {
         var unwritten = false
         /// A caller reads the replies on its own thread; the event loop leaves the socket alone.
         var callerReads = false
+        /// The event loop's current poll includes the socket (as of its last `interest()`).
+        var loopWatches = false
         /// Why the connection is unusable; set once, for good.
         var failure: RedisError?
         /// Whether a reply has arrived on it (a connection idle since may have gone stale).
@@ -70,16 +72,17 @@ final class PipelinedConnection: @unchecked Sendable {
             }
         }
         return try await withCheckedThrowingContinuation { continuation in
-            let (failed, needsWrite) = state.withLock { state -> ([Pending], Bool) in
+            let (failed, needsWake) = state.withLock { state -> ([Pending], Bool) in
                 state.pending.append(Pending(expected: commands.count, deadline: deadline, continuation: continuation))
                 if let failure = state.failure { return (fail(&state, failure), false) }
-                guard write(commands) else { return (fail(&state, connection.error()), false) }
+                guard connection.append(commands) else { return (fail(&state, connection.error()), false) }
                 guard let done = connection.flush() else { return (fail(&state, connection.error()), false) }
                 state.unwritten = !done
-                return ([], !done)
+                // The loop left the socket out while a caller read it, or must wait to write the rest.
+                return ([], !done || !state.loopWatches)
             }
             resume(failed)
-            loop.workStarted(needsWrite: needsWrite)
+            loop.workStarted(needsWake: needsWake)
         }
     }
 
@@ -97,7 +100,7 @@ final class PipelinedConnection: @unchecked Sendable {
         let started = try state.withLock { state throws(RedisError) -> Bool in
             if let failure = state.failure { throw failure }
             guard state.pending.isEmpty, !state.callerReads else { return false }
-            guard write(commands), let done = connection.flush() else {
+            guard connection.append(commands), let done = connection.flush() else {
                 _ = fail(&state, connection.error())
                 throw connection.error()
             }
@@ -147,7 +150,10 @@ final class PipelinedConnection: @unchecked Sendable {
 
     /// What the event loop polls for, and the earliest reply deadline.
     func interest() -> (reads: Bool, writes: Bool, deadline: ContinuousClock.Instant?) {
-        state.withLock { (!$0.callerReads, $0.unwritten, $0.pending.first?.deadline) }
+        state.withLock { state in
+            state.loopWatches = !state.callerReads
+            return (state.loopWatches, state.unwritten, state.pending.first?.deadline)
+        }
     }
 
     /// The socket can take more: writes what hiredis still holds.
@@ -208,10 +214,6 @@ final class PipelinedConnection: @unchecked Sendable {
     func fail(with error: RedisError) {
         let failed = state.withLock { fail(&$0, error) }
         resume(failed)
-    }
-
-    private func write(_ commands: [RedisCommand]) -> Bool {
-        commands.allSatisfy(connection.append)
     }
 
     private func fail(_ state: inout State, _ error: RedisError) -> [Pending] {

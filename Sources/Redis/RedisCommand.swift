@@ -49,3 +49,26 @@ public struct RedisCommand: Sendable, Hashable {
         return .init(arguments: arguments.map { Data($0.utf8) })
     }
 }
+
+extension RedisCommand {
+    /// The commands in Redis's wire form (RESP arrays of bulk strings), ready to be written in one go.
+    package static func wireForm(of commands: [RedisCommand]) -> [UInt8] {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(commands.reduce(0) { total, command in total + command.arguments.reduce(16) { $0 + $1.count + 16 } })
+        for command in commands {
+            appendHeader(UInt8(ascii: "*"), command.arguments.count, to: &bytes)
+            for argument in command.arguments {
+                appendHeader(UInt8(ascii: "$"), argument.count, to: &bytes)
+                argument.withUnsafeBytes { bytes.append(contentsOf: $0) }
+                bytes.append(contentsOf: [UInt8(ascii: "\r"), UInt8(ascii: "\n")])
+            }
+        }
+        return bytes
+    }
+
+    private static func appendHeader(_ marker: UInt8, _ count: Int, to bytes: inout [UInt8]) {
+        bytes.append(marker)
+        bytes.append(contentsOf: String(count).utf8)
+        bytes.append(contentsOf: [UInt8(ascii: "\r"), UInt8(ascii: "\n")])
+    }
+}

@@ -14,9 +14,12 @@ extension RedisConnection {
         context.pointee.flags &= ~Int32(REDIS_BLOCK)
     }
 
-    /// Appends `command` to the output buffer; `false` when hiredis refuses it.
-    func append(_ command: RedisCommand) -> Bool {
-        Self.withArgv(command.arguments) { argc, argv, lengths in redisAppendCommandArgv(context, argc, argv, lengths) } == REDIS_OK
+    /// Appends `commands` to the output buffer in one piece; `false` when hiredis refuses them.
+    func append(_ commands: [RedisCommand]) -> Bool {
+        let wire = RedisCommand.wireForm(of: commands)
+        return wire.withUnsafeBufferPointer { buffer in
+            buffer.withMemoryRebound(to: CChar.self) { redisAppendFormattedCommand(context, $0.baseAddress, $0.count) }
+        } == REDIS_OK
     }
 
     /// Writes as much of the output buffer as the socket takes: whether it is all written, or `nil`

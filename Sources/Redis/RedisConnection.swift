@@ -8,8 +8,6 @@ import Foundation
 /// thread that holds it, or whoever holds its `PipelinedConnection`'s lock).
 final class RedisConnection: @unchecked Sendable {
     let context: UnsafeMutablePointer<redisContext>
-    /// Whether a command has completed on this connection (a stale pooled connection may fail).
-    private(set) var hasBeenUsed = false
 
     /// Connects, then authenticates and selects the database as configured.
     init(configuration: RedisClient.Configuration) throws {
@@ -41,18 +39,10 @@ final class RedisConnection: @unchecked Sendable {
         }
     }
 
-    /// Whether hiredis has marked the connection broken.
-    var isBroken: Bool { context.pointee.err != 0 }
-
     /// Sends every command in one write and reads their replies in order. Error replies are
     /// returned as `.error` values; a broken connection throws.
     func pipeline(_ commands: [RedisCommand]) throws -> [RedisValue] {
-        for command in commands {
-            let status = Self.withArgv(command.arguments) { argc, argv, lengths in
-                redisAppendCommandArgv(context, argc, argv, lengths)
-            }
-            guard status == REDIS_OK else { throw connectionError() }
-        }
+        guard append(commands) else { throw connectionError() }
         var replies: [RedisValue] = []
         replies.reserveCapacity(commands.count)
         for _ in commands {
@@ -60,7 +50,6 @@ final class RedisConnection: @unchecked Sendable {
             defer { freeReplyObject(reply) }
             replies.append(Self.value(of: reply))
         }
-        hasBeenUsed = true
         return replies
     }
 
@@ -111,22 +100,6 @@ final class RedisConnection: @unchecked Sendable {
         case REDIS_REPLY_ARRAY:
             return .array((0..<Int(r.elements)).compactMap { index in r.element[index].map { value(of: $0) } })
         default: return .null
-        }
-    }
-
-    static func withArgv<T>(
-        _ arguments: [Data], _ body: (Int32, UnsafeMutablePointer<UnsafePointer<CChar>?>, UnsafePointer<Int>) -> T
-    ) -> T {
-        let buffers = arguments.map { argument -> UnsafeMutableRawBufferPointer in
-            let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(argument.count, 1), alignment: 1)
-            argument.copyBytes(to: buffer.bindMemory(to: UInt8.self))
-            return buffer
-        }
-        defer { buffers.forEach { $0.deallocate() } }
-        var argv = buffers.map { UnsafePointer<CChar>?($0.baseAddress!.assumingMemoryBound(to: CChar.self)) }
-        let lengths = arguments.map(\.count)
-        return argv.withUnsafeMutableBufferPointer { argvBuffer in
-            lengths.withUnsafeBufferPointer { body(Int32(arguments.count), argvBuffer.baseAddress!, $0.baseAddress!) }
         }
     }
 }

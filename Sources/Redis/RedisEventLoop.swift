@@ -32,9 +32,10 @@ final class RedisEventLoop: Sendable {
         wake()
     }
 
-    /// A caller put work in flight; `needsWrite` when the socket did not take all of it.
-    func workStarted(needsWrite: Bool) {
-        if sleepsWithoutDeadline.exchange(false, ordering: .sequentiallyConsistent) || needsWrite { wake() }
+    /// A caller put work in flight; `needsWake` when the loop must look at its connection again
+    /// (it does not poll it now, or the socket did not take the whole write).
+    func workStarted(needsWake: Bool) {
+        if sleepsWithoutDeadline.exchange(false, ordering: .sequentiallyConsistent) || needsWake { wake() }
     }
 
     /// Ends the thread; connections still registered are failed with `shutdown`.
@@ -49,8 +50,12 @@ final class RedisEventLoop: Sendable {
         _ = write(wakeDescriptor, &one, MemoryLayout<UInt64>.size)
     }
 
+    deinit {
+        // Not when the thread ends: a late `wake()` must never write to a reused descriptor.
+        close(wakeDescriptor)
+    }
+
     private func run() {
-        defer { close(wakeDescriptor) }
         var descriptors: [pollfd] = []
         while true {
             let (connections, stopping) = registry.withLock { ($0.connections, $0.stopping) }

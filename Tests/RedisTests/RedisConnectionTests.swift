@@ -83,6 +83,41 @@ struct RedisConnectionTests {
         #expect(connections.flatMap { Int($0.split(separator: ":")[1]) }.map { $0 <= 2 } == true)
     }
 
+    @Test func loneAndConcurrentCallersMixedNeverWaitForATimer() async throws {
+        let server = try PrivateRedis()
+        try await server.start()
+        // A reply the event loop overlooked would arrive only with its timer: seconds late.
+        let client = RedisClient(configuration: .init(host: "127.0.0.1", port: server.port, poolSize: 2, commandTimeout: .seconds(20)))
+        try await client.set("k", Data("v"))
+        let slowest = try await withThrowingTaskGroup(of: Duration.self) { group in
+            group.addTask {
+                var slowest = Duration.zero
+                for _ in 0..<3_000 {
+                    let started = ContinuousClock.now
+                    let value = try await client.get("k")
+                    #expect(value == Data("v"))
+                    slowest = max(slowest, ContinuousClock.now - started)
+                }
+                return slowest
+            }
+            group.addTask {
+                var slowest = Duration.zero
+                for burst in 0..<300 {
+                    let started = ContinuousClock.now
+                    try await withThrowingTaskGroup(of: Void.self) { writers in
+                        for index in 0..<3 { writers.addTask { try await client.set("b\(burst)-\(index)", Data("1")) } }
+                        try await writers.waitForAll()
+                    }
+                    slowest = max(slowest, ContinuousClock.now - started)
+                    try await Task.sleep(for: .microseconds(Int.random(in: 0...300)))
+                }
+                return slowest
+            }
+            return try await group.reduce(Duration.zero) { max($0, $1) }
+        }
+        #expect(slowest < .seconds(1))
+    }
+
     @Test func aReplyLaterThanTheCommandTimeoutFailsAndTheNextCommandWorks() async throws {
         let server = try PrivateRedis()
         try await server.start()
