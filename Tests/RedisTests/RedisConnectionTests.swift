@@ -86,7 +86,8 @@ struct RedisConnectionTests {
     @Test func loneAndConcurrentCallersMixedNeverWaitForATimer() async throws {
         let server = try PrivateRedis()
         try await server.start()
-        // A reply the event loop overlooked would arrive only with its timer: seconds late.
+        // A reply the event loop overlooked arrives only with the loop's timer, the 20 s timeout;
+        // the bound leaves room for a machine loaded by the whole suite (1.1 s seen there).
         let client = RedisClient(configuration: .init(host: "127.0.0.1", port: server.port, poolSize: 2, commandTimeout: .seconds(20)))
         try await client.set("k", Data("v"))
         let slowest = try await withThrowingTaskGroup(of: Duration.self) { group in
@@ -115,7 +116,7 @@ struct RedisConnectionTests {
             }
             return try await group.reduce(Duration.zero) { max($0, $1) }
         }
-        #expect(slowest < .seconds(1))
+        #expect(slowest < .seconds(5))
     }
 
     @Test func aReplyLaterThanTheCommandTimeoutFailsAndTheNextCommandWorks() async throws {
