@@ -31,9 +31,9 @@ struct CacheCodec: Sendable {
     }
 
     /// The entry, or `nil` when the bytes are not an entry this codec can read (a miss).
-    func decode(_ data: Data, redisKey: String) -> CacheEntry? {
+    func decode(_ data: Data, redisKey: String, detail: CacheEntry.Detail = .full) -> CacheEntry? {
         var plain = data
-        let isSealed = data.prefix(Self.sealedMagic.count) == Self.sealedMagic
+        let isSealed = data.withUnsafeBytes { $0.starts(with: Self.sealedMagic) }
         if let keyBytes {
             guard isSealed, let box = try? AES.GCM.SealedBox(combined: data.dropFirst(Self.sealedMagic.count)),
                 let opened = try? AES.GCM.open(box, using: SymmetricKey(data: keyBytes), authenticating: Data(redisKey.utf8))
@@ -42,6 +42,6 @@ struct CacheCodec: Sendable {
         } else if isSealed {
             return nil
         }
-        return CacheEntry(binary: plain)
+        return CacheEntry(binary: plain, detail: detail)
     }
 }

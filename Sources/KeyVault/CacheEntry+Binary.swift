@@ -32,28 +32,37 @@ extension CacheEntry {
         return writer.data
     }
 
-    init?(binary data: Data) {
+    /// How much of an entry to build. `.integration` builds only what an `Integration` shows
+    /// (enabled, dates, value) and leaves the name, version, content type and tags empty: a cached
+    /// list of eight decodes in a fraction of the time. Such an entry must not leave the library.
+    enum Detail {
+        case full, integration
+    }
+
+    init?(binary data: Data, detail: Detail = .full) {
         guard let entry = data.withUnsafeBytes({ bytes in
             var reader = BinaryReader(bytes: bytes)
-            return Self(reading: &reader)
+            return Self(reading: &reader, detail: detail)
         }) else { return nil }
         self = entry
     }
 
-    private init?(reading reader: inout BinaryReader) {
+    private init?(reading reader: inout BinaryReader, detail: Detail) {
         guard reader.byte() == Self.formatVersion, let kind = reader.byte() else { return nil }
         if kind == 0 {
             self = .notFound
             return
         }
-        guard kind == 1, let name = reader.string(), let version = reader.string(), let contentType = reader.optionalString(),
-            let enabled = reader.byte(), let notBefore = reader.optionalDate(), let expiresAt = reader.optionalDate(),
-            let createdAt = reader.optionalDate(), let updatedAt = reader.optionalDate(), let tagCount = reader.integer()
+        let full = detail == .full
+        guard kind == 1, let name = reader.string(building: full), let version = reader.string(building: full),
+            let contentType = reader.optionalString(building: full), let enabled = reader.byte(), let notBefore = reader.optionalDate(),
+            let expiresAt = reader.optionalDate(), let createdAt = reader.optionalDate(), let updatedAt = reader.optionalDate(),
+            let tagCount = reader.integer()
         else { return nil }
-        var tags = [String: String](minimumCapacity: Int(min(tagCount, 16)))
+        var tags = [String: String](minimumCapacity: full ? Int(min(tagCount, 16)) : 0)
         for _ in 0..<tagCount {
-            guard let key = reader.string(), let value = reader.string() else { return nil }
-            tags[key] = value
+            guard let key = reader.string(building: full), let value = reader.string(building: full) else { return nil }
+            if full { tags[key] = value }
         }
         guard let value = reader.string(), reader.isAtEnd else { return nil }
         let properties = SecretProperties(
@@ -112,16 +121,17 @@ struct BinaryReader {
         return UInt32(bytes[offset]) | UInt32(bytes[offset + 1]) << 8 | UInt32(bytes[offset + 2]) << 16 | UInt32(bytes[offset + 3]) << 24
     }
 
-    mutating func string() -> String? {
+    /// The next string; with `building` false it is only skipped (and read as empty).
+    mutating func string(building: Bool = true) -> String? {
         guard let count = integer().map(Int.init), offset + count <= bytes.count else { return nil }
         defer { offset += count }
-        return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + count]), as: UTF8.self)
+        return building ? String(decoding: UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + count]), as: UTF8.self) : ""
     }
 
     /// `.some(nil)` for an absent value, `nil` for malformed input.
-    mutating func optionalString() -> String?? {
+    mutating func optionalString(building: Bool = true) -> String?? {
         guard let flag = byte() else { return nil }
-        return flag == 0 ? .some(nil) : string().map { .some($0) }
+        return flag == 0 ? .some(nil) : string(building: building).map { .some($0) }
     }
 
     mutating func optionalDate() -> Date?? {

@@ -28,7 +28,7 @@ extension CachedClient {
         }
         var entries = [CacheEntry?](repeating: nil, count: keys.count)
         for (index, data) in cached.enumerated() {
-            entries[index] = data.flatMap { decodeEntry($0, redisKey: redisKeys[index]) }
+            entries[index] = data.flatMap { decodeEntry($0, redisKey: redisKeys[index], detail: .integration) }
         }
         let hits = entries.compactMap { $0 }.count
         counters.hit(hits)

@@ -165,9 +165,9 @@ public final class CachedClient: SecretStore {
         }
     }
 
-    func decodeEntry(_ data: Data, redisKey: String) -> CacheEntry? {
+    func decodeEntry(_ data: Data, redisKey: String, detail: CacheEntry.Detail = .full) -> CacheEntry? {
         guard !data.isEmpty else { return nil }
-        guard let entry = codec.decode(data, redisKey: redisKey) else {
+        guard let entry = codec.decode(data, redisKey: redisKey, detail: detail) else {
             logger.warning("cache entry unreadable (wrong encryption key or format): treated as a miss", metadata: ["kv.cache.key": "\(redisKey)"])
             return nil
         }

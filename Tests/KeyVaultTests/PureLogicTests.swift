@@ -112,6 +112,24 @@ struct CacheCodecTests {
         #expect(try CacheCodec(encryptionKey: key).decode(Data("garbage".utf8), redisKey: "keyvault:secret:db") == nil)
     }
 
+    @Test(arguments: [true, false])
+    func theIntegrationDetailShowsWhatTheFullEntryShows(enabled: Bool) throws {
+        let properties = SecretProperties(
+            name: "user-u1-weather", version: "0f3c", enabled: enabled, expiresAt: Date(timeIntervalSince1970: 2_000_000_000),
+            updatedAt: Date(timeIntervalSince1970: 1_700_000_000), tags: ["user-id": "u1", "owner": "iot/u1-weather"])
+        let full = CacheEntry.secret(Secret(properties: properties, value: "api-key-4f2"))
+        let codec = try CacheCodec(encryptionKey: key)
+        let data = try codec.encode(full, redisKey: "k")
+        #expect(codec.decode(data, redisKey: "k") == full)
+        guard case .secret(let summary)? = codec.decode(data, redisKey: "k", detail: .integration) else {
+            Issue.record("no entry")
+            return
+        }
+        let now = Date(timeIntervalSince1970: 1_800_000_000)
+        #expect(Integration(type: .weather, secret: summary, now: now) == Integration(type: .weather, secret: Secret(properties: properties, value: "api-key-4f2"), now: now))
+        #expect(summary.properties.tags.isEmpty)
+    }
+
     @Test func keysMustBe32Bytes() {
         #expect(throws: KeyVaultError.self) { try CacheCodec(encryptionKey: Data(count: 16)) }
     }
