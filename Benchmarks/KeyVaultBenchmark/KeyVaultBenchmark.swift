@@ -42,6 +42,11 @@ struct KeyVaultBenchmark {
         results.append(try await Measurement.run("listUserIntegrations (8 cached)", count: count / 4, concurrency: 1) { _ in
             _ = try await client.listUserIntegrations(userID: user)
         })
+        // The list's Redis part alone: one MGET of the same eight entries.
+        let integrationKeys = IntegrationType.allCases.map { config.cachePrefix + IntegrationKey(userID: user, type: $0).logicalKey }
+        results.append(try await Measurement.run("raw RedisClient MGET (8 keys)", count: count / 4, concurrency: 1) { _ in
+            _ = try await redis.mget(integrationKeys)
+        })
 
         // Miss path: distinct secrets, each read once through the cache, against a raw vault GET
         // plus a raw Redis SET of the same secrets.

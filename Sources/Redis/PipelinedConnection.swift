@@ -86,8 +86,9 @@ final class PipelinedConnection: @unchecked Sendable {
         }
     }
 
-    /// How long a lone caller checks for its reply without sleeping: a nearby Redis often answers
-    /// within it, and a sleeping thread takes several microseconds more to wake.
+    /// How long a lone caller checks for its reply without sleeping (yielding the core between
+    /// checks): a nearby Redis often answers within it, and a sleeping thread takes several
+    /// microseconds more to wake.
     static let spin = Duration.microseconds(25)
 
     private enum InlineOutcome {
@@ -123,8 +124,12 @@ final class PipelinedConnection: @unchecked Sendable {
             guard left > .zero else { return .stillWaiting }
             let unwritten = state.withLock { $0.unwritten }
             var descriptor = pollfd(fd: fd, events: Int16(unwritten ? POLLIN | POLLOUT : POLLIN), revents: 0)
-            let timeout = current < spinEnd ? 0 : Int32(clamping: left.milliseconds + 1)
-            guard poll(&descriptor, 1, timeout) > 0 else { continue }
+            let spinning = current < spinEnd
+            guard poll(&descriptor, 1, spinning ? 0 : Int32(clamping: left.milliseconds + 1)) > 0 else {
+                // Spinning gives way to any thread that wants this core (Redis itself, on a small machine).
+                if spinning { sched_yield() }
+                continue
+            }
             if descriptor.revents & Int16(POLLOUT) != 0 { socketWritable() }
             let (completed, failed, handOff) = state.withLock { state -> ([Pending], [Pending], Bool) in
                 let (completed, failed) = readReplies(&state)
