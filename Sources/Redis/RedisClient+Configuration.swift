@@ -14,7 +14,8 @@ extension RedisClient {
         public var commandTimeout: Duration
         /// How long a caller with nothing else in flight on the client waits for its reply on its
         /// own thread before the event loop takes over; `.zero` always leaves it to the event loop.
-        /// Holding the thread for a nearby Redis's round trip saves a thread wake-up per command.
+        /// Holding the thread for a nearby Redis's round trip saves a thread wake-up per command;
+        /// one caller in the process at a time does so.
         public var inlineReplyWait: Duration
 
         public init(

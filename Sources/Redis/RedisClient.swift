@@ -92,12 +92,20 @@ public final class RedisClient: Sendable {
 
     private static let closedError = RedisError(code: .shutdown, message: "the client is closed")
 
-    /// Sends on `connection`; a caller alone on the client may wait for its reply on its own thread.
+    /// Sends on `connection`. A caller alone on the client may wait for its reply on its own
+    /// thread, if no other caller in the process does: however many clients a process has, Redis
+    /// holds at most one thread of the cooperative pool, for at most `inlineReplyWait`.
     private func send(_ commands: [RedisCommand], on connection: PipelinedConnection) async throws -> [RedisValue] {
         let alone = callers.wrappingAdd(1, ordering: .relaxed).oldValue == 0
         defer { callers.wrappingSubtract(1, ordering: .relaxed) }
-        return try await connection.send(commands, timeout: configuration.commandTimeout, inlineWait: alone ? configuration.inlineReplyWait : .zero)
+        let inline = alone && configuration.inlineReplyWait > .zero
+            && Self.inlineWaiter.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged
+        defer { if inline { Self.inlineWaiter.store(false, ordering: .releasing) } }
+        return try await connection.send(commands, timeout: configuration.commandTimeout, inlineWait: inline ? configuration.inlineReplyWait : .zero)
     }
+
+    /// Whether a caller in this process waits for its reply on its own thread now.
+    private static let inlineWaiter = Atomic(false)
 
     /// What a caller does to get a connection.
     private enum Choice {

@@ -193,6 +193,7 @@ struct InMemoryStoreAndHealthCheckerTests {
         #expect(report.healthy == false)
         #expect(report.unhealthyComponents == ["failing", "slow"])
         #expect(report["ok"]?.healthy == true)
-        #expect(report["slow"]!.latency < .seconds(2))
+        // Cut off, not the check's 5 s; room for a machine loaded by the whole suite (2.1 s seen).
+        #expect(report["slow"]!.latency < .seconds(4))
     }
 }
