@@ -4,10 +4,10 @@ import Synchronization
 
 /// One thread that waits, with `poll`, for the replies of every pipelined connection of a client,
 /// so callers never block a thread of Swift's cooperative pool and one wake-up can complete many
-/// callers.
+/// callers. A connection that fails is dropped by the loop itself.
 ///
 /// It sleeps without a time limit while nothing is in flight; a caller that starts work wakes it
-/// only when it sleeps that way, so the loop can arm the reply deadline.
+/// when it sleeps that way (so it arms the reply deadline) or does not poll that connection now.
 final class RedisEventLoop: Sendable {
     private let wakeDescriptor: Int32
     private let registry = Mutex<(connections: [PipelinedConnection], stopping: Bool)>(([], false))
@@ -23,12 +23,6 @@ final class RedisEventLoop: Sendable {
     /// Starts reading `connection`'s replies.
     func register(_ connection: PipelinedConnection) {
         registry.withLock { $0.connections.append(connection) }
-        wake()
-    }
-
-    /// Stops reading `connection` (its callers must have been failed or answered).
-    func unregister(_ connection: PipelinedConnection) {
-        registry.withLock { $0.connections.removeAll { $0 === connection } }
         wake()
     }
 
