@@ -2,8 +2,11 @@ public import struct Foundation.Data
 
 /// How `KeyVaultClient` reaches the vault.
 public struct ClientConfig: Sendable {
-    /// The vault's base URL, e.g. `https://my-vault.vault.azure.net` or `https://localhost:4997`.
-    public var vaultURL: String
+    /// The vault's base URL, e.g. `https://my-vault.vault.azure.net` or `https://localhost:4997`;
+    /// a trailing slash is dropped however it is set.
+    public var vaultURL: String {
+        didSet { vaultURL = Self.withoutTrailingSlash(vaultURL) }
+    }
     /// The limit on one operation, retries included.
     public var timeout: Duration
     /// Skips TLS verification. Local development only.
@@ -18,13 +21,17 @@ public struct ClientConfig: Sendable {
         vaultURL: String = "https://iot-keyvault:4997", timeout: Duration = .seconds(30), insecureSkipVerify: Bool = false,
         caBundle: Data? = nil, credential: Credential = .emulator, apiVersion: String = "7.5", retry: RetryPolicy = .init()
     ) {
-        self.vaultURL = vaultURL.hasSuffix("/") ? String(vaultURL.dropLast()) : vaultURL
+        self.vaultURL = Self.withoutTrailingSlash(vaultURL)
         self.timeout = timeout
         self.insecureSkipVerify = insecureSkipVerify
         self.caBundle = caBundle
         self.credential = credential
         self.apiVersion = apiVersion
         self.retry = retry
+    }
+
+    private static func withoutTrailingSlash(_ url: String) -> String {
+        url.hasSuffix("/") ? String(url.dropLast()) : url
     }
 }
 

@@ -53,7 +53,7 @@ struct RunCommand: AsyncParsableCommand {
         do {
             kube = try KubernetesClient(configuration: KubernetesConfiguration.load(kubeconfig: kubeconfig, context: context), logger: logger)
             var config = try CachedClientConfig.fromEnvironment()
-            if let keyvaultUrl { config.keyVault.vaultURL = keyvaultUrl.hasSuffix("/") ? String(keyvaultUrl.dropLast()) : keyvaultUrl }
+            if let keyvaultUrl { config.keyVault.vaultURL = keyvaultUrl }
             if let redisHost { config.redis.host = redisHost }
             if let redisPort { config.redis.port = redisPort }
             // The work queue backs off per resource, so a vault call gives up after three attempts:

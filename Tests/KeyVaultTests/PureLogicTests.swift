@@ -136,6 +136,14 @@ struct CacheCodecTests {
 }
 
 struct EnvironmentConfigurationTests {
+    @Test func aTrailingSlashLeavesTheVaultURLHoweverItIsSet() throws {
+        var config = ClientConfig(vaultURL: "https://a.vault.azure.net/")
+        #expect(config.vaultURL == "https://a.vault.azure.net")
+        config.vaultURL = "https://b.vault.azure.net/"
+        #expect(config.vaultURL == "https://b.vault.azure.net")
+        #expect(try CachedClientConfig.fromEnvironment(["KEYVAULT_URL": "https://c:4997/"]).keyVault.vaultURL == "https://c:4997")
+    }
+
     @Test func defaultsFollowTheDesign() throws {
         let config = try CachedClientConfig.fromEnvironment([:])
         #expect(config.keyVault.vaultURL == "https://iot-keyvault:4997")
