@@ -112,8 +112,13 @@ public final class UserIntegrationController: Sendable {
             for informer in secrets { sources.addTask { try await informer.run() } }
             sources.addTask { await self.queue.run() }
             sources.addTask { await self.watchVaultRecovery() }
+            // App writes arrive on the subscription's thread; one consumer checks them in order.
+            let (changed, changes) = AsyncStream.makeStream(of: Set<IntegrationKey>.self)
             sources.addTask {
-                await self.vault.integrationInvalidations(logger: self.logger).run { [weak self] in self?.enqueueInvalidated($0) }
+                await self.vault.integrationInvalidations(logger: self.logger).run { [weak self] in self?.enqueueInvalidated($0, changes) }
+            }
+            sources.addTask {
+                for await integrations in changed { await self.requeueChanged(integrations) }
             }
             // The workers end when the queue shuts down (`shutDown()`), each after its current
             // reconcile; cancellation (lost leadership) interrupts them.
@@ -139,25 +144,31 @@ public final class UserIntegrationController: Sendable {
     /// Requeues the resources whose Redis entries someone else changed: an app wrote the
     /// integration through the library (vault write, then Redis invalidation), or Redis lost data.
     /// An entry that still holds the version this process warmed is its own write.
-    private func enqueueInvalidated(_ notification: RedisKeyInvalidations.Notification) {
+    private func enqueueInvalidated(_ notification: RedisKeyInvalidations.Notification, _ changes: AsyncStream<Set<IntegrationKey>>.Continuation) {
         switch notification {
         case .keys(let keys):
-            let integrations = Set(keys.compactMap(vault.integration(ofCacheKey:)))
-            Task {
-                for integration in integrations {
-                    // Only integrations this operator has resources for (Redis may serve many).
-                    let matching = resources.flatMap { $0.byIndex(Self.integrationIndex, Self.indexValue(integration)) }
-                    guard !matching.isEmpty else { continue }
-                    let cached = await vault.cachedSecret(integration.secretName)
-                    if let cached, cached.properties.version == warmedVersions.version(of: integration) { continue }
-                    matching.forEach { queue.add(Self.key($0)) }
-                }
-            }
+            // Only integrations this operator has resources for (Redis may serve many).
+            let integrations = Set(keys.compactMap(vault.integration(ofCacheKey:))).filter { !resources(for: $0).isEmpty }
+            if !integrations.isEmpty { changes.yield(integrations) }
         case .everything:
             for informer in resources {
                 informer.list().forEach { queue.add(Self.key($0), priority: .resync) }
             }
         }
+    }
+
+    /// Queues the resources of the integrations whose cache entry someone else wrote: the
+    /// operator's own warm writes hold the version it last put there.
+    private func requeueChanged(_ integrations: Set<IntegrationKey>) async {
+        for integration in integrations {
+            let cached = await vault.cachedSecret(integration.secretName)
+            if let cached, cached.properties.version == warmedVersions.version(of: integration) { continue }
+            resources(for: integration).forEach { queue.add(Self.key($0)) }
+        }
+    }
+
+    private func resources(for integration: IntegrationKey) -> [UserIntegration] {
+        resources.flatMap { $0.byIndex(Self.integrationIndex, Self.indexValue(integration)) }
     }
 
     static func indexValue(_ key: IntegrationKey) -> String { key.logicalKey.lowercased() }
