@@ -39,4 +39,15 @@ extension Array where Element == Condition {
     }
 
     public subscript(type: String) -> Condition? { first { $0.type == type } }
+
+    /// These conditions written over `earlier` ones: a condition whose status `earlier` already
+    /// has keeps `earlier`'s transition time (for a status computed from a stale copy).
+    public func rebased(on earlier: [Condition]) -> [Condition] {
+        map { condition in
+            guard let previous = earlier[condition.type], previous.status == condition.status else { return condition }
+            var rebased = condition
+            rebased.lastTransitionTime = previous.lastTransitionTime
+            return rebased
+        }
+    }
 }

@@ -192,6 +192,7 @@ extension UserIntegrationController {
     /// `lastSyncTime` would change (no status writes in a steady state).
     func writeStatus(_ resource: UserIntegration, _ status: UserIntegration.Status) async throws {
         var current = resource
+        var status = status
         for attempt in 1...3 {
             var comparable = status
             comparable.lastSyncTime = current.status?.lastSyncTime
@@ -212,6 +213,8 @@ extension UserIntegrationController {
                 // spec changed meanwhile, whose update event queues a fresh reconcile anyway.
                 current = try await kube.get(UserIntegration.self, UserIntegration.resource, namespace: resource.metadata.namespace, name: resource.metadata.name ?? "")
                 guard current.metadata.generation == resource.metadata.generation else { return }
+                // The status was planned from the stale copy: transitions it already shows keep their times.
+                status.conditions = status.conditions?.rebased(on: current.status?.conditions ?? [])
             }
         }
     }
