@@ -50,8 +50,8 @@ final class PipelinedConnection: @unchecked Sendable {
         fd = connection.fileDescriptor
     }
 
-    /// The callers in flight: how loaded the connection is.
-    var inFlight: Int { state.withLock { $0.pending.count } }
+    /// The callers in flight (how loaded the connection is), or `nil` once it has failed.
+    var load: Int? { state.withLock { $0.failure == nil ? $0.pending.count : nil } }
 
     var isFailed: Bool { failure != nil }
 

@@ -140,12 +140,16 @@ public final class RedisClient: Sendable {
             var connecting: Int?
             for (index, slot) in state.slots.enumerated() {
                 switch slot {
-                case .ready(let connection) where !connection.isFailed:
-                    let load = connection.inFlight
+                case .ready(let connection):
+                    // A failed connection's slot is free for a new one.
+                    guard let load = connection.load else {
+                        free = free ?? index
+                        continue
+                    }
                     if load < Self.pipelineDepth { return .use(connection) }
                     if load < leastBusy?.load ?? .max { leastBusy = (connection, load) }
                 case .connecting: connecting = connecting ?? index
-                case .ready, .empty: free = free ?? index
+                case .empty: free = free ?? index
                 }
             }
             if let free {
