@@ -12,7 +12,7 @@ public enum IntegrationType: String, Sendable, Hashable, Codable, CaseIterable {
     case smartThings = "smartthings"
 
     /// The type as it appears in vault secret names: `_` becomes `-`.
-    public var nameComponent: String { rawValue.replacingOccurrences(of: "_", with: "-") }
+    public var nameComponent: String { String(rawValue.map { $0 == "_" ? "-" : $0 }) }
 }
 
 /// The names and keys of a user's integration (design §2).
@@ -43,17 +43,21 @@ public struct IntegrationKey: Sendable, Hashable {
 
     /// The integration a vault secret name belongs to, if it follows the naming scheme.
     public init?(secretName: String) {
-        let lowered = secretName.lowercased()
+        let hasUpper = secretName.utf8.contains { (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0) }
+        let lowered = hasUpper ? secretName.lowercased() : secretName
         guard lowered.hasPrefix("user-") else { return nil }
-        let rest = lowered.dropFirst("user-".count)
-        // The longest matching suffix wins (no type name is a suffix of another's, but be exact).
-        for type in IntegrationType.allCases.sorted(by: { $0.nameComponent.count > $1.nameComponent.count }) {
-            let suffix = "-" + type.nameComponent
-            if rest.hasSuffix(suffix), rest.count > suffix.count {
-                self.init(userID: String(rest.dropLast(suffix.count)), type: type)
-                return
-            }
+        let rest = lowered.utf8.dropFirst("user-".count)
+        for (suffix, type) in Self.nameSuffixes where rest.count > suffix.count && rest.suffix(suffix.count).elementsEqual(suffix) {
+            self.init(userID: String(decoding: rest.dropLast(suffix.count), as: UTF8.self), type: type)
+            return
         }
         return nil
     }
+
+    /// `-{type with - for _}` of every type as UTF-8, longest first: the longest matching suffix
+    /// wins (no type name is a suffix of another's, but be exact). Built once: a name is parsed on
+    /// every cache write and notification.
+    private static let nameSuffixes: [([UInt8], IntegrationType)] = IntegrationType.allCases
+        .map { (Array(("-" + $0.nameComponent).utf8), $0) }
+        .sorted { $0.0.count > $1.0.count }
 }

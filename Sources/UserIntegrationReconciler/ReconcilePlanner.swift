@@ -182,14 +182,14 @@ public struct ReconcilePlanner: Sendable {
             && desired.tags.allSatisfy { current.properties.tags[$0.key] == $0.value }
     }
 
+    /// An RFC 3339 time, with or without fractional seconds.
     static func parseTime(_ text: String) -> Date? {
-        let formatter = ISO8601DateFormatter()
-        if let date = formatter.date(from: text) { return date }
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.date(from: text)
+        let upper = text.uppercased()
+        return try? Date.ISO8601FormatStyle(includingFractionalSeconds: upper.contains(".")).parse(upper)
     }
 
+    /// `2006-01-02T15:04:05Z` (a format style: an `ISO8601DateFormatter` costs a hundred times more).
     static func formatTime(_ date: Date) -> String {
-        ISO8601DateFormatter().string(from: date)
+        date.formatted(Date.ISO8601FormatStyle())
     }
 }
