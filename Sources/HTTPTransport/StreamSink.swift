@@ -88,9 +88,15 @@ final class StreamSink: TransferSink {
                 let (outcome, shouldResume) = state.withLock { state -> (Result<Data?, any Error>?, Bool) in
                     if state.firstChunk < state.chunks.count {
                         let chunk = state.chunks[state.firstChunk]
+                        // Released at once: a consumer that never quite catches up would
+                        // otherwise keep every chunk it has read.
+                        state.chunks[state.firstChunk] = Data()
                         state.firstChunk += 1
                         if state.firstChunk == state.chunks.count {
                             state.chunks.removeAll(keepingCapacity: true)
+                            state.firstChunk = 0
+                        } else if state.firstChunk >= 64, state.firstChunk * 2 >= state.chunks.count {
+                            state.chunks.removeFirst(state.firstChunk)
                             state.firstChunk = 0
                         }
                         state.bufferedBytes -= chunk.count

@@ -27,6 +27,35 @@ struct KubernetesClientTests {
         #expect(exists?.isAlreadyExists == true)
     }
 
+    @Test func aStreamedListFromTheWatchCacheHoldsWhatAPagedListHolds() async throws {
+        let client = try KubernetesTestSupport.adminClient()
+        let namespace = try await KubernetesTestSupport.namespace(client, prefix: "streamed")
+        for index in 0..<120 {
+            // Values with JSON's awkward characters: the splitter must not cut inside them.
+            _ = try await client.create(ConfigMap(metadata: .init(name: "m\(index)", namespace: namespace), data: ["v": #"{"]}\"#, "i": "\(index)"]), .configMaps)
+        }
+        let paged = try await client.listAll(ConfigMap.self, .configMaps, namespace: namespace, pageSize: 50)
+        var streamed: [ConfigMap] = []
+        // The watch cache may trail the last create by a moment; it has it within a second.
+        var version = ""
+        for _ in 0..<20 {
+            streamed = []
+            version = try await client.streamList(ConfigMap.self, .configMaps, namespace: namespace) { streamed.append($0) }
+            if streamed.count == paged.items.count { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(Set(streamed.map(\.metadata.name)) == Set(paged.items.map(\.metadata.name)))
+        #expect(streamed.allSatisfy { $0.data?["v"] == #"{"]}\"# })
+        #expect(Int(version) ?? 0 > 0)
+        var metadata: [PartialObjectMetadata] = []
+        _ = try await client.streamList(PartialObjectMetadata.self, .configMaps, namespace: namespace, metadataOnly: true) { metadata.append($0) }
+        #expect(metadata.count == paged.items.count)
+        let missing = await #expect(throws: KubernetesError.self) {
+            try await client.streamList(ConfigMap.self, ResourceType(group: "nope.example", version: "v1", plural: "nothings"), namespace: namespace) { _ in }
+        }
+        #expect(missing?.isNotFound == true)
+    }
+
     @Test func staleResourceVersionIsAConflict() async throws {
         let client = try KubernetesTestSupport.adminClient()
         let namespace = try await KubernetesTestSupport.namespace(client, prefix: "conflict")

@@ -1,0 +1,47 @@
+import Foundation
+import HTTPTransport
+
+extension KubernetesClient {
+    /// Every object in one unpaged list from the API server's watch cache (`resourceVersion=0`, as
+    /// client-go's informers list first), decoded one item at a time as the bytes arrive: a list
+    /// of any size is never held whole. Returns the list's resourceVersion, to watch from.
+    ///
+    /// The cache may be a little behind the latest writes; the watch from the returned version
+    /// delivers what it missed.
+    public func streamList<T: Decodable & Sendable>(
+        _ type: T.Type, _ resource: ResourceType, namespace: String?, labelSelector: String? = nil, metadataOnly: Bool = false,
+        _ handle: (T) throws -> Void
+    ) async throws -> String {
+        var query: [(String, String)] = [("resourceVersion", "0")]
+        if let labelSelector { query.append(("labelSelector", labelSelector)) }
+        let streamed: HTTPStreamingResponse
+        do {
+            let accept = metadataOnly ? Self.metadataListAccept : "application/json"
+            streamed = try await http.stream(try request(.get, path: resource.path(namespace: namespace), query: query, accept: accept), logger: logger)
+        } catch let error as HTTPError {
+            Self.count(.get, code: "<error>")
+            throw KubernetesError(code: 0, reason: "Unavailable", message: error.description)
+        }
+        Self.count(.get, code: String(streamed.status))
+        guard streamed.status == 200 else {
+            var body = Data()
+            for try await chunk in streamed.body { body.append(chunk) }
+            throw Self.error(from: HTTPResponse(head: streamed.head, body: body))
+        }
+        var splitter = ListItemSplitter()
+        let decoder = JSONDecoder()
+        for try await chunk in streamed.body {
+            for item in splitter.feed(chunk) {
+                do {
+                    try handle(try decoder.decode(T.self, from: item))
+                } catch let error as DecodingError {
+                    throw KubernetesError(code: 200, reason: "MalformedResponse", message: "cannot decode \(T.self): \(error)")
+                }
+            }
+        }
+        return try decode(ObjectList<Empty>.self, splitter.envelope).metadata.resourceVersion ?? ""
+    }
+
+    /// What a list's envelope holds in place of items (it has none).
+    private struct Empty: Decodable, Sendable {}
+}
