@@ -7,7 +7,8 @@ import Synchronization
 /// relists, and handlers receive the difference between the cache and the new list, so no change is
 /// lost. Connection failures are retried with jittered exponential backoff; server timeouts rotate
 /// the watch. An optional resync re-delivers every cached object as an update. With
-/// `metadataOnly` (and `Object` = `PartialObjectMetadata`) it never holds the objects' data.
+/// `metadataOnly` (and `Object` = `PartialObjectMetadata`) it never holds the objects' data; a
+/// `transform` trims each object before it is cached (as client-go's `SetTransform`).
 public final class Informer<Object: KubernetesObject>: Sendable {
     /// What handlers are told.
     public enum Change: Sendable {
@@ -19,6 +20,7 @@ public final class Informer<Object: KubernetesObject>: Sendable {
     }
     public typealias Handler = @Sendable (Change) -> Void
     public typealias IndexFunction = @Sendable (Object) -> [String]
+    public typealias Transform = @Sendable (Object) -> Object
 
     private let client: KubernetesClient
     private let resource: ResourceType
@@ -27,6 +29,7 @@ public final class Informer<Object: KubernetesObject>: Sendable {
     private let resyncPeriod: Duration?
     private let metadataOnly: Bool
     private let store: InformerStore<Object>
+    private let transform: Transform?
     private let handlers = Mutex<[Handler]>([])
     private let synced = Mutex(false)
     private let logger: Logger
@@ -35,8 +38,10 @@ public final class Informer<Object: KubernetesObject>: Sendable {
 
     public init(
         client: KubernetesClient, resource: ResourceType, namespace: String? = nil, labelSelector: String? = nil,
-        resyncPeriod: Duration? = nil, metadataOnly: Bool = false, indexers: [String: IndexFunction] = [:], logger: Logger? = nil
+        resyncPeriod: Duration? = nil, metadataOnly: Bool = false, indexers: [String: IndexFunction] = [:], transform: Transform? = nil,
+        logger: Logger? = nil
     ) {
+        self.transform = transform
         self.metadataOnly = metadataOnly
         self.client = client
         self.resource = resource
@@ -58,6 +63,8 @@ public final class Informer<Object: KubernetesObject>: Sendable {
 
     public func get(namespace: String?, name: String) -> Object? { store.get(key: "\(namespace ?? "")/\(name)") }
     public func list() -> [Object] { store.all }
+    /// How many objects the cache holds.
+    public var count: Int { store.count }
     public func byIndex(_ name: String, _ value: String) -> [Object] { store.byIndex(name, value) }
 
     /// Lists and watches until the task is cancelled.
@@ -83,7 +90,7 @@ public final class Informer<Object: KubernetesObject>: Sendable {
         var failures = 0
         while !Task.isCancelled {
             do {
-                if resourceVersion == nil { resourceVersion = try await relist() }
+                if resourceVersion == nil { resourceVersion = try await relist(fromCache: !hasSynced) }
                 // Servers end watches after timeoutSeconds; spread the rotation like client-go.
                 let stream = try await client.watch(
                     Object.self, resource, namespace: namespace, resourceVersion: resourceVersion,
@@ -119,15 +126,26 @@ public final class Informer<Object: KubernetesObject>: Sendable {
     }
 
     /// Replaces the cache with a fresh list, telling handlers the difference; returns its resourceVersion.
-    private func relist() async throws -> String {
-        let (items, version) = try await client.listAll(
-            Object.self, resource, namespace: namespace, labelSelector: labelSelector, metadataOnly: metadataOnly)
-        listCount.withLock { $0 += 1 }
+    /// The first list streams from the API server's watch cache (fast, any size, one object in memory
+    /// at a time); a relist after `410 Gone` reads consistently, page by page, so it never goes back
+    /// before what the cache already holds.
+    private func relist(fromCache: Bool) async throws -> String {
         var remaining = store.keys
-        for item in items {
-            remaining.remove(InformerStore<Object>.key(item))
-            apply(item)
+        let version: String
+        if fromCache {
+            version = try await client.streamList(Object.self, resource, namespace: namespace, labelSelector: labelSelector, metadataOnly: metadataOnly) { item in
+                remaining.remove(InformerStore<Object>.key(item))
+                apply(item)
+            }
+        } else {
+            let list = try await client.listAll(Object.self, resource, namespace: namespace, labelSelector: labelSelector, metadataOnly: metadataOnly)
+            for item in list.items {
+                remaining.remove(InformerStore<Object>.key(item))
+                apply(item)
+            }
+            version = list.resourceVersion
         }
+        listCount.withLock { $0 += 1 }
         for key in remaining {
             if let old = store.remove(key: key) { notify(.deleted(old)) }
         }
@@ -135,7 +153,8 @@ public final class Informer<Object: KubernetesObject>: Sendable {
         return version
     }
 
-    private func apply(_ object: Object) {
+    private func apply(_ received: Object) {
+        let object = transform?(received) ?? received
         if let old = store.upsert(object) {
             if old.metadata.resourceVersion != object.metadata.resourceVersion { notify(.updated(old: old, new: object)) }
         } else {

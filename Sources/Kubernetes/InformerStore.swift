@@ -43,6 +43,7 @@ final class InformerStore<Object: KubernetesObject>: Sendable {
     func get(key: String) -> Object? { state.withLock { $0.objects[key] } }
     var all: [Object] { state.withLock { Array($0.objects.values) } }
     var keys: Set<String> { state.withLock { Set($0.objects.keys) } }
+    var count: Int { state.withLock { $0.objects.count } }
 
     func byIndex(_ name: String, _ value: String) -> [Object] {
         state.withLock { state in (state.indices[name]?[value] ?? []).compactMap { state.objects[$0] } }

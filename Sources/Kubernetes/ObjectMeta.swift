@@ -25,6 +25,16 @@ public struct ObjectMeta: Codable, Sendable, Hashable {
     }
 }
 
+extension ObjectMeta {
+    /// Only what identifies the object and its version (no labels, annotations or timestamps):
+    /// what an informer that only routes events needs to keep.
+    public var identity: ObjectMeta {
+        var trimmed = ObjectMeta(name: name, namespace: namespace, resourceVersion: resourceVersion)
+        trimmed.uid = uid
+        return trimmed
+    }
+}
+
 /// An object the client can read and write: it has metadata.
 public protocol KubernetesObject: Codable, Sendable {
     var metadata: ObjectMeta { get set }

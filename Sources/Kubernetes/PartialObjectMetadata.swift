@@ -4,6 +4,12 @@ public struct PartialObjectMetadata: KubernetesObject, Hashable {
     public var apiVersion: String?
     public var kind: String?
     public var metadata: ObjectMeta
+
+    public init(apiVersion: String? = nil, kind: String? = nil, metadata: ObjectMeta) {
+        self.apiVersion = apiVersion
+        self.kind = kind
+        self.metadata = metadata
+    }
 }
 
 extension KubernetesClient {
