@@ -16,10 +16,14 @@ public struct ClientConfig: Sendable {
     public var credential: Credential
     public var apiVersion: String
     public var retry: RetryPolicy
+    /// Awaited before every HTTP attempt of an operation other than `health`, retries included:
+    /// a rate limit's turn (the operator's `--vault-rate-limit`). It may throw to give up.
+    public var requestGate: (@Sendable () async throws -> Void)?
 
     public init(
         vaultURL: String = "https://iot-keyvault:4997", timeout: Duration = .seconds(30), insecureSkipVerify: Bool = false,
-        caBundle: Data? = nil, credential: Credential = .emulator, apiVersion: String = "7.5", retry: RetryPolicy = .init()
+        caBundle: Data? = nil, credential: Credential = .emulator, apiVersion: String = "7.5", retry: RetryPolicy = .init(),
+        requestGate: (@Sendable () async throws -> Void)? = nil
     ) {
         self.vaultURL = Self.withoutTrailingSlash(vaultURL)
         self.timeout = timeout
@@ -28,6 +32,7 @@ public struct ClientConfig: Sendable {
         self.credential = credential
         self.apiVersion = apiVersion
         self.retry = retry
+        self.requestGate = requestGate
     }
 
     private static func withoutTrailingSlash(_ url: String) -> String {

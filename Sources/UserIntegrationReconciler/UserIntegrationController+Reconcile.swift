@@ -34,7 +34,7 @@ extension UserIntegrationController {
                 level: circuitOpen ? .debug : .warning,
                 "reconcile failed", metadata: ["k8s.object": "\(key)", "kv.error": "\(error)", "retry_ms": "\(delay.components.seconds * 1000 + delay.components.attoseconds / 1_000_000_000_000_000)"])
             if let vaultError = error as? KeyVaultError {
-                if Self.outageCodes.contains(vaultError.code), vaultDown.withLock({ state in defer { state = state ?? vaultError.code }; return state == nil }) {
+                if opensCircuit(vaultError.code), vaultDown.withLock({ state in defer { state = state ?? vaultError.code }; return state == nil }) {
                     logger.warning("vault unavailable: its calls pause until it answers a probe", metadata: ["kv.error.code": "\(vaultError.code.id)"])
                 }
                 let status = planner.failure(resource, error: vaultError, now: Date())
@@ -47,12 +47,20 @@ extension UserIntegrationController {
     /// Errors that mean the vault is unreachable or refusing work, rather than this resource being wrong.
     static let outageCodes: Set<ErrorCode> = [.connectionFailed, .throttled, .retrieveFailed, .writeFailed]
 
+    /// Whether a failure with `code` means the vault is down. Throttling does only when it is
+    /// sustained: as many calls in a row as there are workers ran out of retries on 429 (a vault
+    /// that throttles some requests is busy, and the budget and the retries handle it).
+    func opensCircuit(_ code: ErrorCode) -> Bool {
+        Self.outageCodes.contains(code) && (code != .throttled || throttledStreak.load(ordering: .relaxed) >= configuration.concurrency)
+    }
+
     /// While the vault is down, checks it every `interval`; once it answers, every resource waiting
     /// out its backoff is retried at once (convergence within seconds, not the backoff's minutes).
     func watchVaultRecovery(interval: Duration = .seconds(2)) async {
         while (try? await Task.sleep(for: interval)) != nil {
             guard vaultDown.withLock({ $0 }) != nil, (try? await vault.vault.health()) != nil else { continue }
             vaultDown.withLock { $0 = nil }
+            throttledStreak.store(0, ordering: .relaxed)
             logger.info("vault reachable again: retrying the resources that waited for it")
             queue.expediteDelayed()
         }
@@ -81,7 +89,7 @@ extension UserIntegrationController {
             vaultSecret = Secret(properties: properties, value: desired.value)
         }
         var conditions = plan.status.conditions ?? []
-        let stamp = ISO8601DateFormatter().string(from: Date())
+        let stamp = ReconcilePlanner.formatTime(Date())
         if await vault.cacheAvailable() {
             await updateCache(key, ReconcilePlanner.cacheAction(from: current.status?.state, to: plan.status.state), secret: vaultSecret)
             conditions.set(Condition.cacheWarmed, .true, reason: "Warmed", message: "Redis holds the current entry", generation: current.metadata.generation, now: stamp)
@@ -120,7 +128,7 @@ extension UserIntegrationController {
                 secret.properties.tags["owner"] == resource.ownerReference
             {
                 do {
-                    try await throttled { try await vault.deleteSecret(key.secretName) }
+                    try await guarded { try await vault.deleteSecret(key.secretName) }
                 } catch let error as KeyVaultError where error.code == .secretNotFound {}
                 await record(resource, PlanEvent(reason: "Deleted", note: "deleted Key Vault secret \(key.secretName)", warning: false))
             }
@@ -141,7 +149,7 @@ extension UserIntegrationController {
 
     private func observe(_ name: String) async throws -> VaultObservation {
         do {
-            return .present(try await throttled { try await vault.vault.getSecret(name) })
+            return .present(try await guarded { try await vault.vault.getSecret(name) })
         } catch let error as KeyVaultError where error.code == .secretNotFound {
             return .missing
         } catch let error as KeyVaultError where error.code == .secretDisabled {
@@ -153,29 +161,35 @@ extension UserIntegrationController {
         let attributes = SecretAttributes(expiresAt: desired.expiresAt, tags: desired.tags)
         if recoverFirst { try await recover(desired.name) }
         do {
-            return try await throttled { try await vault.setSecret(desired.name, value: desired.value, attributes: attributes) }
+            return try await guarded { try await vault.setSecret(desired.name, value: desired.value, attributes: attributes) }
         } catch let error as KeyVaultError where error.code == .deletedButRecoverable {
             try await recover(desired.name)
-            return try await throttled { try await vault.setSecret(desired.name, value: desired.value, attributes: attributes) }
+            return try await guarded { try await vault.setSecret(desired.name, value: desired.value, attributes: attributes) }
         }
     }
 
     private func recover(_ name: String) async throws {
         do {
-            try await throttled { try await vault.vault.recoverSecret(name) }
+            try await guarded { try await vault.vault.recoverSecret(name) }
         } catch let error as KeyVaultError where error.code == .secretNotFound {}
         // Recovery completes asynchronously in real Key Vault; the emulator's is immediate.
     }
 
-    /// A vault call within the operator's vault budget (`Configuration.vaultRequestsPerSecond`).
-    /// While the vault is known to be down, calls fail at once (a circuit breaker): workers are not
-    /// held, statuses say so quickly, and only `watchVaultRecovery` probes the vault.
-    private func throttled<T>(_ call: () async throws -> T) async throws -> T {
+    /// A vault call, unless the vault is known to be down: then calls fail at once (a circuit
+    /// breaker), so workers are not held, statuses say so quickly, and only `watchVaultRecovery`
+    /// probes the vault. (The vault client's request gate holds every attempt to the budget.)
+    private func guarded<T>(_ call: () async throws -> T) async throws -> T {
         if let outage = vaultDown.withLock({ $0 }) {
             throw KeyVaultError(outage, "waiting for the vault to recover before calling it again", context: ["vault": vault.config.keyVault.vaultURL])
         }
-        try await vaultBudget.acquire()
-        return try await call()
+        do {
+            let result = try await call()
+            throttledStreak.store(0, ordering: .relaxed)
+            return result
+        } catch let error as KeyVaultError where error.code == .throttled {
+            throttledStreak.wrappingAdd(1, ordering: .relaxed)
+            throw error
+        }
     }
 
     private func setFinalizers(_ resource: UserIntegration, _ finalizers: [String]) async throws -> UserIntegration {

@@ -14,12 +14,12 @@ public final class UserIntegrationController: Sendable {
         /// Namespaces to watch; empty for all.
         public var namespaces: [String]
         public var concurrency: Int
-        /// How often every resource is checked against the vault (±10 % per pass, each resource's
-        /// check spread over a tenth of the period).
+        /// How often every resource is checked against the vault (±10 % per pass, the pass spread
+        /// over `resyncSpread`).
         public var resyncPeriod: Duration
         public var identity: String
-        /// The operator's budget of vault calls a second (also its burst). The default is 75 % of
-        /// Key Vault's published limit for secrets, 4,000 transactions per 10 s per vault.
+        /// The operator's budget of vault requests a second, which resyncs are spread to stay well
+        /// within. The vault client's request gate enforces it (`vaultBudget(requestsPerSecond:)`).
         public var vaultRequestsPerSecond: Int
 
         public init(
@@ -41,11 +41,12 @@ public final class UserIntegrationController: Sendable {
     let queue = WorkQueue(name: controllerName)
     let planner = ReconcilePlanner()
     let events: EventRecorder
-    let vaultBudget: TokenBucket
     let resources: [Informer<UserIntegration>]
     let secrets: [Informer<PartialObjectMetadata>]
     /// Why the vault is considered down (unreachable, throttling), if it is; cleared by `watchVaultRecovery`.
     let vaultDown = Mutex<ErrorCode?>(nil)
+    /// Vault calls in a row that ran out of retries on 429 (any success resets it).
+    let throttledStreak = Atomic<Int>(0)
     /// Reconciles done, by result (`success`, `error`, `requeue`).
     let results = Mutex<[String: Int]>([:])
 
@@ -62,52 +63,76 @@ public final class UserIntegrationController: Sendable {
         self.kube = kube
         self.vault = vault
         self.logger = logger
-        vaultBudget = TokenBucket(qps: Double(configuration.vaultRequestsPerSecond), burst: configuration.vaultRequestsPerSecond)
         let scopes: [String?] = configuration.namespaces.isEmpty ? [nil] : configuration.namespaces
+        // Shared copies of what cached resources hold alike (see `UserIntegration.cached`).
+        let interners = UserIntegration.Interners()
         resources = scopes.map { namespace in
             Informer<UserIntegration>(
                 client: kube, resource: UserIntegration.resource, namespace: namespace, resyncPeriod: configuration.resyncPeriod,
                 indexers: [
                     Self.secretIndex: { resource in resource.spec.secretRef.map { ["\(resource.metadata.namespace ?? "")/\($0.name)"] } ?? [] },
                     Self.integrationIndex: { resource in ReconcilePlanner.integrationKey(of: resource).map { [Self.indexValue($0)] } ?? [] },
-                ], logger: logger)
+                ],
+                transform: { [interners] in $0.cached(interners) }, logger: logger)
         }
-        secrets = scopes.map { Informer<PartialObjectMetadata>(client: kube, resource: .secrets, namespace: $0, metadataOnly: true, logger: logger) }
+        secrets = scopes.map {
+            // Secrets only route events to the resources that reference them: names are enough.
+            Informer<PartialObjectMetadata>(
+                client: kube, resource: .secrets, namespace: $0, metadataOnly: true,
+                transform: { PartialObjectMetadata(metadata: $0.metadata.identity) }, logger: logger)
+        }
         events = EventRecorder(client: kube, controller: "integrations.keyvault.dev/keyvault-operator", instance: configuration.identity, logger: logger)
     }
 
     /// Whether every informer has loaded its first list.
     public var hasSynced: Bool { resources.allSatisfy(\.hasSynced) && secrets.allSatisfy(\.hasSynced) }
 
+    /// The token bucket that holds the vault client's requests to `requestsPerSecond`, with a
+    /// tenth of a second's worth of burst: no one-second window sees more than 1.1× the budget.
+    public static func vaultBudget(requestsPerSecond: Int) -> TokenBucket {
+        TokenBucket(qps: Double(max(1, requestsPerSecond)), burst: max(1, requestsPerSecond / 10))
+    }
+
+    /// Over how long a pass of periodic checks is spread: a tenth of the period, longer when that
+    /// would ask more than half the vault budget, and never more than half the period.
+    var resyncSpread: Duration {
+        let count = resources.reduce(0) { $0 + $1.count }
+        let needed = Duration.seconds(Double(count) / (Double(configuration.vaultRequestsPerSecond) / 2))
+        return min(configuration.resyncPeriod / 2, max(configuration.resyncPeriod / 10, needed))
+    }
+
     /// Runs the informers, the queue timer and the workers until cancelled.
     public func run() async throws {
-        let spread = configuration.resyncPeriod / 10
         for informer in resources {
-            informer.addHandler { [queue] change in
+            informer.addHandler { [queue, weak self] change in
                 switch change {
+                case .added(let object) where Self.isReconciled(object):
+                    // Found at start-up (or on a relist) as a previous run left it: checked with the
+                    // periodic checks, behind new work and spread out, not all at once.
+                    queue.add(Self.key(object), after: (self?.resyncSpread ?? .zero) * Double.random(in: 0...1), priority: .resync)
                 case .added(let object), .deleted(let object): queue.add(Self.key(object))
                 case .updated(let old, let new):
-                    if old.metadata.generation != new.metadata.generation || old.metadata.deletionTimestamp != new.metadata.deletionTimestamp
-                        || old.metadata.finalizers != new.metadata.finalizers
-                    {
-                        queue.add(Self.key(new))
-                    }
+                    if Self.needsReconcile(old: old, new: new) { queue.add(Self.key(new)) }
                 case .resync(let object):
-                    // Spread over a tenth of the period: no burst of vault reads every period.
-                    queue.add(Self.key(object), after: spread * Double.random(in: 0...1), priority: .resync)
+                    // Spread out: no burst of vault reads every period.
+                    queue.add(Self.key(object), after: (self?.resyncSpread ?? .zero) * Double.random(in: 0...1), priority: .resync)
                 }
             }
         }
         for informer in secrets {
-            informer.addHandler { [weak self] change in
-                guard let self else { return }
+            informer.addHandler { [weak self, weak informer] change in
+                guard let self, let informer else { return }
                 switch change {
+                case .added where !informer.hasSynced:
+                    // The first list: every resource is queued by its own informer's first list,
+                    // and reads its Secret then. Queuing it again would reconcile it twice.
+                    break
                 case .added(let secret), .updated(_, let secret), .deleted(let secret): self.enqueueReferencing(secret)
                 case .resync: break
                 }
             }
         }
-        try await withThrowingTaskGroup(of: Void.self) { sources in
+        await withThrowingTaskGroup(of: Void.self) { sources in
             for informer in resources { sources.addTask { try await informer.run() } }
             for informer in secrets { sources.addTask { try await informer.run() } }
             sources.addTask { await self.queue.run() }
@@ -132,6 +157,19 @@ public final class UserIntegrationController: Sendable {
     /// Stops intake: no new reconcile starts; `run()` returns once those in flight are done.
     public func shutDown() {
         queue.shutDown()
+    }
+
+    /// Whether an update asks for a reconcile: a new generation (spec), a deletion, or the loss of
+    /// this operator's finalizer. Status-only updates, and the finalizer's own addition, do not.
+    static func needsReconcile(old: UserIntegration, new: UserIntegration) -> Bool {
+        let finalizerLost = old.metadata.finalizers != new.metadata.finalizers && !(new.metadata.finalizers ?? []).contains(UserIntegration.finalizer)
+        return old.metadata.generation != new.metadata.generation || old.metadata.deletionTimestamp != new.metadata.deletionTimestamp || finalizerLost
+    }
+
+    /// Whether a previous reconcile finished with this generation (finalizer set, status observed it).
+    static func isReconciled(_ object: UserIntegration) -> Bool {
+        object.metadata.deletionTimestamp == nil && object.status?.observedGeneration == object.metadata.generation
+            && (object.metadata.finalizers ?? []).contains(UserIntegration.finalizer)
     }
 
     private func enqueueReferencing(_ secret: PartialObjectMetadata) {

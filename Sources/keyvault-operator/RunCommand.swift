@@ -59,6 +59,9 @@ struct RunCommand: AsyncParsableCommand {
             // The work queue backs off per resource, so a vault call gives up after three attempts:
             // workers are not held for long, and the status tells of throttling or an outage soon.
             config.keyVault.retry.maximumAttempts = min(config.keyVault.retry.maximumAttempts, 3)
+            // Every vault request takes a turn of the budget, retries after a 429 included.
+            let budget = UserIntegrationController.vaultBudget(requestsPerSecond: vaultRateLimit)
+            config.keyVault.requestGate = { try await budget.acquire() }
             vault = try CachedClient(config: config, logger: logger)
         } catch {
             logger.critical("cannot start", metadata: ["error": "\(error)"])

@@ -1,0 +1,41 @@
+import Kubernetes
+import Testing
+@testable import UserIntegrationReconciler
+
+/// Which informer updates make the controller reconcile, and which resources found at start-up
+/// wait for the spread resync pass.
+struct ControllerTriggerTests {
+    static func resource(generation: Int = 1, finalizers: [String]? = nil, observedGeneration: Int? = nil) -> UserIntegration {
+        var resource = UserIntegration(metadata: .init(name: "a", namespace: "n", finalizers: finalizers), spec: .init(userId: "u", type: "weather"))
+        resource.metadata.generation = generation
+        if let observedGeneration {
+            var status = UserIntegration.Status()
+            status.observedGeneration = observedGeneration
+            resource.status = status
+        }
+        return resource
+    }
+
+    @Test func theOperatorsOwnFinalizerAndStatusWritesDoNotRequeue() {
+        let fresh = Self.resource()
+        let finalized = Self.resource(finalizers: [UserIntegration.finalizer])
+        #expect(!UserIntegrationController.needsReconcile(old: fresh, new: finalized))
+        #expect(!UserIntegrationController.needsReconcile(old: finalized, new: Self.resource(finalizers: [UserIntegration.finalizer], observedGeneration: 1)))
+    }
+
+    @Test func aSpecChangeADeletionOrALostFinalizerRequeue() {
+        let finalized = Self.resource(finalizers: [UserIntegration.finalizer])
+        #expect(UserIntegrationController.needsReconcile(old: finalized, new: Self.resource(generation: 2, finalizers: [UserIntegration.finalizer])))
+        var deleting = finalized
+        deleting.metadata.deletionTimestamp = "2026-12-01T00:00:00Z"
+        #expect(UserIntegrationController.needsReconcile(old: finalized, new: deleting))
+        #expect(UserIntegrationController.needsReconcile(old: finalized, new: Self.resource(finalizers: ["other"])))
+    }
+
+    @Test func onlyResourcesReconciledAtTheirGenerationWaitForTheResyncPass() {
+        #expect(UserIntegrationController.isReconciled(Self.resource(finalizers: [UserIntegration.finalizer], observedGeneration: 1)))
+        #expect(!UserIntegrationController.isReconciled(Self.resource(generation: 2, finalizers: [UserIntegration.finalizer], observedGeneration: 1)))
+        #expect(!UserIntegrationController.isReconciled(Self.resource(observedGeneration: 1)))
+        #expect(!UserIntegrationController.isReconciled(Self.resource(finalizers: [UserIntegration.finalizer])))
+    }
+}
