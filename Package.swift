@@ -133,7 +133,7 @@ let package = Package(
             name: "kubernetes-bench", dependencies: ["Kubernetes", "BenchmarkSupport"], path: "Benchmarks/KubernetesBenchmark",
             swiftSettings: strictSettings),
         .executableTarget(
-            name: "operator-bench", dependencies: ["Kubernetes", "UserIntegrationReconciler", "HTTPTransport", "BenchmarkSupport", "TestEnvironment"],
+            name: "operator-bench", dependencies: ["Kubernetes", "KeyVault", "Redis", "UserIntegrationReconciler", "HTTPTransport", "BenchmarkSupport", "TestEnvironment"],
             path: "Benchmarks/OperatorBenchmark", swiftSettings: strictSettings),
         .target(name: "BenchmarkSupport", path: "Benchmarks/BenchmarkSupport", swiftSettings: strictSettings),
 

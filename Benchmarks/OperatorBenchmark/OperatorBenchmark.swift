@@ -1,82 +1,133 @@
 import BenchmarkSupport
 import Foundation
 import Kubernetes
+import Redis
+import TestEnvironment
 import UserIntegrationReconciler
 
-/// The operator end to end against the real servers of scripts/test-env: apply → Ready latency on
-/// an idle operator, then many UserIntegrations with Secrets applied at once (time until all are
-/// Ready, vault and API calls per resource, CPU seconds, peak RSS). Run by scripts/bench-operator.
+/// The operator at scale against the real servers of scripts/test-env, each figure next to its
+/// target (the scale issue) and, for throughput, next to a raw driver doing the least work:
+/// reconcile throughput, apply → Ready latency idle and during a resync, memory, start-up, a
+/// steady-state resync pass, and convergence while the vault throttles. Run by scripts/bench.
 @main
 struct OperatorBenchmark {
     static let environment = ProcessInfo.processInfo.environment
+    static func setting(_ name: String, _ fallback: Int) -> Int { Int(environment[name] ?? "") ?? fallback }
 
     static func main() async throws {
-        let trials = Int(environment["KVO_BENCH_TRIALS"] ?? "") ?? 100
-        let count = Int(environment["KVO_BENCH_RESOURCES"] ?? "") ?? 1_000
-        let concurrency = Int(environment["KVO_BENCH_CONCURRENCY"] ?? "") ?? 16
-        let kube = try KubernetesClient(configuration: KubernetesConfiguration.load(kubeconfig: environment["KVO_TEST_KUBECONFIG"]))
+        let count = setting("KVO_BENCH_RESOURCES", 10_000)
+        let trials = setting("KVO_BENCH_TRIALS", 100)
+        let concurrency = setting("KVO_BENCH_CONCURRENCY", 16)
+        let resyncSeconds = setting("KVO_BENCH_RESYNC_SECONDS", 60)
+        let throttledCount = setting("KVO_BENCH_THROTTLED_RESOURCES", 1_000)
+        let throttledBudget = setting("KVO_BENCH_THROTTLED_BUDGET", 100)
+        let kubeConfiguration = try KubernetesConfiguration.load(kubeconfig: environment["KVO_TEST_KUBECONFIG"])
+        let kube = try KubernetesClient(configuration: kubeConfiguration)
         try await kube.installUserIntegrationCRD()
-        let namespace = "opbench-\(UUID().uuidString.prefix(6).lowercased())"
-        let users = "b\(UUID().uuidString.prefix(6).lowercased())"
-        _ = try await kube.create(json: JSONSerialization.data(withJSONObject: ["apiVersion": "v1", "kind": "Namespace", "metadata": ["name": namespace]]), .namespaces)
+        let fixtures = Fixtures(kube: kube)
+        let vault = try VaultRequests(url: environment["KVO_TEST_EMULATOR_URL"] ?? "", caFile: environment["KVO_TEST_EMULATOR_CA"] ?? "")
+        var report = ScaleReport()
+        report.settings = [
+            "resources": "\(count)", "concurrency": "\(concurrency)", "resync_seconds": "\(resyncSeconds)", "cores": "\(ProcessInfo.processInfo.activeProcessorCount)",
+            "throttled_resources": "\(throttledCount)", "throttled_budget": "\(throttledBudget)",
+        ]
+        ScaleReport.say("operator-bench: \(count) resources, --concurrency \(concurrency), \(ProcessInfo.processInfo.activeProcessorCount) cores")
+
+        // Set-up: the operator's resources and the floor's, created before either runs.
+        let namespace = try await fixtures.namespace("scale")
+        let floorNamespace = try await fixtures.namespace("floor")
+        let names = (0..<count).map { "r\($0)" }
+        let created = try await fixtures.createIntegrationsWithSecrets(namespace, names)
+        try await Bench.parallel(count, workers: 32) { try await fixtures.createIntegration(floorNamespace, names[$0], secret: "none") }
+        report.add("set-up: \(count) Secrets + UserIntegrations created", created, "s")
+
+        // 1. Throughput: the floor, then the operator on the same number of resources.
+        let floor = try await RawDriver(
+            kube: kubeConfiguration, vaultURL: vault.url, vaultCA: environment["KVO_TEST_EMULATOR_CA"] ?? "",
+            redis: .init(host: environment["KVO_TEST_REDIS_HOST"] ?? "", port: Int(environment["KVO_TEST_REDIS_PORT"] ?? "") ?? 6379, poolSize: concurrency)
+        ).run(namespace: floorNamespace, names: names, concurrency: concurrency)
+        report.add("floor: raw vault PUT + status PATCH + Redis SET, all \(count)", floor, "s")
 
         let watcher = ReadyWatcher(kube: kube, namespace: namespace)
         let watching = Task { try await watcher.run() }
-        let operatorProcess = try OperatorProcess(namespace: namespace, concurrency: concurrency)
-        defer { operatorProcess.stop() }
-        try await operatorProcess.waitUntilReady()
-        print("operator: \(operatorProcess.binary), --concurrency \(concurrency), namespace \(namespace)")
+        defer { watching.cancel() }
+        // The throughput run measures the operator's own cost: its vault budget is set out of the way.
+        let unbudgeted = ["--resync-period", "\(resyncSeconds)s", "--vault-rate-limit", "100000"]
+        var running = try OperatorProcess(namespace: namespace, concurrency: concurrency, arguments: unbudgeted)
+        defer { running.stop() }
+        let allReady = Bench.seconds(try await watcher.waitUntilReady(names, timeout: .seconds(1800)) - running.started)
+        report.add("operator: start → all \(count) Ready=True", allReady, "s", target: "≤ 1.5× floor", met: allReady <= 1.5 * floor)
+        report.add("  ratio to the floor", allReady / floor, "×")
+        let bulk = try await running.sample()
+        report.add("  operator CPU for the \(count)", bulk.cpuSeconds, "s")
 
-        // 1. apply → Ready=True on an idle operator, one resource at a time.
-        try await createSecret(kube, namespace: namespace, name: "latency")
+        // 2. Latency on an idle operator.
+        let idle = try await applyLatencies(fixtures, watcher, namespace, prefix: "idle", trials: trials)
+        report.add("apply → Ready p50, idle (\(trials) trials)", Bench.percentile(idle, 50), "ms", target: "≤ 100 ms", met: Bench.percentile(idle, 50) <= 100)
+        report.add("apply → Ready p99, idle", Bench.percentile(idle, 99), "ms", target: "≤ 300 ms", met: Bench.percentile(idle, 99) <= 300)
+
+        // 3. Memory with every resource cached.
+        let peakMiB = Double(try await running.sample().peakKiB) / 1024
+        report.add("operator peak RSS, \(count + trials) resources cached", peakMiB, "MiB", target: "≤ 64 MiB", met: peakMiB <= 64)
+        running.stop()
+
+        // 4. Start-up with every resource in place and unchanged, at the default vault budget;
+        // then 5. the periodic pass after it, with new resources applied while it runs.
+        let all = names + (0..<trials).map { "idle-\($0)" }
+        let writesBefore = watcher.modifications()
+        running = try OperatorProcess(namespace: namespace, concurrency: concurrency, arguments: ["--resync-period", "\(resyncSeconds)s"])
+        let startup = Bench.seconds(try await running.waitUntilReady() - running.started)
+        report.add("start-up: process start → /readyz ok, \(all.count) existing", startup, "s", target: "≤ 3 s", met: startup <= 3)
+        let firstPass = try await vault.watch(timeout: .seconds(resyncSeconds * 2))
+        let startupWrites = watcher.modifications() - writesBefore
+        report.add("start-up pass: vault writes", Double(firstPass.counts.writes), "", target: "0", met: firstPass.counts.writes == 0)
+        report.add("start-up pass: status writes", Double(startupWrites), "", target: "0", met: startupWrites == 0)
+        report.add("start-up pass: vault reads per resource", Double(firstPass.counts.reads) / Double(all.count), "", target: "≤ 1", met: firstPass.counts.reads <= all.count)
+        report.add("start-up pass: seconds", firstPass.seconds, "s")
+        report.add("  peak vault requests in one second (budget 300)", Double(firstPass.peakPerSecond), "/s", target: "≤ 330", met: firstPass.peakPerSecond <= 330)
+
+        // The next pass starts about one period after start-up: new resources are applied once it runs.
+        let steadyWrites = watcher.modifications()
+        let base = try await vault.counts()
+        async let pass = vault.watch(timeout: .seconds(resyncSeconds * 3), startAfter: 50)
+        try await vault.waitForTraffic(above: 50, since: base, timeout: .seconds(resyncSeconds * 2))
+        let busy = try await applyLatencies(fixtures, watcher, namespace, prefix: "busy", trials: min(trials, 30))
+        let steady = try await pass
+        // The new resources' own calls and writes are not the steady state's: take them out.
+        var ownCalls = VaultRequests.Counts()
+        for index in 0..<busy.count {
+            ownCalls.reads += try await vault.count("GET", secret: fixtures.vaultSecret(of: "busy-\(index)"))
+            ownCalls.writes += try await vault.count("PUT", secret: fixtures.vaultSecret(of: "busy-\(index)"))
+        }
+        let passCounts = steady.counts - ownCalls
+        let statusWrites = watcher.modifications { !$0.hasPrefix("busy-") } - steadyWrites
+        report.add("apply → Ready p99 during a \(all.count)-resource resync", Bench.percentile(busy, 99), "ms", target: "≤ 1000 ms", met: Bench.percentile(busy, 99) <= 1000)
+        report.add("  p50 during the resync", Bench.percentile(busy, 50), "ms")
+        report.add("steady pass: vault writes", Double(passCounts.writes), "", target: "0", met: passCounts.writes == 0)
+        report.add("steady pass: status writes", Double(statusWrites), "", target: "0", met: statusWrites == 0)
+        report.add("steady pass: vault reads per resource", Double(passCounts.reads) / Double(all.count), "", target: "≤ 1", met: passCounts.reads <= all.count)
+        report.add("steady pass: seconds", steady.seconds, "s")
+        report.add("  peak vault requests in one second (budget 300)", Double(steady.peakPerSecond), "/s", target: "≤ 330", met: steady.peakPerSecond <= 330)
+        report.add("  mean vault requests a second", steady.meanPerSecond, "/s")
+        running.stop()
+
+        // 7. Convergence while the vault answers 429 to 30 % of requests.
+        try await throttledRun(fixtures, count: throttledCount, budget: throttledBudget, concurrency: concurrency, report: &report)
+
+        try report.write(to: environment["KVO_BENCH_OUTPUT"] ?? ".bench/operator.json")
+        ScaleReport.say("written: \(environment["KVO_BENCH_OUTPUT"] ?? ".bench/operator.json")")
+    }
+
+    /// Applies `trials` integrations one at a time and returns each one's apply → Ready=True in ms.
+    static func applyLatencies(_ fixtures: Fixtures, _ watcher: ReadyWatcher, _ namespace: String, prefix: String, trials: Int) async throws -> [Double] {
+        try await fixtures.createSecret(namespace, prefix)
         var latencies: [Double] = []
         for trial in 0..<trials {
             let started = ContinuousClock.now
-            try await createIntegration(kube, namespace: namespace, name: "latency-\(trial)", user: "\(users)-l\(trial)", secret: "latency")
-            let ready = try await watcher.waitUntilReady(["latency-\(trial)"], timeout: .seconds(30))
+            try await fixtures.createIntegration(namespace, "\(prefix)-\(trial)", secret: prefix)
+            let ready = try await watcher.waitUntilReady(["\(prefix)-\(trial)"], timeout: .seconds(60))
             latencies.append(Bench.seconds(ready - started) * 1000)
         }
-        let p50 = Bench.percentile(latencies, 50), p99 = Bench.percentile(latencies, 99)
-        print(String(format: "apply → Ready=True, idle operator (%d trials):   p50 %6.1f ms   p99 %6.1f ms   max %6.1f ms", trials, p50, p99, latencies.max() ?? 0))
-
-        // 2. `count` resources with their Secrets, applied at once.
-        try await Bench.parallel(count, workers: 16) { index in try await createSecret(kube, namespace: namespace, name: "bulk-\(index)") }
-        let before = try await operatorProcess.sample()
-        let started = ContinuousClock.now
-        try await Bench.parallel(count, workers: 32) { index in
-            try await createIntegration(kube, namespace: namespace, name: "bulk-\(index)", user: "\(users)-\(index)", secret: "bulk-\(index)")
-        }
-        let applied = Bench.seconds(since: started)
-        let last = try await watcher.waitUntilReady((0..<count).map { "bulk-\($0)" }, timeout: .seconds(600))
-        let total = Bench.seconds(last - started)
-        try await Task.sleep(for: .seconds(1))
-        let after = try await operatorProcess.sample()
-        let perResource = { (key: KeyPath<OperatorProcess.Sample, Double>) in (after[keyPath: key] - before[keyPath: key]) / Double(count) }
-        print(String(format: "%d resources with Secrets applied at once:       all Ready=True after %.2f s (%.0f/s; the creates took %.2f s)", count, total, Double(count) / total, applied))
-        print(String(format: "  per resource: %.2f vault calls, %.2f API calls (of which %.2f writes); operator CPU %.2f s in all; peak RSS %d MiB",
-            perResource(\.vaultCalls), perResource(\.apiCalls), perResource(\.apiWrites), after.cpuSeconds - before.cpuSeconds, after.peakKiB / 1024))
-
-        let report: [String: Any] = [
-            "trials": trials, "latency_ms": ["p50": p50, "p99": p99, "max": latencies.max() ?? 0],
-            "resources": count, "concurrency": concurrency, "all_ready_seconds": total, "create_seconds": applied,
-            "vault_calls_per_resource": perResource(\.vaultCalls), "api_calls_per_resource": perResource(\.apiCalls),
-            "api_writes_per_resource": perResource(\.apiWrites), "cpu_seconds": after.cpuSeconds - before.cpuSeconds, "peak_rss_mib": after.peakKiB / 1024,
-        ]
-        try FileManager.default.createDirectory(atPath: ".bench", withIntermediateDirectories: true)
-        try JSONSerialization.data(withJSONObject: report, options: [.prettyPrinted, .sortedKeys]).write(to: URL(fileURLWithPath: ".bench/operator.json"))
-        print("written: .bench/operator.json")
-        watching.cancel()
-    }
-
-    static func createSecret(_ kube: KubernetesClient, namespace: String, name: String) async throws {
-        let body = try JSONSerialization.data(withJSONObject: [
-            "apiVersion": "v1", "kind": "Secret", "metadata": ["name": name, "namespace": namespace], "stringData": ["apiKey": "bench-value-\(name)"],
-        ])
-        _ = try await kube.create(json: body, .secrets, namespace: namespace)
-    }
-
-    static func createIntegration(_ kube: KubernetesClient, namespace: String, name: String, user: String, secret: String) async throws {
-        let spec = UserIntegration.Spec(userId: user, type: "weather", secretRef: .init(name: secret, key: "apiKey"))
-        _ = try await kube.create(UserIntegration(metadata: .init(name: name, namespace: namespace), spec: spec), UserIntegration.resource)
+        return latencies
     }
 }

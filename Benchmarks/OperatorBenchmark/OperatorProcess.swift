@@ -15,9 +15,13 @@ final class OperatorProcess: Sendable {
 
     let binary: String
     let endpoint: String
+    /// When the process was started.
+    let started: ContinuousClock.Instant
     private let process: Process
 
-    init(namespace: String, concurrency: Int) throws {
+    /// Starts `keyvault-operator run` on the test servers; `vault` overrides the emulator's
+    /// variables (`KEYVAULT_URL`, `KEYVAULT_CA_FILE`).
+    init(namespace: String, concurrency: Int, arguments: [String] = [], vault: [String: String] = [:]) throws {
         let environment = ProcessInfo.processInfo.environment
         binary = environment["KVO_BENCH_OPERATOR"] ?? ".build/release/keyvault-operator"
         let port = LocalPorts.free()
@@ -27,11 +31,12 @@ final class OperatorProcess: Sendable {
         process.arguments = [
             "run", "--kubeconfig", environment["KVO_TEST_KUBECONFIG"] ?? "", "--namespace", namespace, "--concurrency", "\(concurrency)",
             "--health-addr", "127.0.0.1:\(port)", "--metrics-addr", "127.0.0.1:\(port)", "--log-level", "warning",
-        ]
+        ] + arguments
         process.environment = [
             "KEYVAULT_URL": environment["KVO_TEST_EMULATOR_URL"] ?? "", "KEYVAULT_CA_FILE": environment["KVO_TEST_EMULATOR_CA"] ?? "",
             "REDIS_HOST": environment["KVO_TEST_REDIS_HOST"] ?? "", "REDIS_PORT": environment["KVO_TEST_REDIS_PORT"] ?? "",
-        ]
+        ].merging(vault) { $1 }
+        started = .now
         try process.run()
         self.process = process
     }
@@ -42,11 +47,13 @@ final class OperatorProcess: Sendable {
         process.waitUntilExit()
     }
 
-    func waitUntilReady() async throws {
+    /// Waits for `/readyz` to answer 200; returns when it did.
+    @discardableResult
+    func waitUntilReady() async throws -> ContinuousClock.Instant {
         let http = try HTTPClient()
-        for _ in 0..<300 {
-            if (try? await http.execute(HTTPRequest(url: endpoint + "/readyz")))?.status == 200 { return }
-            try await Task.sleep(for: .milliseconds(100))
+        for _ in 0..<3000 {
+            if (try? await http.execute(HTTPRequest(url: endpoint + "/readyz")))?.status == 200 { return .now }
+            try await Task.sleep(for: .milliseconds(10))
         }
         throw HTTPError(code: .timedOut, message: "the operator never became ready", url: endpoint + "/readyz")
     }

@@ -4,11 +4,13 @@ import Synchronization
 import UserIntegrationReconciler
 
 /// Watches a namespace's UserIntegrations and notes when each first shows `Ready=True`, as a
-/// user's `kubectl get -w` would see it.
+/// user's `kubectl get -w` would see it, and how often each was modified (status and finalizer
+/// writes: what a steady state must not do).
 final class ReadyWatcher: Sendable {
     let kube: KubernetesClient
     let namespace: String
     private let readyAt = Mutex<[String: ContinuousClock.Instant]>([:])
+    private let modified = Mutex<[String: Int]>([:])
 
     init(kube: KubernetesClient, namespace: String) {
         self.kube = kube
@@ -21,6 +23,7 @@ final class ReadyWatcher: Sendable {
             for try await event in try await kube.watch(UserIntegration.self, UserIntegration.resource, namespace: namespace, resourceVersion: resourceVersion) {
                 switch event {
                 case .added(let object), .modified(let object):
+                    if case .modified = event, let name = object.metadata.name { modified.withLock { $0[name, default: 0] += 1 } }
                     resourceVersion = object.metadata.resourceVersion ?? resourceVersion
                     if object.status?.conditions?.contains(where: { $0.type == "Ready" && $0.status == .true }) == true, let name = object.metadata.name {
                         let now = ContinuousClock.now
@@ -31,6 +34,11 @@ final class ReadyWatcher: Sendable {
                 }
             }
         }
+    }
+
+    /// Modifications so far of the resources whose names pass `filter`.
+    func modifications(_ filter: (String) -> Bool = { _ in true }) -> Int {
+        modified.withLock { $0.filter { filter($0.key) }.values.reduce(0, +) }
     }
 
     /// Waits until every name is Ready; returns when the last one became Ready.
