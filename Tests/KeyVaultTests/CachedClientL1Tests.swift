@@ -15,6 +15,26 @@ struct CachedClientL1Tests {
         return try CachedClient(config: config)
     }
 
+    /// A redis-server of the test's own, an L1 client on it holding one secret, and a plain client
+    /// for the server's counters and commands (opened first, so it stays signed in if a password is set).
+    final class PrivateRedisSetup {
+        let server: ServerProcess
+        let redis: RedisClient
+        let client: CachedClient
+        let name = LibraryTestSupport.uniqueName("l1")
+
+        init(value: String) async throws {
+            let (server, port) = try await LibraryTestSupport.privateRedis()
+            self.server = server
+            redis = RedisClient(configuration: .init(host: "127.0.0.1", port: port, poolSize: 1))
+            try await redis.ping()
+            client = try CachedClientL1Tests.l1Client(redisPort: port)
+            try await client.setSecret(name, value: value)
+        }
+
+        deinit { client.close() }
+    }
+
     /// Reads `name` until a read is served in process, twice with a pause between: the
     /// notification of the read-through's own Redis fill can evict the first such entry.
     static func servedInProcess(_ client: CachedClient, _ name: String) async throws -> Bool {
@@ -40,15 +60,10 @@ struct CachedClientL1Tests {
     }
 
     @Test func aRepeatedReadIsServedInProcessWithoutRedis() async throws {
-        let (server, port) = try await LibraryTestSupport.privateRedis()
-        defer { server.kill() }
-        let client = try Self.l1Client(redisPort: port)
-        defer { client.close() }
-        let name = LibraryTestSupport.uniqueName("l1-hit")
-        try await client.setSecret(name, value: "in-process")
+        let setup = try await PrivateRedisSetup(value: "in-process")
+        let (client, name, redis) = (setup.client, setup.name, setup.redis)
         #expect(try await Self.servedInProcess(client, name))
 
-        let redis = RedisClient(configuration: .init(host: "127.0.0.1", port: port, poolSize: 1))
         let getsBefore = try await Self.redisGets(redis)
         let before = client.cacheStats()
         for _ in 0..<100 { #expect(try await client.getSecret(name).value == "in-process") }
@@ -107,16 +122,11 @@ struct CachedClientL1Tests {
     }
 
     @Test func aLostSubscriptionEmptiesTheCacheUntilItIsBack() async throws {
-        let (server, port) = try await LibraryTestSupport.privateRedis()
-        defer { server.kill() }
-        let client = try Self.l1Client(redisPort: port)
-        defer { client.close() }
-        let name = LibraryTestSupport.uniqueName("l1-lost")
-        try await client.setSecret(name, value: "v")
+        let setup = try await PrivateRedisSetup(value: "v")
+        let (client, name, admin) = (setup.client, setup.name, setup.redis)
         #expect(try await Self.servedInProcess(client, name))
 
         // A password keeps the subscriber from reconnecting; connections already open stay signed in.
-        let admin = RedisClient(configuration: .init(host: "127.0.0.1", port: port, poolSize: 1))
         _ = try await admin.send(RedisCommand("CONFIG", "SET", "requirepass", "l1-test"))
         #expect(try await admin.send(RedisCommand("CLIENT", "KILL", "TYPE", "pubsub")).integer == 1)
         #expect(
