@@ -9,12 +9,16 @@ import Redis
 @main
 struct KeyVaultBenchmark {
     static func main() async throws {
+        if CommandLine.arguments.dropFirst().first == L1EvictionBenchmark.writerArgument { return try await L1EvictionBenchmark.runWriter() }
         let environment = ProcessInfo.processInfo.environment
         let count = Int(environment["KVO_BENCH_OPERATIONS"] ?? "") ?? 20_000
         var config = try CachedClientConfig.fromEnvironment()
         config.redis.poolSize = 32
         config.cachePrefix = "bench-\(UUID().uuidString.prefix(6)):"
         let client = try CachedClient(config: config)
+        var l1Config = config
+        l1Config.l1CacheSize = 1024
+        let l1Client = try CachedClient(config: l1Config)
         let redis = RedisClient(configuration: .init(host: config.redis.host, port: config.redis.port, poolSize: 32))
         let caPath = environment["KEYVAULT_CA_FILE"] ?? ""
         let http = try HTTPClient(configuration: .init(tls: .init(trust: .file(caPath))))
@@ -27,6 +31,7 @@ struct KeyVaultBenchmark {
         let name = IntegrationKey(userID: user, type: .weather).secretName
         _ = try await client.getSecret(name)
         _ = try await client.listUserIntegrations(userID: user)
+        while l1Client.cacheStats().l1Hits == 0 { _ = try await l1Client.getSecret(name) }
         let rawKey = config.cachePrefix + "secret:" + name
         let vaultURL = config.keyVault.vaultURL
         var results: [Measurement] = []
@@ -38,6 +43,11 @@ struct KeyVaultBenchmark {
             results.append(try await Measurement.run("CachedClient.getSecret hit", count: count, concurrency: concurrency) { _ in
                 _ = try await client.getSecret(name)
             })
+            let l1HitsBefore = l1Client.cacheStats().l1Hits
+            results.append(try await Measurement.run("CachedClient.getSecret L1 hit", count: count, concurrency: concurrency) { _ in
+                _ = try await l1Client.getSecret(name)
+            })
+            print("L1 hit run, \(concurrency) callers: \(l1Client.cacheStats().l1Hits - l1HitsBefore) of \(count) reads served in process")
         }
         results.append(try await Measurement.run("listUserIntegrations (8 cached)", count: count / 4, concurrency: 1) { _ in
             _ = try await client.listUserIntegrations(userID: user)
@@ -74,6 +84,11 @@ struct KeyVaultBenchmark {
             print(
                 result.name.padding(toLength: 34, withPad: " ", startingAt: 0) + String(format: " %7d %10.0f %9.1f %9.1f", result.concurrency, result.throughput, result.p50Microseconds, result.p99Microseconds))
         }
+        let delays = try await L1EvictionBenchmark.measure(reader: l1Client, writes: 50).sorted()
+        print(
+            String(
+                format: "L1 cross-process eviction (write returned -> new value read), %d writes: p50 %.0f µs  p99 %.0f µs  max %.0f µs",
+                delays.count, Double(delays[delays.count / 2]) / 1000, Double(delays[delays.count * 99 / 100]) / 1000, Double(delays[delays.count - 1]) / 1000))
         let output = environment["KVO_BENCH_OUTPUT"] ?? ".bench/library.json"
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]

@@ -11,6 +11,7 @@ extension CachedClient {
         var wrote = false
         for key in cacheKeys(forSecret: secret.properties.name) where await readCache(key) != .secret(secret) {
             await writeCache(key, .secret(secret))
+            l1?.evict([key])
             wrote = true
         }
         return wrote

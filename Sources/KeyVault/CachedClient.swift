@@ -9,6 +9,10 @@ import Redis
 /// make one vault call. "Not found" is cached for `negativeTTL`. Writes go to the vault, then
 /// invalidate every Redis entry that can hold that secret. Redis failures never fail a read: they
 /// are logged (030/031), counted, and the read goes to the vault.
+///
+/// With `l1CacheSize` above 0, reads of single entries try an in-process cache first. A
+/// subscription to Redis's key-invalidation notifications for `cachePrefix` evicts what anyone
+/// changes; while that subscription is down, the in-process cache is empty and unused.
 public final class CachedClient: SecretStore {
     public let config: CachedClientConfig
     /// The vault client underneath.
@@ -17,6 +21,11 @@ public final class CachedClient: SecretStore {
     let codec: CacheCodec
     let counters = CacheCounters()
     let flights = SingleFlight<CacheEntry>()
+    /// The in-process cache, when `l1CacheSize` is above 0.
+    let l1: L1Cache?
+    /// Applies Redis's invalidation notifications to `l1` until `close()`. A task of the client's
+    /// own rather than a `Service`: callers use the client from plain code, without a service group.
+    let l1Subscription: Task<Void, Never>?
     let logger: Logger
     let hitCounter = Counter(label: "keyvault_cache_hits_total")
     let missCounter = Counter(label: "keyvault_cache_misses_total")
@@ -31,10 +40,25 @@ public final class CachedClient: SecretStore {
             configuration: .init(
                 host: config.redis.host, port: config.redis.port, password: config.redis.password, database: config.redis.db,
                 poolSize: config.redis.poolSize))
+        guard config.l1CacheSize > 0 else {
+            l1 = nil
+            l1Subscription = nil
+            return
+        }
+        let l1 = L1Cache(capacity: config.l1CacheSize)
+        let invalidations = RedisKeyInvalidations(configuration: redis.configuration, prefixes: [config.cachePrefix], logger: logger)
+        self.l1 = l1
+        l1Subscription = Task {
+            await invalidations.run(l1.apply)
+            l1.reset(live: false)
+        }
     }
 
-    /// Closes the vault and Redis connections.
+    deinit { l1Subscription?.cancel() }
+
+    /// Closes the vault and Redis connections (and the in-process cache's subscription).
     public func close() {
+        l1Subscription?.cancel()
         vault.close()
         redis.close()
     }
@@ -126,17 +150,28 @@ public final class CachedClient: SecretStore {
         return keys
     }
 
-    /// Reads through the cache; the vault on a miss, once for concurrent misses of one key.
+    /// Reads through the caches (in process, then Redis); the vault on a miss, once for concurrent
+    /// misses of one key. Only full entries fill the in-process cache.
     func cachedEntry(redisKey: String, secretName: String) async throws -> CacheEntry {
-        let ticket = flights.ticket()
-        if let entry = await readCache(redisKey) {
-            counters.hit()
+        if let entry = l1?.entry(forKey: redisKey) {
+            counters.l1Hit()
             hitCounter.increment()
             return entry
         }
-        counters.miss()
-        missCounter.increment()
-        return try await fetchAndFill(redisKey: redisKey, secretName: secretName, since: ticket)
+        let l1Ticket = l1?.ticket ?? 0
+        let ticket = flights.ticket()
+        let entry: CacheEntry
+        if let cached = await readCache(redisKey) {
+            counters.hit()
+            hitCounter.increment()
+            entry = cached
+        } else {
+            counters.miss()
+            missCounter.increment()
+            entry = try await fetchAndFill(redisKey: redisKey, secretName: secretName, since: ticket)
+        }
+        l1?.fill(redisKey, entry, ttl: ttl(of: entry), since: l1Ticket)
+        return entry
     }
 
     /// The vault's entry, written to Redis; one vault call for concurrent callers, and none for a
@@ -174,8 +209,13 @@ public final class CachedClient: SecretStore {
         return entry
     }
 
+    /// How long `entry` is cached: `cacheTTL`, or `negativeTTL` for "not found".
+    func ttl(of entry: CacheEntry) -> Duration {
+        entry == .notFound ? config.negativeTTL : config.cacheTTL
+    }
+
     func writeCache(_ redisKey: String, _ entry: CacheEntry) async {
-        let ttl = entry == .notFound ? config.negativeTTL : config.cacheTTL
+        let ttl = ttl(of: entry)
         do {
             let data = try codec.encode(entry, redisKey: redisKey)
             try await redis.set(redisKey, data, expiration: .milliseconds(max(1, Int(ttl.components.seconds * 1000 + ttl.components.attoseconds / 1_000_000_000_000_000))))
@@ -185,7 +225,8 @@ public final class CachedClient: SecretStore {
     }
 
     /// Removes every entry that can hold `secretName`. Each key is written before it is deleted, so
-    /// Redis's key-invalidation notifications fire even when nothing was cached.
+    /// Redis's key-invalidation notifications fire even when nothing was cached. The in-process
+    /// cache drops them at once, without waiting for the notification.
     public func invalidate(secretName: String) async {
         let keys = cacheKeys(forSecret: secretName)
         keys.forEach(flights.forget)
@@ -196,6 +237,8 @@ public final class CachedClient: SecretStore {
         } catch {
             cacheError(.cacheWriteFailed, error, key: keys[0])
         }
+        // After Redis: a read that began before this and got the old entry from Redis is refused.
+        l1?.evict(keys)
     }
 
     func cacheError(_ code: ErrorCode, _ error: any Error, key: String) {

@@ -29,10 +29,13 @@ public struct CachedClientConfig: Sendable {
     public var negativeTTL: Duration
     /// A 32-byte AES-GCM key: when set, Redis holds only ciphertext of secret values.
     public var encryptionKey: Data?
+    /// The most entries held in process in front of Redis (kept coherent through Redis's
+    /// key-invalidation notifications); 0, the default, turns that cache off.
+    public var l1CacheSize: Int
 
     public init(
         keyVault: ClientConfig = .init(), redis: RedisConfig = .init(), cacheTTL: Duration = .seconds(300),
-        cachePrefix: String = "keyvault:", negativeTTL: Duration = .seconds(30), encryptionKey: Data? = nil
+        cachePrefix: String = "keyvault:", negativeTTL: Duration = .seconds(30), encryptionKey: Data? = nil, l1CacheSize: Int = 0
     ) {
         self.keyVault = keyVault
         self.redis = redis
@@ -40,5 +43,6 @@ public struct CachedClientConfig: Sendable {
         self.cachePrefix = cachePrefix
         self.negativeTTL = negativeTTL
         self.encryptionKey = encryptionKey
+        self.l1CacheSize = l1CacheSize
     }
 }

@@ -72,7 +72,8 @@ extension ClientConfig {
 
 extension CachedClientConfig {
     /// The configuration the environment describes: `ClientConfig.fromEnvironment` plus
-    /// `KEYVAULT_CACHE_TTL`, `KEYVAULT_CACHE_PREFIX`, `KEYVAULT_CACHE_ENCRYPTION_KEY` and `REDIS_*`.
+    /// `KEYVAULT_CACHE_TTL`, `KEYVAULT_CACHE_PREFIX`, `KEYVAULT_CACHE_ENCRYPTION_KEY`,
+    /// `KEYVAULT_L1_CACHE_SIZE` and `REDIS_*`.
     public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws -> CachedClientConfig {
         var key: Data?
         if let text = environment["KEYVAULT_CACHE_ENCRYPTION_KEY"], !text.isEmpty {
@@ -81,9 +82,10 @@ extension CachedClientConfig {
             }
             key = data
         }
-        func integer(_ name: String, _ value: Int) throws -> Int {
+        func integer(_ name: String, _ value: Int, minimum: Int = .min) throws -> Int {
             guard let text = environment[name], !text.isEmpty else { return value }
-            guard let parsed = Int(text) else { throw KeyVaultError(.invalidInput, "\(name) must be a number", context: ["variable": name]) }
+            guard let parsed = Int(text) else { throw KeyVaultError(.invalidInput, "\(name) must be a whole number", context: ["variable": name]) }
+            guard parsed >= minimum else { throw KeyVaultError(.invalidInput, "\(name) must be at least \(minimum)", context: ["variable": name]) }
             return parsed
         }
         return CachedClientConfig(
@@ -93,6 +95,6 @@ extension CachedClientConfig {
                 password: environment["REDIS_PASSWORD"].flatMap { $0.isEmpty ? nil : $0 }, db: try integer("REDIS_DB", 0)),
             cacheTTL: try EnvironmentConfiguration.duration(environment, "KEYVAULT_CACHE_TTL", default: .seconds(300)),
             cachePrefix: environment["KEYVAULT_CACHE_PREFIX"].flatMap { $0.isEmpty ? nil : $0 } ?? "keyvault:",
-            encryptionKey: key)
+            encryptionKey: key, l1CacheSize: try integer("KEYVAULT_L1_CACHE_SIZE", 0, minimum: 0))
     }
 }

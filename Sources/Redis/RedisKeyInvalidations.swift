@@ -12,6 +12,8 @@ public final class RedisKeyInvalidations: Sendable {
         case keys([String])
         /// Anything may have changed unseen: the subscription (re)started, or Redis flushed.
         case everything
+        /// The subscription failed: changes go unreported until the next `.everything`.
+        case lost
     }
 
     public let configuration: RedisClient.Configuration
@@ -31,8 +33,9 @@ public final class RedisKeyInvalidations: Sendable {
         self.logger = logger
     }
 
-    /// Delivers notifications to `handler` (on a dedicated thread) until the task is cancelled;
-    /// reconnects after `retryDelay` when the connection fails, then reports `.everything`.
+    /// Delivers notifications to `handler` (on a dedicated thread) until the task is cancelled.
+    /// When the connection fails (or cannot be made) it reports `.lost` at once, reconnects after
+    /// `retryDelay`, then reports `.everything`.
     public func run(_ handler: @escaping @Sendable (Notification) -> Void) async {
         let worker = BlockingWorker(name: "redis-invalidations")
         defer { worker.stop() }
@@ -43,6 +46,7 @@ public final class RedisKeyInvalidations: Sendable {
                 } catch {
                     if Task.isCancelled { break }
                     logger.warning("redis invalidation subscription lost; retrying", metadata: ["redis.error": "\(error)"])
+                    handler(.lost)
                 }
                 try? await Task.sleep(for: retryDelay)
             }
@@ -66,7 +70,10 @@ public final class RedisKeyInvalidations: Sendable {
         }
         let tracking = ["CLIENT", "TRACKING", "on", "REDIRECT", String(id), "BCAST"] + prefixes.flatMap { ["PREFIX", $0] }
         let replies = try subscriber.pipeline([RedisCommand(arguments: tracking.map { Data($0.utf8) }), RedisCommand("SUBSCRIBE", "__redis__:invalidate")])
-        if case .error(let text) = replies[0] { throw RedisError(code: .unexpectedReply, message: "CLIENT TRACKING failed: \(text)") }
+        // A refused SUBSCRIBE (an ACL without it) must not be reported as a live subscription.
+        for (command, reply) in zip(["CLIENT TRACKING", "SUBSCRIBE"], replies) {
+            if case .error(let text) = reply { throw RedisError(code: .unexpectedReply, message: "\(command) failed: \(text)") }
+        }
         subscriber.waitForever()
         logger.debug("redis invalidation subscription started", metadata: ["redis.prefixes": "\(prefixes)"])
         handler(.everything)

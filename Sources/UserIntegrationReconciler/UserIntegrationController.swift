@@ -192,6 +192,9 @@ public final class UserIntegrationController: Sendable {
             for informer in resources {
                 informer.list().forEach { queue.add(Self.key($0), priority: .resync) }
             }
+        case .lost:
+            // Nothing to requeue yet: the `.everything` of the resubscription requeues every resource.
+            break
         }
     }
 

@@ -146,10 +146,7 @@ struct CachedClientTests {
 @Suite(.enabled(if: TestEnvironment.shouldRun(.emulator) && TestEnvironment.shouldRun(.redis)))
 struct CachedClientRedisOutageTests {
     @Test func readsSurviveRedisGoingDownAndHitsResumeWhenItReturns() async throws {
-        let redis = try TestEnvironment.redis()
-        let port = LocalPorts.free()
-        let server = ServerProcess(executable: redis.serverBinary, arguments: ["--bind", "127.0.0.1", "--port", "\(port)", "--save", ""])
-        try await server.start(waitingForPort: port)
+        let (server, port) = try await LibraryTestSupport.privateRedis()
         let client = try CachedClient(config: LibraryTestSupport.cachedConfig(redisPort: port))
         let name = LibraryTestSupport.uniqueName("outage")
         try await client.setSecret(name, value: "survives")

@@ -24,6 +24,15 @@ enum LibraryTestSupport {
             cachePrefix: "test-\(UUID().uuidString.prefix(8)):", negativeTTL: .seconds(30), encryptionKey: encryptionKey)
     }
 
+    /// A redis-server of the test's own on a free port (outages, command counts); killed when released.
+    static func privateRedis() async throws -> (server: ServerProcess, port: Int) {
+        let redis = try TestEnvironment.redis()
+        let port = LocalPorts.free()
+        let server = ServerProcess(executable: redis.serverBinary, arguments: ["--bind", "127.0.0.1", "--port", "\(port)", "--save", ""])
+        try await server.start(waitingForPort: port)
+        return (server, port)
+    }
+
     static func uniqueName(_ prefix: String) -> String { "\(prefix)-\(UUID().uuidString.prefix(8).lowercased())" }
 
     static func uniqueUser() -> String { "u\(UUID().uuidString.prefix(8).lowercased())" }

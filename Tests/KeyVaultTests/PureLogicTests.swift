@@ -172,6 +172,16 @@ struct EnvironmentConfigurationTests {
         #expect(throws: KeyVaultError.self) { try ClientConfig.fromEnvironment(["KEYVAULT_TLS_SKIP_VERIFY": "maybe"]) }
     }
 
+    @Test func theL1CacheSizeIsAWholeNumberOfEntries() throws {
+        #expect(try CachedClientConfig.fromEnvironment([:]).l1CacheSize == 0)
+        #expect(try CachedClientConfig.fromEnvironment(["KEYVAULT_L1_CACHE_SIZE": "1024"]).l1CacheSize == 1024)
+        for bad in ["-1", "1.5", "many"] {
+            let error = #expect(throws: KeyVaultError.self) { try CachedClientConfig.fromEnvironment(["KEYVAULT_L1_CACHE_SIZE": bad]) }
+            #expect(error?.code == .invalidInput)
+            #expect(error?.context["variable"] == "KEYVAULT_L1_CACHE_SIZE")
+        }
+    }
+
     @Test func durationsParse() {
         #expect(EnvironmentConfiguration.parseDuration("30s") == .seconds(30))
         #expect(EnvironmentConfiguration.parseDuration("5m") == .seconds(300))

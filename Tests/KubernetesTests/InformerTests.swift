@@ -22,15 +22,6 @@ final class ChangeLog: Sendable {
     }
 }
 
-func eventually(timeout: Duration = .seconds(10), _ condition: () async throws -> Bool) async throws -> Bool {
-    let deadline = ContinuousClock.now + timeout
-    while ContinuousClock.now < deadline {
-        if try await condition() { return true }
-        try await Task.sleep(for: .milliseconds(50))
-    }
-    return try await condition()
-}
-
 @Suite(.enabled(if: TestEnvironment.shouldRun(.kubernetes)))
 struct InformerTests {
     @Test func syncsThenFollowsChangesInOrderWithIndexes() async throws {

@@ -68,7 +68,20 @@ struct RedisKeyInvalidationsTests {
         #expect(inbox.keys().isEmpty)
     }
 
-    @Test func aRestartedRedisIsResubscribedAndReportedAsEverything() async throws {
+    @Test func aRefusedSubscribeIsReportedLostNotLive() async throws {
+        let server = try PrivateRedis()
+        try await server.start()
+        let configuration = RedisClient.Configuration(host: "127.0.0.1", port: server.port)
+        _ = try await RedisClient(configuration: configuration).send(RedisCommand("ACL", "SETUSER", "default", "-subscribe"))
+        let inbox = Inbox()
+        let invalidations = RedisKeyInvalidations(configuration: configuration, prefixes: ["p:"], retryDelay: .milliseconds(100))
+        let subscription = Task { await invalidations.run(inbox.add) }
+        defer { subscription.cancel() }
+        try await inbox.waitFor { $0.filter { $0 == .lost }.count >= 2 }
+        #expect(Self.everythingCount(inbox.received.withLock { $0 }) == 0)
+    }
+
+    @Test func aRestartedRedisIsReportedLostThenResubscribedAsEverything() async throws {
         let server = try PrivateRedis()
         try await server.start()
         let inbox = Inbox()
@@ -78,6 +91,8 @@ struct RedisKeyInvalidationsTests {
         defer { subscription.cancel() }
         try await inbox.waitFor { Self.everythingCount($0) == 1 }
         server.process.kill()
+        try await inbox.waitFor { $0.contains(.lost) }
+        #expect(inbox.received.withLock { $0.first } == .everything)
         try await server.start()
         try await inbox.waitFor(timeout: .seconds(10)) { Self.everythingCount($0) == 2 }
         let client = RedisClient(configuration: configuration)
