@@ -199,11 +199,14 @@ public final class UserIntegrationController: Sendable {
     }
 
     /// Queues the resources of the integrations whose cache entry someone else wrote: the
-    /// operator's own warm writes hold the version it last put there.
+    /// operator's own warm writes hold the version it last put there, and its own entries expiring
+    /// are not a change.
     private func requeueChanged(_ integrations: Set<IntegrationKey>) async {
         for integration in integrations {
             let cached = await vault.cachedSecret(integration.secretName)
             if let cached, cached.properties.version == warmedVersions.version(of: integration) { continue }
+            // Gone a TTL after this process warmed it: Redis expired it; the next read fills it.
+            if cached == nil, warmedVersions.expired(integration, ttl: vault.config.cacheTTL) { continue }
             resources(for: integration).forEach { queue.add(Self.key($0)) }
         }
     }

@@ -1,9 +1,10 @@
+import KeyVault
 import Kubernetes
 import Testing
 @testable import UserIntegrationReconciler
 
-/// Which informer updates make the controller reconcile, and which resources found at start-up
-/// wait for the spread resync pass.
+/// Which informer updates and Redis notifications make the controller reconcile, and which
+/// resources found at start-up wait for the spread resync pass.
 struct ControllerTriggerTests {
     static func resource(generation: Int = 1, finalizers: [String]? = nil, observedGeneration: Int? = nil) -> UserIntegration {
         var resource = UserIntegration(metadata: .init(name: "a", namespace: "n", finalizers: finalizers), spec: .init(userId: "u", type: "weather"))
@@ -37,5 +38,17 @@ struct ControllerTriggerTests {
         #expect(!UserIntegrationController.isReconciled(Self.resource(generation: 2, finalizers: [UserIntegration.finalizer], observedGeneration: 1)))
         #expect(!UserIntegrationController.isReconciled(Self.resource(observedGeneration: 1)))
         #expect(!UserIntegrationController.isReconciled(Self.resource(finalizers: [UserIntegration.finalizer])))
+    }
+
+    @Test func onlyAnEntryWarmedHereAndGoneAfterItsTTLCountsAsExpired() {
+        let versions = WarmedVersions()
+        let key = IntegrationKey(userID: "u", type: .weather)
+        #expect(!versions.expired(key, ttl: .seconds(1)), "never warmed here: someone else removed it")
+        versions.record(key, version: "v1")
+        #expect(!versions.expired(key, ttl: .seconds(300)), "gone long before its TTL: someone else removed it")
+        #expect(versions.expired(key, ttl: .seconds(1)))
+        #expect(!versions.expired(key, ttl: .seconds(1)), "forgotten once expired: a later removal is someone else's")
+        versions.record(key, version: nil)
+        #expect(!versions.expired(key, ttl: .seconds(1)), "invalidated here, not warmed")
     }
 }
