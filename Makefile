@@ -1,5 +1,5 @@
 # The two set-up commands of the README, and a few helpers.
-.PHONY: demo test chaos build bench-emulator bench-library bench-kubernetes bench-operator test-env-start test-env-stop
+.PHONY: demo test chaos build bench bench-emulator bench-library bench-kubernetes bench-operator test-env-start test-env-stop
 
 ## The main job: real servers up, then what the project runs on them.
 demo:
@@ -21,6 +21,10 @@ chaos:
 build:
 	swift build
 
+## Every scale figure in one run, each next to its target: the operator, then the library.
+bench:
+	scripts/bench
+
 ## Throughput and latency of keyvault-emulator, measured with wrk (a command, not a test).
 bench-emulator:
 	scripts/bench-emulator
@@ -33,7 +37,7 @@ bench-library:
 bench-kubernetes:
 	scripts/bench-kubernetes
 
-## The operator end to end: apply → Ready latency, 1,000 resources at once (vault/API calls, CPU, RSS).
+## The operator at scale: 10,000 resources next to a raw floor, latency, RSS, start-up, steady state, 429s.
 bench-operator:
 	scripts/bench-operator
 

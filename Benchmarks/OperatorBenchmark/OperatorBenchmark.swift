@@ -18,7 +18,7 @@ struct OperatorBenchmark {
         let count = setting("KVO_BENCH_RESOURCES", 10_000)
         let trials = setting("KVO_BENCH_TRIALS", 100)
         let concurrency = setting("KVO_BENCH_CONCURRENCY", 16)
-        let resyncSeconds = setting("KVO_BENCH_RESYNC_SECONDS", 60)
+        let resyncSeconds = setting("KVO_BENCH_RESYNC_SECONDS", 120)
         let throttledCount = setting("KVO_BENCH_THROTTLED_RESOURCES", 1_000)
         let throttledBudget = setting("KVO_BENCH_THROTTLED_BUDGET", 100)
         let kubeConfiguration = try KubernetesConfiguration.load(kubeconfig: environment["KVO_TEST_KUBECONFIG"])
@@ -41,7 +41,11 @@ struct OperatorBenchmark {
         try await Bench.parallel(count, workers: 32) { try await fixtures.createIntegration(floorNamespace, names[$0], secret: "none") }
         report.add("set-up: \(count) Secrets + UserIntegrations created", created, "s")
 
-        // 1. Throughput: the floor, then the operator on the same number of resources.
+        // 1. Throughput: the floor, then the operator on the same number of resources. Both runs
+        // have a watcher on their namespace, as a user's `kubectl get -w` (the same load on the API server).
+        let floorWatcher = ReadyWatcher(kube: kube, namespace: floorNamespace)
+        let floorWatching = Task { try await floorWatcher.run() }
+        defer { floorWatching.cancel() }
         let floor = try await RawDriver(
             kube: kubeConfiguration, vaultURL: vault.url, vaultCA: environment["KVO_TEST_EMULATOR_CA"] ?? "",
             redis: .init(host: environment["KVO_TEST_REDIS_HOST"] ?? "", port: Int(environment["KVO_TEST_REDIS_PORT"] ?? "") ?? 6379, poolSize: concurrency)
