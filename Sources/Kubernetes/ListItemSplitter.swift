@@ -3,25 +3,36 @@ import struct Foundation.Data
 /// Splits a list response (`{"metadata":{…},"items":[{…},{…}],…}`) into its items as the bytes
 /// arrive, so a list of any size is decoded one object at a time, never held whole. What is not an
 /// item (the envelope: kind, metadata, with `"items":[]`) is kept for the end.
+///
+/// Each item's `metadata.managedFields` comes out empty (`[]`): server-side apply's field
+/// bookkeeping is often most of an object's bytes, and nothing here reads it.
 struct ListItemSplitter {
     private var depth = 0
     private var inString = false
     private var escaped = false
-    /// The top-level key being read or just read (only at depth 1).
+    /// The key being read, and the last one read, at the levels that matter: the list's own keys
+    /// (depth 1), each item's (depth 3, kept in `itemKey` too) and those inside them (depth 4).
     private var key: [UInt8] = []
     private var readingKey = false
+    private var keyDepth = 0
     private var lastKey: [UInt8] = []
+    private var itemKey: [UInt8] = []
     private var inItems = false
+    /// Inside an item's managedFields array: its bytes are dropped.
+    private var skipping = false
     private var item = Data()
     private(set) var envelope = Data()
 
     private static let itemsKey = Array("items".utf8)
+    private static let managedFieldsKey = Array("managedFields".utf8)
+    private static let metadataKey = Array("metadata".utf8)
 
     /// The items this chunk completed, each one JSON object.
     mutating func feed(_ chunk: Data) -> [Data] {
         var items: [Data] = []
         chunk.withUnsafeBytes { (bytes: UnsafeRawBufferPointer) in
-            var itemStart: Int? = inItems && depth >= 3 ? 0 : nil
+            // Where the bytes still to copy into the current item, or into the envelope, begin.
+            var itemStart: Int? = inItems && depth >= 3 && !skipping ? 0 : nil
             var envelopeStart: Int? = inItems ? nil : 0
             for index in 0..<bytes.count {
                 let byte = bytes[index]
@@ -32,7 +43,11 @@ struct ListItemSplitter {
                         escaped = true
                     } else if byte == UInt8(ascii: "\"") {
                         inString = false
-                        if readingKey { readingKey = false; lastKey = key }
+                        if readingKey {
+                            readingKey = false
+                            lastKey = key
+                            if keyDepth == 3 { itemKey = key }
+                        }
                     } else if readingKey {
                         key.append(byte)
                     }
@@ -41,7 +56,11 @@ struct ListItemSplitter {
                 switch byte {
                 case UInt8(ascii: "\""):
                     inString = true
-                    if depth == 1 { readingKey = true; key.removeAll(keepingCapacity: true) }
+                    if depth == 1 || (inItems && (depth == 3 || depth == 4) && !skipping) {
+                        readingKey = true
+                        keyDepth = depth
+                        key.removeAll(keepingCapacity: true)
+                    }
                 case UInt8(ascii: "{"), UInt8(ascii: "["):
                     depth += 1
                     if depth == 2, byte == UInt8(ascii: "["), lastKey == Self.itemsKey {
@@ -51,10 +70,19 @@ struct ListItemSplitter {
                         inItems = true
                     } else if inItems, depth == 3 {
                         itemStart = index
+                    } else if inItems, depth == 5, !skipping, byte == UInt8(ascii: "["), lastKey == Self.managedFieldsKey, itemKey == Self.metadataKey,
+                        let start = itemStart
+                    {
+                        item.append(contentsOf: bytes[start...index])
+                        itemStart = nil
+                        skipping = true
                     }
                 case UInt8(ascii: "}"), UInt8(ascii: "]"):
                     depth -= 1
-                    if inItems, depth == 2, let start = itemStart {
+                    if skipping, depth == 4 {
+                        skipping = false
+                        itemStart = index
+                    } else if inItems, depth == 2, let start = itemStart {
                         item.append(contentsOf: bytes[start...index])
                         items.append(item)
                         item = Data()

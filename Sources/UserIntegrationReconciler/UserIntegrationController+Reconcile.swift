@@ -157,14 +157,17 @@ extension UserIntegrationController {
         }
     }
 
+    /// Writes the vault only: the reconcile's cache action (warm, or invalidate for an expired
+    /// value) follows and rewrites every cache entry, so invalidating first would be a second Redis
+    /// write, and a notification this operator would take for someone else's.
     private func write(_ desired: DesiredVaultSecret, recoverFirst: Bool) async throws -> SecretProperties {
         let attributes = SecretAttributes(expiresAt: desired.expiresAt, tags: desired.tags)
         if recoverFirst { try await recover(desired.name) }
         do {
-            return try await guarded { try await vault.setSecret(desired.name, value: desired.value, attributes: attributes) }
+            return try await guarded { try await vault.vault.setSecret(desired.name, value: desired.value, attributes: attributes) }
         } catch let error as KeyVaultError where error.code == .deletedButRecoverable {
             try await recover(desired.name)
-            return try await guarded { try await vault.setSecret(desired.name, value: desired.value, attributes: attributes) }
+            return try await guarded { try await vault.vault.setSecret(desired.name, value: desired.value, attributes: attributes) }
         }
     }
 

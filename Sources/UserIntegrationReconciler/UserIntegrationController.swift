@@ -145,6 +145,9 @@ public final class UserIntegrationController: Sendable {
             sources.addTask {
                 for await integrations in changed { await self.requeueChanged(integrations) }
             }
+            // As controller-runtime, the workers start once the caches have synced: a start-up's
+            // reconciles would slow the API server's first lists, and reconcile from a partial cache.
+            while !hasSynced, !Task.isCancelled { try? await Task.sleep(for: .milliseconds(20)) }
             // The workers end when the queue shuts down (`shutDown()`), each after its current
             // reconcile; cancellation (lost leadership) interrupts them.
             await withTaskGroup(of: Void.self) { workers in
@@ -198,15 +201,12 @@ public final class UserIntegrationController: Sendable {
         }
     }
 
-    /// Queues the resources of the integrations whose cache entry someone else wrote: the
-    /// operator's own warm writes hold the version it last put there, and its own entries expiring
-    /// are not a change.
+    /// Queues the resources of the integrations whose cache entry someone else changed (not the
+    /// operator's own warm writes, invalidations or expiring entries: `WarmedVersions.isOwn`).
     private func requeueChanged(_ integrations: Set<IntegrationKey>) async {
         for integration in integrations {
             let cached = await vault.cachedSecret(integration.secretName)
-            if let cached, cached.properties.version == warmedVersions.version(of: integration) { continue }
-            // Gone a TTL after this process warmed it: Redis expired it; the next read fills it.
-            if cached == nil, warmedVersions.expired(integration, ttl: vault.config.cacheTTL) { continue }
+            if warmedVersions.isOwn(integration, cachedVersion: cached?.properties.version, ttl: vault.config.cacheTTL) { continue }
             resources(for: integration).forEach { queue.add(Self.key($0)) }
         }
     }

@@ -32,6 +32,14 @@ struct ListItemSplitterTests {
         #expect(envelope == #"{"kind":"PartialObjectMetadataList","note":"items","metadata":{"resourceVersion":"7"},"items":[]}"#)
     }
 
+    @Test(arguments: [1, 5, 64])
+    func managedFieldsAreEmptiedAndNothingElse(chunkSize: Int) throws {
+        let text = #"{"items":[{"metadata":{"name":"a","managedFields":[{"manager":"x","fieldsV1":{"f:status":{".":{}}}},{"manager":"]["}],"uid":"u"},"spec":{"managedFields":[1]}}],"metadata":{}}"#
+        let (items, _) = Self.split(text, chunkSize: chunkSize)
+        #expect(items == [#"{"metadata":{"name":"a","managedFields":[],"uid":"u"},"spec":{"managedFields":[1]}}"#])
+        _ = try JSONSerialization.jsonObject(with: Data(items[0].utf8))
+    }
+
     @Test func anEmptyOrNullItemsListGivesNoItems() {
         #expect(Self.split(#"{"items":[],"metadata":{}}"#, chunkSize: 3).items.isEmpty)
         let null = Self.split(#"{"items":null,"metadata":{"resourceVersion":"1"}}"#, chunkSize: 4)

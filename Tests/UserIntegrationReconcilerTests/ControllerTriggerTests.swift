@@ -40,15 +40,18 @@ struct ControllerTriggerTests {
         #expect(!UserIntegrationController.isReconciled(Self.resource(finalizers: [UserIntegration.finalizer])))
     }
 
-    @Test func onlyAnEntryWarmedHereAndGoneAfterItsTTLCountsAsExpired() {
+    @Test func notificationsOfTheOperatorsOwnCacheWritesAreToldApart() {
         let versions = WarmedVersions()
         let key = IntegrationKey(userID: "u", type: .weather)
-        #expect(!versions.expired(key, ttl: .seconds(1)), "never warmed here: someone else removed it")
+        #expect(!versions.isOwn(key, cachedVersion: nil, ttl: .seconds(1)), "never touched here: someone else removed it")
         versions.record(key, version: "v1")
-        #expect(!versions.expired(key, ttl: .seconds(300)), "gone long before its TTL: someone else removed it")
-        #expect(versions.expired(key, ttl: .seconds(1)))
-        #expect(!versions.expired(key, ttl: .seconds(1)), "forgotten once expired: a later removal is someone else's")
+        #expect(versions.isOwn(key, cachedVersion: "v1", ttl: .seconds(300)), "its own warm write")
+        #expect(!versions.isOwn(key, cachedVersion: "v2", ttl: .seconds(300)), "an app wrote another version")
+        #expect(!versions.isOwn(key, cachedVersion: nil, ttl: .seconds(300)), "gone long before its TTL: someone else removed it")
+        #expect(versions.isOwn(key, cachedVersion: nil, ttl: .seconds(1)), "gone after its TTL: expired")
+        #expect(!versions.isOwn(key, cachedVersion: nil, ttl: .seconds(1)), "forgotten once expired: a later removal is someone else's")
         versions.record(key, version: nil)
-        #expect(!versions.expired(key, ttl: .seconds(1)), "invalidated here, not warmed")
+        #expect(!versions.isOwn(key, cachedVersion: nil, ttl: .seconds(1)), "after its own invalidation: could be an app's write")
+        #expect(!versions.isOwn(key, cachedVersion: "v3", ttl: .seconds(300)), "an app wrote after the invalidation")
     }
 }
