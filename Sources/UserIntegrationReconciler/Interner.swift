@@ -13,10 +13,8 @@ final class Interner<Value: Hashable & Sendable>: Sendable {
 
     func intern(_ value: Value) -> Value {
         values.withLock { values in
-            if let shared = values.firstIndex(of: value).map({ values[$0] }) { return shared }
-            if values.count >= capacity { values.removeAll(keepingCapacity: true) }
-            values.insert(value)
-            return value
+            if values.count >= capacity, !values.contains(value) { values.removeAll(keepingCapacity: true) }
+            return values.insert(value).memberAfterInsert
         }
     }
 }
