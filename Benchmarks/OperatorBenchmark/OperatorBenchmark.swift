@@ -64,6 +64,9 @@ struct OperatorBenchmark {
         report.add("  ratio to the floor", allReady / floor, "×")
         let bulk = try await running.sample()
         report.add("  operator CPU for the \(count)", bulk.cpuSeconds, "s")
+        report.add("  API calls per resource", bulk.apiCalls / Double(count), "")
+        report.add("  API writes per resource", bulk.apiWrites / Double(count), "")
+        report.add("  vault calls per resource", bulk.vaultCalls / Double(count), "")
 
         // 2. Latency on an idle operator.
         let idle = try await applyLatencies(fixtures, watcher, namespace, prefix: "idle", trials: trials)
