@@ -1,6 +1,6 @@
 import BenchmarkSupport
 import Foundation
-import HTTPTransport
+import TestEnvironment
 
 /// What an emulator was asked, read from its request counter (`/_emulator/requests`): the vault's
 /// own view of a client's traffic, 429s and retries included.
@@ -21,12 +21,11 @@ struct VaultRequests: Sendable {
         var meanPerSecond: Double { Double(counts.total) / max(seconds, 0.001) }
     }
 
-    let url: String
-    let http: HTTPClient
+    let emulator: EmulatorRequests
+    var url: String { emulator.url }
 
     init(url: String, caFile: String) throws {
-        self.url = url
-        http = try HTTPClient(configuration: .init(tls: .init(trust: .file(caFile))))
+        emulator = try EmulatorRequests(url: url, caFile: caFile)
     }
 
     /// GETs as reads; PUT, PATCH, POST and DELETE as writes (recover is a POST).
@@ -38,9 +37,7 @@ struct VaultRequests: Sendable {
 
     /// Requests of one method, or for one secret when `secret` is given.
     func count(_ method: String, secret: String? = nil) async throws -> Int {
-        let path = secret.map { "&path=/secrets/\($0)" } ?? ""
-        let body = try RawDriver.expect(await http.execute(HTTPRequest(url: "\(url)/_emulator/requests?method=\(method)\(path)")))
-        return (try JSONSerialization.jsonObject(with: body) as? [String: Any])?["count"] as? Int ?? 0
+        try await emulator.count(method, secret: secret)
     }
 
     /// Samples the counts every 250 ms from now until traffic, once more than `startAfter`

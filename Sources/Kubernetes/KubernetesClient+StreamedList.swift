@@ -15,23 +15,11 @@ extension KubernetesClient {
     ) async throws -> String {
         var query: [(String, String)] = [("resourceVersion", "0")]
         if let labelSelector { query.append(("labelSelector", labelSelector)) }
-        let streamed: HTTPStreamingResponse
-        do {
-            let accept = metadataOnly ? Self.metadataListAccept : "application/json"
-            streamed = try await http.stream(try request(.get, path: resource.path(namespace: namespace), query: query, accept: accept), logger: logger)
-        } catch let error as HTTPError {
-            Self.count(.get, code: "<error>")
-            throw KubernetesError(code: 0, reason: "Unavailable", message: error.description)
-        }
-        Self.count(.get, code: String(streamed.status))
-        guard streamed.status == 200 else {
-            var body = Data()
-            for try await chunk in streamed.body { body.append(chunk) }
-            throw Self.error(from: HTTPResponse(head: streamed.head, body: body))
-        }
+        let accept = metadataOnly ? Self.metadataListAccept : "application/json"
+        let body = try await openStream(try request(.get, path: resource.path(namespace: namespace), query: query, accept: accept))
         var splitter = ListItemSplitter()
         let decoder = JSONDecoder()
-        for try await chunk in streamed.body {
+        for try await chunk in body {
             for item in splitter.feed(chunk) {
                 do {
                     try handle(try decoder.decode(T.self, from: item))

@@ -15,21 +15,28 @@ extension KubernetesClient {
         var query: [(String, String)] = [("watch", "1"), ("allowWatchBookmarks", "true"), ("timeoutSeconds", String(timeoutSeconds))]
         if let resourceVersion { query.append(("resourceVersion", resourceVersion)) }
         if let labelSelector { query.append(("labelSelector", labelSelector)) }
+        let accept = metadataOnly ? Self.metadataAccept : "application/json"
+        let body = try await openStream(try request(.get, path: resource.path(namespace: namespace), query: query, accept: accept))
+        return WatchStream(lines: body.lines)
+    }
+
+    /// Sends a streaming request and returns the body of a 200 response, as it arrives; any other
+    /// status throws the server's `Status` as a `KubernetesError`.
+    func openStream(_ request: HTTPRequest) async throws -> HTTPBody {
         let streamed: HTTPStreamingResponse
         do {
-            let accept = metadataOnly ? Self.metadataAccept : "application/json"
-            streamed = try await http.stream(try request(.get, path: resource.path(namespace: namespace), query: query, accept: accept), logger: logger)
+            streamed = try await http.stream(request, logger: logger)
         } catch let error as HTTPError {
-            Self.count(.get, code: "<error>")
+            Self.count(request.method, code: "<error>")
             throw KubernetesError(code: 0, reason: "Unavailable", message: error.description)
         }
-        Self.count(.get, code: String(streamed.status))
+        Self.count(request.method, code: String(streamed.status))
         guard streamed.status == 200 else {
             var body = Data()
             for try await chunk in streamed.body { body.append(chunk) }
             throw Self.error(from: HTTPResponse(head: streamed.head, body: body))
         }
-        return WatchStream(lines: streamed.body.lines)
+        return streamed.body
     }
 }
 

@@ -21,7 +21,7 @@ struct ThrottlingStormTests {
         for index in 0..<count { try await harness.create("storm-\(index)", userID: "\(user)-\(index)", type: "weather", secretRef: ("creds", "k")) }
         let started = ContinuousClock.now
         try await Task.sleep(for: Self.storm)
-        let requests = try await Self.requests(url: emulator.url, caFile: emulator.caFile)
+        let requests = try await EmulatorRequests(url: emulator.url, caFile: emulator.caFile).total()
         let elapsed = ContinuousClock.now - started
         let rate = Double(requests) / (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
         let states = try await (0..<count).asyncMap { try await harness.get("storm-\($0)").status }
@@ -39,16 +39,5 @@ struct ThrottlingStormTests {
         // Unthrottled retries would be hundreds a second; backoff keeps each resource near one a second or less.
         #expect(rate / Double(count) < 1.5)
         #expect(converged < .seconds(60))
-    }
-
-    /// Every request the emulator answered (GET, PUT, POST, PATCH, DELETE).
-    static func requests(url: String, caFile: String) async throws -> Int {
-        let http = try HTTPClient(configuration: .init(tls: .init(trust: .file(caFile))))
-        var total = 0
-        for method in ["GET", "PUT", "POST", "PATCH", "DELETE"] {
-            let response = try await http.execute(HTTPRequest(url: "\(url)/_emulator/requests?method=\(method)"))
-            total += (try JSONSerialization.jsonObject(with: response.body) as? [String: Any])?["count"] as? Int ?? 0
-        }
-        return total
     }
 }
