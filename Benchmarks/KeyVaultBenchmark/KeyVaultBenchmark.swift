@@ -3,15 +3,18 @@ import HTTPTransport
 import KeyVault
 import Redis
 
-/// Measures the KeyVault library's cache paths side by side with raw Redis and raw HTTP on the
-/// same servers (scripts/bench-library starts them and runs redis-benchmark as the outside reference).
-/// Configured by the KeyVault environment (KEYVAULT_URL, KEYVAULT_CA_FILE, REDIS_HOST, REDIS_PORT).
+/// Measures the KeyVault library's cache paths side by side with raw Redis, `redis-benchmark` and
+/// raw HTTP on the same servers (scripts/bench-library starts them), in `KVO_BENCH_ROUNDS` rounds:
+/// each round runs every case once, the reference and the library's path moments apart, and
+/// alternates which goes first. Configured by the KeyVault environment (KEYVAULT_URL,
+/// KEYVAULT_CA_FILE, REDIS_HOST, REDIS_PORT).
 @main
 struct KeyVaultBenchmark {
     static func main() async throws {
         if CommandLine.arguments.dropFirst().first == L1EvictionBenchmark.writerArgument { return try await L1EvictionBenchmark.runWriter() }
         let environment = ProcessInfo.processInfo.environment
         let count = Int(environment["KVO_BENCH_OPERATIONS"] ?? "") ?? 20_000
+        let roundCount = max(1, Int(environment["KVO_BENCH_ROUNDS"] ?? "") ?? 5)
         var config = try CachedClientConfig.fromEnvironment()
         config.redis.poolSize = 32
         config.cachePrefix = "bench-\(UUID().uuidString.prefix(6)):"
@@ -20,8 +23,7 @@ struct KeyVaultBenchmark {
         l1Config.l1CacheSize = 1024
         let l1Client = try CachedClient(config: l1Config)
         let redis = RedisClient(configuration: .init(host: config.redis.host, port: config.redis.port, poolSize: 32))
-        let caPath = environment["KEYVAULT_CA_FILE"] ?? ""
-        let http = try HTTPClient(configuration: .init(tls: .init(trust: .file(caPath))))
+        let http = try HTTPClient(configuration: .init(tls: .init(trust: .file(environment["KEYVAULT_CA_FILE"] ?? ""))))
         let token = try await fetchToken(http: http, vaultURL: config.keyVault.vaultURL)
 
         let user = "bench-user"
@@ -33,66 +35,104 @@ struct KeyVaultBenchmark {
         _ = try await client.listUserIntegrations(userID: user)
         while l1Client.cacheStats().l1Hits == 0 { _ = try await l1Client.getSecret(name) }
         let rawKey = config.cachePrefix + "secret:" + name
-        let vaultURL = config.keyVault.vaultURL
-        var results: [Measurement] = []
-
-        for concurrency in [1, 32] {
-            results.append(try await Measurement.run("raw RedisClient GET", count: count, concurrency: concurrency) { _ in
-                _ = try await redis.get(rawKey)
-            })
-            results.append(try await Measurement.run("CachedClient.getSecret hit", count: count, concurrency: concurrency) { _ in
-                _ = try await client.getSecret(name)
-            })
-            let l1HitsBefore = l1Client.cacheStats().l1Hits
-            results.append(try await Measurement.run("CachedClient.getSecret L1 hit", count: count, concurrency: concurrency) { _ in
-                _ = try await l1Client.getSecret(name)
-            })
-            print("L1 hit run, \(concurrency) callers: \(l1Client.cacheStats().l1Hits - l1HitsBefore) of \(count) reads served in process")
-        }
-        results.append(try await Measurement.run("listUserIntegrations (8 cached)", count: count / 4, concurrency: 1) { _ in
-            _ = try await client.listUserIntegrations(userID: user)
-        })
-        // The list's Redis part alone: one MGET of the same eight entries.
+        // redis-benchmark reads this key: the same bytes as the library's entry, so both get the same reply.
+        guard let entry = try await redis.get(rawKey) else { throw BenchmarkFailure("the benchmark's entry is not cached") }
+        try await redis.set("key:__rand_int__", entry)
         let integrationKeys = IntegrationType.allCases.map { config.cachePrefix + IntegrationKey(userID: user, type: $0).logicalKey }
-        results.append(try await Measurement.run("raw RedisClient MGET (8 keys)", count: count / 4, concurrency: 1) { _ in
-            _ = try await redis.mget(integrationKeys)
-        })
 
-        // Miss path: distinct secrets, each read once through the cache, against a raw vault GET
-        // plus a raw Redis SET of the same secrets.
-        let misses = min(2000, count / 10)
-        let prefix = "bench-miss-\(UUID().uuidString.prefix(6).lowercased())"
-        for index in 0..<misses { try await client.vault.setSecret("\(prefix)-\(index)", value: "miss-value-\(index)") }
-        results.append(try await Measurement.run("raw vault GET + raw Redis SET", count: misses, concurrency: 1) { index in
-            let response = try await http.execute(HTTPRequest(
-                url: "\(vaultURL)/secrets/\(prefix)-\(index)?api-version=7.5", headers: ["Authorization": "Bearer \(token)"]))
-            try await redis.set("bench-raw:\(prefix)-\(index)", response.body, expiration: .seconds(300))
-        })
-        results.append(try await Measurement.run("raw vault GET", count: misses, concurrency: 1) { index in
-            _ = try await http.execute(HTTPRequest(
-                url: "\(vaultURL)/secrets/\(prefix)-\(index)?api-version=7.5", headers: ["Authorization": "Bearer \(token)"]))
-        })
-        results.append(try await Measurement.run("KeyVaultClient.getSecret", count: misses, concurrency: 1) { index in
-            _ = try await client.vault.getSecret("\(prefix)-\(index)")
-        })
-        results.append(try await Measurement.run("CachedClient.getSecret miss", count: misses, concurrency: 1) { index in
-            _ = try await client.getSecret("\(prefix)-\(index)")
-        })
-
-        print("operation                          callers      ops/s    p50 µs    p99 µs")
-        for result in results {
-            print(
-                result.name.padding(toLength: 34, withPad: " ", startingAt: 0) + String(format: " %7d %10.0f %9.1f %9.1f", result.concurrency, result.throughput, result.p50Microseconds, result.p99Microseconds))
+        // Misses: distinct secrets, each read once through the cache, fresh ones every round.
+        let missesPerRound = max(100, min(2000, count / 10) / roundCount)
+        let missPrefix = "bench-miss-\(UUID().uuidString.prefix(6).lowercased())"
+        @Sendable func missName(_ round: Int, _ index: Int) -> String { "\(missPrefix)-\(round)-\(index)" }
+        for round in 0..<roundCount {
+            for index in 0..<missesPerRound { try await client.vault.setSecret(missName(round, index), value: "miss-value-\(index)") }
         }
+        let vaultURL = config.keyVault.vaultURL
+        @Sendable func rawVaultGET(_ name: String) async throws -> HTTPResponse {
+            try await http.execute(HTTPRequest(url: "\(vaultURL)/secrets/\(name)?api-version=7.5", headers: ["Authorization": "Bearer \(token)"]))
+        }
+
+        var table = RoundTable()
+        for round in 0..<roundCount {
+            // Each step is a reference next to the library's path; odd rounds run them the other way round.
+            func pair(_ first: () async throws -> Measurement, _ second: () async throws -> Measurement) async throws {
+                if round % 2 == 0 {
+                    table.add(try await first())
+                    table.add(try await second())
+                } else {
+                    table.add(try await second())
+                    table.add(try await first())
+                }
+            }
+            for concurrency in [1, 32] {
+                table.add(try RedisBenchmark.run(host: config.redis.host, port: config.redis.port, operations: count, clients: concurrency))
+                try await pair(
+                    { try await Measurement.run("raw RedisClient GET", count: count, concurrency: concurrency) { _ in _ = try await redis.get(rawKey) } },
+                    { try await Measurement.run("CachedClient.getSecret hit", count: count, concurrency: concurrency) { _ in _ = try await client.getSecret(name) } })
+                table.add(try await Measurement.run("CachedClient.getSecret L1 hit", count: count, concurrency: concurrency) { _ in _ = try await l1Client.getSecret(name) })
+            }
+            try await pair(
+                { try await Measurement.run("raw RedisClient MGET (8 keys)", count: count / 4, concurrency: 1) { _ in _ = try await redis.mget(integrationKeys) } },
+                { try await Measurement.run("listUserIntegrations (8 cached)", count: count / 4, concurrency: 1) { _ in _ = try await client.listUserIntegrations(userID: user) } })
+            try await pair(
+                {
+                    try await Measurement.run("raw vault GET + raw Redis SET", count: missesPerRound, concurrency: 1) { index in
+                        let response = try await rawVaultGET(missName(round, index))
+                        try await redis.set("bench-raw:\(missName(round, index))", response.body, expiration: .seconds(300))
+                    }
+                },
+                { try await Measurement.run("CachedClient.getSecret miss", count: missesPerRound, concurrency: 1) { index in _ = try await client.getSecret(missName(round, index)) } })
+            // Cache-aside's own minimum, from raw parts: the Redis GET that finds the miss, the vault GET, the fill.
+            table.add(try await Measurement.run("raw Redis GET+vault GET+Redis SET", count: missesPerRound, concurrency: 1) { index in
+                _ = try await redis.get("bench-raw-miss:\(missName(round, index))")
+                let response = try await rawVaultGET(missName(round, index))
+                try await redis.set("bench-raw-miss:\(missName(round, index))", response.body, expiration: .seconds(300))
+            })
+            table.add(try await Measurement.run("raw vault GET", count: missesPerRound, concurrency: 1) { index in _ = try await rawVaultGET(missName(round, index)) })
+            table.add(try await Measurement.run("KeyVaultClient.getSecret", count: missesPerRound, concurrency: 1) { index in _ = try await client.vault.getSecret(missName(round, index)) })
+        }
+        guard l1Client.cacheStats().l1Hits >= roundCount * count * 2 else { throw BenchmarkFailure("some L1 reads were not served in process") }
+
+        addRatios(to: &table)
+        print("\(roundCount) rounds, \(count) operations per cache-hit case, \(missesPerRound) misses per round")
+        table.printTable()
         let delays = try await L1EvictionBenchmark.measure(reader: l1Client, writes: 50).sorted()
         print(
             String(
-                format: "L1 cross-process eviction (write returned -> new value read), %d writes: p50 %.0f µs  p99 %.0f µs  max %.0f µs",
+                format: "\nL1 cross-process eviction (write returned -> new value read), %d writes: p50 %.0f µs  p99 %.0f µs  max %.0f µs",
                 delays.count, Double(delays[delays.count / 2]) / 1000, Double(delays[delays.count * 99 / 100]) / 1000, Double(delays[delays.count - 1]) / 1000))
-        let output = environment["KVO_BENCH_OUTPUT"] ?? ".bench/library.json"
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try encoder.encode(results).write(to: URL(fileURLWithPath: output))
+        try encoder.encode(Report(cases: table.summaries, ratios: table.ratios, l1EvictionNanoseconds: delays))
+            .write(to: URL(fileURLWithPath: environment["KVO_BENCH_OUTPUT"] ?? ".bench/library.json"))
+    }
+
+    /// The library issue's targets (and #8's L1 target), with figures for context beside them.
+    static func addRatios(to table: inout RoundTable) {
+        let hit = "CachedClient.getSecret hit"
+        let reference = RedisBenchmark.name
+        for callers in [1, 32] {
+            table.ratio("hit p50 / redis-benchmark p50, \(callers) callers", (hit, callers), over: (reference, callers), figure: \.p50Microseconds, atMost: 1.25)
+            table.ratio("hit throughput / redis-benchmark, \(callers) callers", (hit, callers), over: (reference, callers), figure: \.throughput, atLeast: 0.8)
+            // Little's law: callers / throughput is the latency of a closed loop however a tool clocks it
+            // (redis-benchmark's own clock leaves out the time a reply waits for its turn in its event loop).
+            table.ratio(
+                "  context: hit callers/throughput / redis-benchmark's, \(callers) callers", (hit, callers), over: (reference, callers),
+                figure: { Double($0.concurrency) / $0.throughput })
+            table.ratio("  context: hit p50 / raw RedisClient GET p50, \(callers) callers", (hit, callers), over: ("raw RedisClient GET", callers), figure: \.p50Microseconds)
+            table.ratio("L1 hit p50 / raw RedisClient GET p50, \(callers) callers", ("CachedClient.getSecret L1 hit", callers), over: ("raw RedisClient GET", callers), figure: \.p50Microseconds, atMost: 0.05)
+        }
+        table.ratio("listUserIntegrations p50 / one raw RedisClient GET p50", ("listUserIntegrations (8 cached)", 1), over: ("raw RedisClient GET", 1), figure: \.p50Microseconds, atMost: 1.5)
+        table.ratio("  context: listUserIntegrations p50 / raw MGET of the eight p50", ("listUserIntegrations (8 cached)", 1), over: ("raw RedisClient MGET (8 keys)", 1), figure: \.p50Microseconds)
+        table.ratio("miss p50 / (raw vault GET + raw Redis SET) p50", ("CachedClient.getSecret miss", 1), over: ("raw vault GET + raw Redis SET", 1), figure: \.p50Microseconds, atMost: 1.2)
+        table.ratio("  context: miss p50 / raw Redis GET + vault GET + Redis SET p50", ("CachedClient.getSecret miss", 1), over: ("raw Redis GET+vault GET+Redis SET", 1), figure: \.p50Microseconds)
+        table.ratio("  context: KeyVaultClient.getSecret p50 / raw vault GET p50", ("KeyVaultClient.getSecret", 1), over: ("raw vault GET", 1), figure: \.p50Microseconds)
+    }
+
+    struct Report: Encodable {
+        let cases: [RoundTable.Summary]
+        let ratios: [RoundTable.Ratio]
+        let l1EvictionNanoseconds: [Int64]
     }
 
     static func fetchToken(http: HTTPClient, vaultURL: String) async throws -> String {

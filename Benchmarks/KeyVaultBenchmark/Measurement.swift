@@ -6,6 +6,8 @@ struct Measurement: Encodable {
     let seconds: Double
     let p50Microseconds: Double
     let p99Microseconds: Double
+    /// The calls' mean latency.
+    let meanMicroseconds: Double
 
     var throughput: Double { Double(operations) / seconds }
 
@@ -33,7 +35,8 @@ struct Measurement: Encodable {
         let seconds = (ContinuousClock.now - started).microseconds / 1_000_000
         return Measurement(
             name: name, operations: count, concurrency: concurrency, seconds: seconds,
-            p50Microseconds: latencies[latencies.count / 2], p99Microseconds: latencies[min(latencies.count - 1, latencies.count * 99 / 100)])
+            p50Microseconds: latencies[latencies.count / 2], p99Microseconds: latencies[min(latencies.count - 1, latencies.count * 99 / 100)],
+            meanMicroseconds: latencies.reduce(0, +) / Double(latencies.count))
     }
 }
 

@@ -18,7 +18,7 @@ extension KeyVaultClient {
         try SecretNames.validate(name)
         let path = "/secrets/\(name)" + (version.map { "/\($0)" } ?? "")
         let reply = try await send(.get, path: path, operation: "get", name: name)
-        let bundle = try decode(VaultWire.Bundle.self, reply, operation: "get", name: name)
+        let bundle = try decode(VaultWire.Bundle.init(json:), reply, operation: "get", name: name)
         guard let value = bundle.value else {
             throw KeyVaultError(.malformedResponse, "the secret bundle has no value", context: ["secret": name])
         }
@@ -33,7 +33,7 @@ extension KeyVaultClient {
             throw KeyVaultError(.invalidInput, "the value is \(value.utf8.count) bytes; Key Vault takes at most \(SecretNames.maxValueBytes)", context: ["secret": name])
         }
         let reply = try await send(.put, path: "/secrets/\(name)", body: try VaultWire.body(value: value, attributes: attributes), operation: "set", name: name)
-        return VaultWire.properties(of: try decode(VaultWire.Bundle.self, reply, operation: "set", name: name), fallbackName: name)
+        return VaultWire.properties(of: try decode(VaultWire.Bundle.init(json:), reply, operation: "set", name: name), fallbackName: name)
     }
 
     /// `setSecret` with the Go package's parameters.
@@ -50,7 +50,7 @@ extension KeyVaultClient {
         try SecretNames.validate(name)
         let path = "/secrets/\(name)/\(version ?? "")"
         let reply = try await send(.patch, path: path, body: try VaultWire.body(value: nil, attributes: attributes), operation: "update", name: name)
-        return VaultWire.properties(of: try decode(VaultWire.Bundle.self, reply, operation: "update", name: name), fallbackName: name)
+        return VaultWire.properties(of: try decode(VaultWire.Bundle.init(json:), reply, operation: "update", name: name), fallbackName: name)
     }
 
     /// Soft-deletes every version of a secret.
@@ -101,7 +101,7 @@ extension KeyVaultClient {
         var reply = try await send(.get, path: path, operation: operation, name: name)
         var pages = 0
         while true {
-            let page = try decode(VaultWire.Page.self, reply, operation: operation, name: name)
+            let page = try decode(VaultWire.Page.init(json:), reply, operation: operation, name: name)
             items += (page.value ?? []).map { VaultWire.properties(of: $0, fallbackName: name ?? "") }
             pages += 1
             guard let next = page.nextLink, !next.isEmpty, pages < 10_000 else { return items }
@@ -120,10 +120,10 @@ extension KeyVaultClient {
         return try await send(.get, path: path, query: extra, operation: operation, name: name)
     }
 
-    private func decode<T: Decodable>(_ type: T.Type, _ reply: Reply, operation: String, name: String?) throws -> T {
+    private func decode<T>(_ parse: (Data) throws -> T, _ reply: Reply, operation: String, name: String?) throws -> T {
         try expectSuccess(reply, operation: operation, name: name)
         do {
-            return try JSONDecoder().decode(type, from: reply.body)
+            return try parse(reply.body)
         } catch {
             var context = ["operation": operation, "status": "\(reply.status)"]
             if let name { context["secret"] = name }

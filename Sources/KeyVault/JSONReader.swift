@@ -1,0 +1,236 @@
+import Foundation
+
+/// Reads JSON text in order, for the few shapes the vault sends, without `Codable`'s containers:
+/// `JSONDecoder` took about 40 µs for one 300-byte secret bundle, most of a vault read's time in
+/// this process. The caller asks for each value it wants and skips the rest; anything that is not
+/// well-formed JSON throws.
+struct JSONReader {
+    struct Malformed: Error, CustomStringConvertible {
+        let offset: Int
+        var description: String { "malformed JSON at byte \(offset)" }
+    }
+
+    private let bytes: UnsafeRawBufferPointer
+    private var offset = 0
+
+    private init(bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
+
+    /// Reads `data` with `body`, which must consume exactly one value.
+    static func read<T>(_ data: Data, _ body: (inout JSONReader) throws -> T) throws -> T {
+        try data.withUnsafeBytes { raw in
+            var reader = JSONReader(bytes: raw)
+            let value = try body(&reader)
+            reader.skipWhitespace()
+            guard reader.offset == raw.count else { throw Malformed(offset: reader.offset) }
+            return value
+        }
+    }
+
+    /// Reads an object, calling `field` with each key; `field` must read or skip that key's value.
+    mutating func readObject(_ field: (String, inout JSONReader) throws -> Void) throws {
+        try expect(UInt8(ascii: "{"))
+        if try consumeIfNext(UInt8(ascii: "}")) { return }
+        repeat {
+            skipWhitespace()
+            let key = try readString()
+            try expect(UInt8(ascii: ":"))
+            try field(key, &self)
+        } while try consumeSeparator(closing: UInt8(ascii: "}"))
+    }
+
+    /// Reads an array, calling `element` for each element.
+    mutating func readArray(_ element: (inout JSONReader) throws -> Void) throws {
+        try expect(UInt8(ascii: "["))
+        if try consumeIfNext(UInt8(ascii: "]")) { return }
+        repeat {
+            try element(&self)
+        } while try consumeSeparator(closing: UInt8(ascii: "]"))
+    }
+
+    /// `nil` for a JSON null, else what `read` reads.
+    mutating func readOptional<T>(_ read: (inout JSONReader) throws -> T) throws -> T? {
+        skipWhitespace()
+        if peek == UInt8(ascii: "n") {
+            try literal("null")
+            return nil
+        }
+        return try read(&self)
+    }
+
+    mutating func readString() throws -> String {
+        skipWhitespace()
+        try expect(UInt8(ascii: "\""))
+        let start = offset
+        while offset < bytes.count {
+            switch bytes[offset] {
+            case UInt8(ascii: "\""):
+                defer { offset += 1 }
+                return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<offset]), as: UTF8.self)
+            case UInt8(ascii: "\\"):
+                return try readEscapedString(from: start)
+            case 0..<0x20:
+                throw Malformed(offset: offset)
+            default:
+                offset += 1
+            }
+        }
+        throw Malformed(offset: offset)
+    }
+
+    mutating func readDouble() throws -> Double {
+        skipWhitespace()
+        let start = offset
+        while offset < bytes.count, Self.isNumberByte(bytes[offset]) { offset += 1 }
+        let text = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<offset]), as: UTF8.self)
+        guard Self.isJSONNumber(text.utf8), let value = Double(text) else { throw Malformed(offset: start) }
+        return value
+    }
+
+    mutating func readBool() throws -> Bool {
+        skipWhitespace()
+        if peek == UInt8(ascii: "t") {
+            try literal("true")
+            return true
+        }
+        try literal("false")
+        return false
+    }
+
+    /// Skips one value of any kind.
+    mutating func skipValue() throws {
+        skipWhitespace()
+        switch peek {
+        case UInt8(ascii: "\""): _ = try readString()
+        case UInt8(ascii: "{"): try readObject { _, reader in try reader.skipValue() }
+        case UInt8(ascii: "["): try readArray { try $0.skipValue() }
+        case UInt8(ascii: "t"), UInt8(ascii: "f"): _ = try readBool()
+        case UInt8(ascii: "n"): try literal("null")
+        default: _ = try readDouble()
+        }
+    }
+
+    // MARK: Scanning
+
+    private var peek: UInt8? { offset < bytes.count ? bytes[offset] : nil }
+
+    private mutating func skipWhitespace() {
+        while offset < bytes.count {
+            switch bytes[offset] {
+            case 0x20, 0x0A, 0x0D, 0x09: offset += 1
+            default: return
+            }
+        }
+    }
+
+    private mutating func expect(_ byte: UInt8) throws {
+        skipWhitespace()
+        guard peek == byte else { throw Malformed(offset: offset) }
+        offset += 1
+    }
+
+    private mutating func consumeIfNext(_ byte: UInt8) throws -> Bool {
+        skipWhitespace()
+        guard peek == byte else { return false }
+        offset += 1
+        return true
+    }
+
+    /// After a member or element: `true` for a comma (another follows), `false` for `closing`.
+    private mutating func consumeSeparator(closing: UInt8) throws -> Bool {
+        if try consumeIfNext(UInt8(ascii: ",")) { return true }
+        try expect(closing)
+        return false
+    }
+
+    private mutating func literal(_ word: StaticString) throws {
+        let count = word.utf8CodeUnitCount
+        guard offset + count <= bytes.count,
+            UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + count]).elementsEqual(UnsafeRawBufferPointer(start: word.utf8Start, count: count))
+        else { throw Malformed(offset: offset) }
+        offset += count
+    }
+
+    /// The rest of a string that holds escapes; `start` is just after its opening quote.
+    private mutating func readEscapedString(from start: Int) throws -> String {
+        var utf8 = Array(UnsafeRawBufferPointer(rebasing: bytes[start..<offset]))
+        while offset < bytes.count {
+            let byte = bytes[offset]
+            offset += 1
+            switch byte {
+            case UInt8(ascii: "\""):
+                return String(decoding: utf8, as: UTF8.self)
+            case UInt8(ascii: "\\"):
+                guard let escaped = peek else { throw Malformed(offset: offset) }
+                offset += 1
+                switch escaped {
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): utf8.append(escaped)
+                case UInt8(ascii: "b"): utf8.append(0x08)
+                case UInt8(ascii: "f"): utf8.append(0x0C)
+                case UInt8(ascii: "n"): utf8.append(0x0A)
+                case UInt8(ascii: "r"): utf8.append(0x0D)
+                case UInt8(ascii: "t"): utf8.append(0x09)
+                case UInt8(ascii: "u"): utf8.append(contentsOf: String(try readUnicodeEscape()).utf8)
+                default: throw Malformed(offset: offset - 1)
+                }
+            case 0..<0x20:
+                throw Malformed(offset: offset - 1)
+            default:
+                utf8.append(byte)
+            }
+        }
+        throw Malformed(offset: offset)
+    }
+
+    /// The scalar of `XXXX` after `\u` (with the low half of a surrogate pair when one follows).
+    private mutating func readUnicodeEscape() throws -> Unicode.Scalar {
+        let high = try readHex4()
+        guard (0xD800..<0xDC00).contains(high) else {
+            guard let scalar = Unicode.Scalar(high) else { throw Malformed(offset: offset) }
+            return scalar
+        }
+        try literal("\\u")
+        let low = try readHex4()
+        guard (0xDC00..<0xE000).contains(low), let scalar = Unicode.Scalar(0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00)) else {
+            throw Malformed(offset: offset)
+        }
+        return scalar
+    }
+
+    private mutating func readHex4() throws -> UInt32 {
+        guard offset + 4 <= bytes.count else { throw Malformed(offset: offset) }
+        var value: UInt32 = 0
+        for _ in 0..<4 {
+            guard let digit = Character(Unicode.Scalar(bytes[offset])).hexDigitValue else { throw Malformed(offset: offset) }
+            value = value << 4 | UInt32(digit)
+            offset += 1
+        }
+        return value
+    }
+
+    private static func isNumberByte(_ byte: UInt8) -> Bool {
+        (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "+")
+            || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "e") || byte == UInt8(ascii: "E")
+    }
+
+    /// JSON's number grammar: `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`.
+    private static func isJSONNumber(_ text: String.UTF8View) -> Bool {
+        var bytes = text[...]
+        func digits() -> Int {
+            let count = bytes.prefix { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }.count
+            bytes = bytes.dropFirst(count)
+            return count
+        }
+        if bytes.first == UInt8(ascii: "-") { bytes = bytes.dropFirst() }
+        if bytes.first == UInt8(ascii: "0") { bytes = bytes.dropFirst() } else if digits() == 0 { return false }
+        if bytes.first == UInt8(ascii: ".") {
+            bytes = bytes.dropFirst()
+            if digits() == 0 { return false }
+        }
+        if bytes.first == UInt8(ascii: "e") || bytes.first == UInt8(ascii: "E") {
+            bytes = bytes.dropFirst()
+            if bytes.first == UInt8(ascii: "+") || bytes.first == UInt8(ascii: "-") { bytes = bytes.dropFirst() }
+            if digits() == 0 { return false }
+        }
+        return bytes.isEmpty
+    }
+}
