@@ -4,8 +4,8 @@ import HTTPTransport
 extension KubernetesClient {
     /// Every object in one unpaged list from the API server's watch cache (`resourceVersion=0`, as
     /// client-go's informers list first), decoded one item at a time as the bytes arrive: a list
-    /// of any size is never held whole by this client. (Over HTTP/2, libcurl keeps receiving into its
-    /// own buffers while the decoder is behind, up to the stream window.) Returns the list's resourceVersion, to watch from.
+    /// of any size is never held whole by this client, and while the decoder is behind, the
+    /// transfer pauses and TCP holds the server back. Returns the list's resourceVersion, to watch from.
     ///
     /// The cache may be a little behind the latest writes; the watch from the returned version
     /// delivers what it missed.

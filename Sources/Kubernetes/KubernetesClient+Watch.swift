@@ -25,7 +25,7 @@ extension KubernetesClient {
     func openStream(_ request: HTTPRequest) async throws -> HTTPBody {
         let streamed: HTTPStreamingResponse
         do {
-            streamed = try await http.stream(request, logger: logger)
+            streamed = try await streams.stream(request, logger: logger)
         } catch let error as HTTPError {
             Self.count(request.method, code: "<error>")
             throw KubernetesError(code: 0, reason: "Unavailable", message: error.description)
