@@ -17,6 +17,13 @@ extension CachedClient {
         return wrote
     }
 
+    /// How long the entry of `secretName` that apps read (its integration entry, else its secret
+    /// entry) has left in Redis; `nil` when there is none, it never expires, or Redis is unreachable.
+    public func cachedTimeToLive(secretName: String) async -> Duration? {
+        guard let key = cacheKeys(forSecret: secretName).last, let milliseconds = try? await redis.pttl(key), milliseconds >= 0 else { return nil }
+        return .milliseconds(milliseconds)
+    }
+
     /// Invalidates the cache entries of `secretName` when one holds a value (a cached "not found"
     /// stays). Returns whether anything was invalidated.
     @discardableResult

@@ -1,5 +1,5 @@
 import Foundation
-public import HTTPTransport
+import HTTPTransport
 public import Logging
 import Metrics
 

@@ -52,6 +52,11 @@ extension RedisClient {
         try await integer(.ttl(key), for: "TTL")
     }
 
+    /// `PTTL`: milliseconds left; -1 for a key without expiry, -2 for a missing key.
+    public func pttl(_ key: String) async throws -> Int {
+        try await integer(.pttl(key), for: "PTTL")
+    }
+
     /// One `SCAN` step: the next cursor (`"0"` when done) and the keys of this step.
     public func scan(cursor: String = "0", match: String? = nil, count: Int? = nil) async throws -> (cursor: String, keys: [String]) {
         let reply = try await send(.scan(cursor: cursor, match: match, count: count))

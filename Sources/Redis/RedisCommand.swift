@@ -40,6 +40,7 @@ public struct RedisCommand: Sendable, Hashable {
     public static func mget(_ keys: [String]) -> Self { .init(arguments: ([Data("MGET".utf8)] + keys.map { Data($0.utf8) })) }
     public static func expire(_ key: String, seconds: Int) -> Self { .init("EXPIRE", key, String(seconds)) }
     public static func ttl(_ key: String) -> Self { .init("TTL", key) }
+    public static func pttl(_ key: String) -> Self { .init("PTTL", key) }
     public static let ping = Self("PING")
 
     public static func scan(cursor: String, match: String? = nil, count: Int? = nil) -> Self {

@@ -107,8 +107,12 @@ extension UserIntegrationController {
         switch action {
         case .warm:
             guard let secret else { return }
-            warmedVersions.record(key, version: secret.properties.version)
-            await vault.warm(secret)
+            let version = secret.properties.version
+            warmedVersions.record(key, version: version, expiresIn: vault.config.cacheTTL)
+            // An entry already current (a resync, or one warmed before a restart) expires when it was written to.
+            if await !vault.warm(secret), let left = await vault.cachedTimeToLive(secretName: key.secretName) {
+                warmedVersions.record(key, version: version, expiresIn: left)
+            }
         case .invalidate:
             warmedVersions.record(key, version: nil)
             await vault.invalidate(secretName: key.secretName)

@@ -206,7 +206,7 @@ public final class UserIntegrationController: Sendable {
     private func requeueChanged(_ integrations: Set<IntegrationKey>) async {
         for integration in integrations {
             let cached = await vault.cachedSecret(integration.secretName)
-            if warmedVersions.isOwn(integration, cachedVersion: cached?.properties.version, ttl: vault.config.cacheTTL) { continue }
+            if warmedVersions.isOwn(integration, cachedVersion: cached?.properties.version) { continue }
             resources(for: integration).forEach { queue.add(Self.key($0)) }
         }
     }

@@ -7,28 +7,32 @@ import Synchronization
 final class WarmedVersions: Sendable {
     private struct Warmed {
         var version: String?
-        var at: ContinuousClock.Instant
+        /// When Redis drops the entry by itself; `nil` after an invalidation.
+        var expiresAt: ContinuousClock.Instant?
     }
     private let warmed = Mutex<[IntegrationKey: Warmed]>([:])
 
-    func record(_ key: IntegrationKey, version: String?) {
-        let now = ContinuousClock.now
-        warmed.withLock { $0[key] = Warmed(version: version, at: now) }
+    /// Notes what Redis holds for `key` now: `version`, expiring in `expiresIn` (`nil` for none).
+    /// An entry the operator found already current keeps the expiry it was written with, so the
+    /// caller passes the entry's remaining time, not the full TTL.
+    func record(_ key: IntegrationKey, version: String?, expiresIn: Duration? = nil) {
+        let expiresAt = expiresIn.map { ContinuousClock.now + $0 }
+        warmed.withLock { $0[key] = Warmed(version: version, expiresAt: expiresAt) }
     }
 
     /// Whether a notification for `key`, whose entry now holds `cachedVersion` (`nil`: gone), is
     /// this process's own doing: its warm write (the version it put there), or its warmed entry
-    /// expiring (gone a `ttl` after it was warmed, within a second; forgotten then, so that a later
+    /// expiring (gone no earlier than a second before its expiry; forgotten then, so that a later
     /// removal counts as someone else's). A removal after its own invalidation cannot be told from
     /// an app's write right after it, so it counts as someone else's (one more reconcile).
-    func isOwn(_ key: IntegrationKey, cachedVersion: String?, ttl: Duration) -> Bool {
+    func isOwn(_ key: IntegrationKey, cachedVersion: String?) -> Bool {
         let now = ContinuousClock.now
         return warmed.withLock { warmed in
             guard let entry = warmed[key] else { return false }
             switch (cachedVersion, entry.version) {
             case (let cached?, let mine?): return cached == mine
             case (nil, _?):
-                guard now - entry.at >= ttl - .seconds(1) else { return false }
+                guard let expiresAt = entry.expiresAt, now >= expiresAt - .seconds(1) else { return false }
                 warmed[key] = nil
                 return true
             case (_?, nil), (nil, nil): return false

@@ -54,6 +54,24 @@ struct OperatorEndToEndTests {
         #expect(try await harness.get("steady").metadata.resourceVersion == ready.metadata.resourceVersion)
     }
 
+    @Test func entriesAResyncFoundCurrentExpireWithoutAnExtraVaultRead() async throws {
+        // Each resync finds the entry current and leaves it; it then expires at the TTL it was
+        // written with. That expiry is the operator's own: only the next resync reads the vault.
+        let harness = try await OperatorHarness(resyncPeriod: "2s", environment: ["KEYVAULT_CACHE_TTL": "3s"])
+        let user = Self.user()
+        try await harness.createSecret("creds", key: "k", value: "expiring-value-123")
+        try await harness.create("expiring", userID: user, type: "alexa", secretRef: ("creds", "k"))
+        _ = try await harness.waitFor("expiring") { $0.status?.state == "connected" }
+        let path = "/secrets/user-\(user)-alexa"
+        let before = try await harness.vaultRequests("GET", path)
+        try await Task.sleep(for: .seconds(12))
+        let reads = try await harness.vaultRequests("GET", path) - before
+        // One read per resync (2 s, ±10 % jitter): at most 7 in 12 s. Counting the entry's
+        // expiries as someone else's change added a read every 3 s.
+        #expect(reads >= 3, "the resyncs still read the vault")
+        #expect(reads <= 7, "\(reads) vault reads in 12 s")
+    }
+
     @Test func aRotatedSecretIsPushedAgain() async throws {
         let harness = try await OperatorHarness()
         let user = Self.user()
