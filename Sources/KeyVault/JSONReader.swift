@@ -29,7 +29,7 @@ struct JSONReader {
     /// Reads an object, calling `field` with each key; `field` must read or skip that key's value.
     mutating func readObject(_ field: (String, inout JSONReader) throws -> Void) throws {
         try expect(UInt8(ascii: "{"))
-        if try consumeIfNext(UInt8(ascii: "}")) { return }
+        if consumeIfNext(UInt8(ascii: "}")) { return }
         repeat {
             skipWhitespace()
             let key = try readString()
@@ -41,7 +41,7 @@ struct JSONReader {
     /// Reads an array, calling `element` for each element.
     mutating func readArray(_ element: (inout JSONReader) throws -> Void) throws {
         try expect(UInt8(ascii: "["))
-        if try consumeIfNext(UInt8(ascii: "]")) { return }
+        if consumeIfNext(UInt8(ascii: "]")) { return }
         repeat {
             try element(&self)
         } while try consumeSeparator(closing: UInt8(ascii: "]"))
@@ -128,7 +128,7 @@ struct JSONReader {
         offset += 1
     }
 
-    private mutating func consumeIfNext(_ byte: UInt8) throws -> Bool {
+    private mutating func consumeIfNext(_ byte: UInt8) -> Bool {
         skipWhitespace()
         guard peek == byte else { return false }
         offset += 1
@@ -137,7 +137,7 @@ struct JSONReader {
 
     /// After a member or element: `true` for a comma (another follows), `false` for `closing`.
     private mutating func consumeSeparator(closing: UInt8) throws -> Bool {
-        if try consumeIfNext(UInt8(ascii: ",")) { return true }
+        if consumeIfNext(UInt8(ascii: ",")) { return true }
         try expect(closing)
         return false
     }

@@ -59,25 +59,23 @@ enum VaultWire {
         var nextLink: String?
 
         init(json: Data) throws {
-            self = try JSONReader.read(json) { reader in
-                var page = Page()
-                try reader.readObject { key, reader in
-                    switch key {
-                    case "value":
-                        page.value = try reader.readOptional { reader in
-                            var bundles: [Bundle] = []
-                            try reader.readArray { bundles.append(try Bundle(reading: &$0)) }
-                            return bundles
-                        }
-                    case "nextLink": page.nextLink = try reader.readOptional { try $0.readString() }
-                    default: try reader.skipValue()
-                    }
-                }
-                return page
-            }
+            self = try JSONReader.read(json) { try Page(reading: &$0) }
         }
 
-        private init() {}
+        init(reading reader: inout JSONReader) throws {
+            try reader.readObject { key, reader in
+                switch key {
+                case "value":
+                    value = try reader.readOptional { reader in
+                        var bundles: [Bundle] = []
+                        try reader.readArray { bundles.append(try Bundle(reading: &$0)) }
+                        return bundles
+                    }
+                case "nextLink": nextLink = try reader.readOptional { try $0.readString() }
+                default: try reader.skipValue()
+                }
+            }
+        }
     }
 
     struct ErrorBody: Decodable {
