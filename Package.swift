@@ -53,12 +53,14 @@ let package = Package(
             dependencies: ["CHiredis", .product(name: "DequeModule", package: "swift-collections"), .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings),
         .target(name: "YAML", dependencies: ["CYAML"], swiftSettings: strictSettings),
+        // An in-order JSON reader for hot paths (vault bundles, informer lists), in place of Codable.
+        .target(name: "JSONReading", swiftSettings: strictSettings),
 
         // The library: Key Vault client, Redis cache-aside client, user integrations, errors, health.
         .target(
             name: "KeyVault",
             dependencies: [
-                "HTTPTransport", "Redis",
+                "HTTPTransport", "JSONReading", "Redis",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "Logging", package: "swift-log"),
@@ -69,7 +71,9 @@ let package = Package(
         // The Kubernetes API client: configuration, typed access, patches, watches.
         .target(
             name: "Kubernetes",
-            dependencies: ["HTTPTransport", "YAML", .product(name: "Logging", package: "swift-log"), .product(name: "Metrics", package: "swift-metrics")],
+            dependencies: [
+                "HTTPTransport", "JSONReading", "YAML", .product(name: "Logging", package: "swift-log"), .product(name: "Metrics", package: "swift-metrics"),
+            ],
             swiftSettings: strictSettings),
 
         // Controller machinery: the work queue.
@@ -85,7 +89,7 @@ let package = Package(
         .target(
             name: "UserIntegrationReconciler",
             dependencies: [
-                "KeyVault", "Kubernetes", "ControllerRuntime", "Redis", "YAML", .product(name: "Logging", package: "swift-log"),
+                "KeyVault", "Kubernetes", "ControllerRuntime", "JSONReading", "Redis", "YAML", .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ],
             swiftSettings: strictSettings),
@@ -146,9 +150,10 @@ let package = Package(
         .testTarget(
             name: "RedisTests", dependencies: ["Redis", "TestEnvironment"], swiftSettings: strictSettings),
         .testTarget(name: "YAMLTests", dependencies: ["YAML"], swiftSettings: strictSettings),
+        .testTarget(name: "JSONReadingTests", dependencies: ["JSONReading"], swiftSettings: strictSettings),
         .testTarget(
             name: "KeyVaultTests",
-            dependencies: ["KeyVault", "Redis", "HTTPTransport", "TestEnvironment", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["KeyVault", "JSONReading", "Redis", "HTTPTransport", "TestEnvironment", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings),
         .testTarget(
             name: "KubernetesTests", dependencies: ["Kubernetes", "HTTPTransport", "TestEnvironment"], swiftSettings: strictSettings),
@@ -156,7 +161,7 @@ let package = Package(
             name: "CRDTests", dependencies: ["Kubernetes", "YAML", "HTTPTransport", "TestEnvironment"], swiftSettings: strictSettings),
         .testTarget(name: "ControllerRuntimeTests", dependencies: ["ControllerRuntime"], swiftSettings: strictSettings),
         .testTarget(
-            name: "UserIntegrationReconcilerTests", dependencies: ["UserIntegrationReconciler", "KeyVault", "Kubernetes"],
+            name: "UserIntegrationReconcilerTests", dependencies: ["UserIntegrationReconciler", "KeyVault", "Kubernetes", "JSONReading"],
             swiftSettings: strictSettings),
         .testTarget(
             name: "OperatorTests",

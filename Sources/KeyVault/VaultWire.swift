@@ -1,4 +1,5 @@
 import Foundation
+import JSONReading
 
 /// The Key Vault JSON the client reads, tolerant of the james-gould emulator's quirks
 /// (`"contentType":""`, `"tags":{}`, errors without the `error` wrapper).
@@ -42,12 +43,7 @@ enum VaultWire {
                 case "id": id = try reader.readOptional { try $0.readString() }
                 case "contentType": contentType = try reader.readOptional { try $0.readString() }
                 case "attributes": attributes = try reader.readOptional { try Attributes(reading: &$0) }
-                case "tags":
-                    tags = try reader.readOptional { reader in
-                        var tags: [String: String] = [:]
-                        try reader.readObject { name, reader in tags[name] = try reader.readString() }
-                        return tags
-                    }
+                case "tags": tags = try reader.readOptional { try $0.readStringMap() }
                 default: try reader.skipValue()
                 }
             }

@@ -1,9 +1,11 @@
 import Foundation
+import JSONReading
 import Testing
 
 @testable import KeyVault
 
-struct JSONReaderTests {
+/// The vault's bundles and pages as `VaultWire` reads them (with `JSONReader`).
+struct VaultWireTests {
     @Test func aBundleReadsItsFieldsAndSkipsTheRest() throws {
         let json = """
             { "value" : "s3cret", "id": "https://vault.example/secrets/app-key/0123456789abcdef0123456789abcdef",
@@ -33,21 +35,6 @@ struct JSONReaderTests {
         #expect(properties.contentType == nil)
         #expect(properties.name == "named")
         #expect(properties.enabled)
-    }
-
-    @Test(arguments: [
-        #""plain""#, #""quote \" backslash \\ slash \/ controls \b\f\n\r\t""#, #""\u00e9t\u00E9 and \ud83d\ude00""#,
-        "\"raw UTF-8: été 😀 中文\"", #""""#, #""\u0000 nul""#,
-    ])
-    func stringsReadAsFoundationReadsThem(json: String) throws {
-        let expected = try JSONSerialization.jsonObject(with: Data(json.utf8), options: .fragmentsAllowed) as? String
-        #expect(try JSONReader.read(Data(json.utf8)) { try $0.readString() } == expected)
-    }
-
-    @Test(arguments: ["0", "-0", "12", "-3.25", "1e3", "2.5E-2", "1E+2", "1700000000"])
-    func numbersReadAsFoundationReadsThem(json: String) throws {
-        let expected = try JSONSerialization.jsonObject(with: Data(json.utf8), options: .fragmentsAllowed) as? NSNumber
-        #expect(try JSONReader.read(Data(json.utf8)) { try $0.readDouble() } == expected?.doubleValue)
     }
 
     @Test(arguments: [
