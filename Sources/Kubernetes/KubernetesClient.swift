@@ -62,7 +62,7 @@ public final class KubernetesClient: Sendable {
             allowed.insert(charactersIn: "-._~")
             url += "?" + query.map { "\($0.0)=\($0.1.addingPercentEncoding(withAllowedCharacters: allowed) ?? $0.1)" }.joined(separator: "&")
         }
-        var headers: HTTPHeaders = ["Accept": accept]
+        var headers: HTTPHeaders = ["Accept": accept, "User-Agent": configuration.userAgent]
         if let bearer = try token.current() { headers.add(name: "Authorization", value: "Bearer \(bearer)") }
         if body != nil { headers.add(name: "Content-Type", value: contentType) }
         return HTTPRequest(method: method, url: url, headers: headers, body: body, timeout: timeout)

@@ -19,6 +19,9 @@ public struct KubernetesConfiguration: Sendable {
     public var authentication: Authentication
     /// The namespace of the context (or of the pod), `default` when none is given.
     public var namespace: String
+    /// Sent with every request: the API server names this client's writes in `managedFields` and
+    /// audit logs by it.
+    public var userAgent = "keyvault-operator"
 
     public init(server: String, tls: HTTPClient.TLSConfiguration, authentication: Authentication, namespace: String = "default") {
         self.server = server.hasSuffix("/") ? String(server.dropLast()) : server

@@ -51,7 +51,9 @@ struct RunCommand: AsyncParsableCommand {
         let kube: KubernetesClient
         let vault: CachedClient
         do {
-            kube = try KubernetesClient(configuration: KubernetesConfiguration.load(kubeconfig: kubeconfig, context: context), logger: logger)
+            var configuration = try KubernetesConfiguration.load(kubeconfig: kubeconfig, context: context)
+            configuration.userAgent = "keyvault-operator/\(VersionCommand.version)"
+            kube = try KubernetesClient(configuration: configuration, logger: logger)
             var config = try CachedClientConfig.fromEnvironment()
             if let keyvaultUrl { config.keyVault.vaultURL = keyvaultUrl }
             if let redisHost { config.redis.host = redisHost }

@@ -27,6 +27,18 @@ struct KubernetesClientTests {
         #expect(exists?.isAlreadyExists == true)
     }
 
+    @Test func writesAreNamedInManagedFieldsByTheUserAgent() async throws {
+        var configuration = try KubernetesConfiguration.load(kubeconfig: TestEnvironment.kubernetes().kubeconfig)
+        configuration.userAgent = "keyvault-operator-test/1.2.3"
+        let client = try KubernetesClient(configuration: configuration)
+        let namespace = try await KubernetesTestSupport.namespace(client, prefix: "agent")
+        let created = try await client.create(
+            json: Data(#"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"named"},"data":{"a":"1"}}"#.utf8), .configMaps, namespace: namespace)
+        let metadata = (try JSONSerialization.jsonObject(with: created) as? [String: Any])?["metadata"] as? [String: Any]
+        let managers = (metadata?["managedFields"] as? [[String: Any]])?.compactMap { $0["manager"] as? String }
+        #expect(managers == ["keyvault-operator-test"])
+    }
+
     @Test func aStreamedListFromTheWatchCacheHoldsWhatAPagedListHolds() async throws {
         let client = try KubernetesTestSupport.adminClient()
         let namespace = try await KubernetesTestSupport.namespace(client, prefix: "streamed")
