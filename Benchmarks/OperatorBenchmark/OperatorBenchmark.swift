@@ -46,10 +46,10 @@ struct OperatorBenchmark {
         let floorWatcher = ReadyWatcher(kube: kube, namespace: floorNamespace)
         let floorWatching = Task { try await floorWatcher.run() }
         defer { floorWatching.cancel() }
-        let floor = try await RawDriver(
+        let raw = RawDriver(
             kube: kubeConfiguration, vaultURL: vault.url, vaultCA: environment["KVO_TEST_EMULATOR_CA"] ?? "",
-            redis: .init(host: environment["KVO_TEST_REDIS_HOST"] ?? "", port: Int(environment["KVO_TEST_REDIS_PORT"] ?? "") ?? 6379, poolSize: concurrency)
-        ).run(namespace: floorNamespace, names: names, concurrency: concurrency)
+            redis: .init(host: environment["KVO_TEST_REDIS_HOST"] ?? "", port: Int(environment["KVO_TEST_REDIS_PORT"] ?? "") ?? 6379, poolSize: concurrency))
+        let floor = try await raw.run(namespace: floorNamespace, names: names, concurrency: concurrency)
         report.add("floor: raw vault PUT + status PATCH + Redis SET, all \(count)", floor, "s")
 
         let watcher = ReadyWatcher(kube: kube, namespace: namespace)
@@ -82,9 +82,11 @@ struct OperatorBenchmark {
         // then 5. the periodic pass after it, with new resources applied while it runs.
         let all = names + (0..<trials).map { "idle-\($0)" }
         let writesBefore = watcher.modifications()
+        let rawLists = try await raw.listSeconds(namespace: namespace)
         running = try OperatorProcess(namespace: namespace, concurrency: concurrency, arguments: ["--resync-period", "\(resyncSeconds)s"])
         let startup = Bench.seconds(try await running.waitUntilReady() - running.started)
         report.add("start-up: process start → /readyz ok, \(all.count) existing", startup, "s", target: "≤ 3 s", met: startup <= 3)
+        report.add("  reference: the same lists, raw (received, not decoded)", rawLists, "s")
         let firstPass = try await vault.watch(timeout: .seconds(resyncSeconds * 2))
         let startupWrites = watcher.modifications() - writesBefore
         report.add("start-up pass: vault writes", Double(firstPass.counts.writes), "", target: "0", met: firstPass.counts.writes == 0)

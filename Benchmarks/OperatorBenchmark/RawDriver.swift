@@ -23,9 +23,7 @@ struct RawDriver {
             redisClient.close()
         }
         let vaultToken = try await Self.emulatorToken(vaultHTTP, vaultURL: vaultURL)
-        var patchHeaders: HTTPHeaders = ["Content-Type": "application/merge-patch+json", "Accept": "application/json"]
-        if case .token(let token) = kube.authentication { patchHeaders.add(name: "Authorization", value: "Bearer \(token)") }
-        let kubeHeaders = patchHeaders
+        let kubeHeaders = kubeHeaders(["Content-Type": "application/merge-patch+json", "Accept": "application/json"])
         let vaultHeaders: HTTPHeaders = ["Authorization": "Bearer \(vaultToken)", "Content-Type": "application/json"]
         let statusPath = "\(kube.server)/apis/integrations.keyvault.dev/v1alpha1/namespaces/\(namespace)/userintegrations"
         let started = ContinuousClock.now
@@ -39,6 +37,33 @@ struct RawDriver {
             try await redisClient.set("floor:\(namespace):\(name)", Data(secret.utf8), expiration: .seconds(300))
         }
         return Bench.seconds(since: started)
+    }
+
+    /// Seconds to receive, not decode, the lists a start-up in `namespace` waits for: its
+    /// UserIntegrations and its Secrets' metadata, both from the watch cache and at once, as the
+    /// operator's informers ask for them. The reference for start-up → `/readyz`.
+    func listSeconds(namespace: String) async throws -> Double {
+        let http = try HTTPClient(configuration: .init(tls: kube.tls, enableHTTP2: false))
+        defer { http.shutdown() }
+        let lists = [
+            ("apis/integrations.keyvault.dev/v1alpha1/namespaces/\(namespace)/userintegrations", "application/json"),
+            ("api/v1/namespaces/\(namespace)/secrets", "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1"),
+        ]
+        let started = ContinuousClock.now
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for (path, accept) in lists {
+                let request = HTTPRequest(url: "\(kube.server)/\(path)?resourceVersion=0", headers: kubeHeaders(["Accept": accept]))
+                group.addTask { try Self.expect(await http.execute(request)) }
+            }
+            try await group.waitForAll()
+        }
+        return Bench.seconds(since: started)
+    }
+
+    private func kubeHeaders(_ headers: HTTPHeaders) -> HTTPHeaders {
+        var headers = headers
+        if case .token(let token) = kube.authentication { headers.add(name: "Authorization", value: "Bearer \(token)") }
+        return headers
     }
 
     static func emulatorToken(_ http: HTTPClient, vaultURL: String) async throws -> String {
