@@ -161,6 +161,14 @@ public struct JSONReader {
         return false
     }
 
+    /// The bytes of the next value, whatever its kind, to be read later.
+    public mutating func readValueBytes() throws -> Data {
+        skipWhitespace()
+        let start = offset
+        try skipValue()
+        return Data(UnsafeRawBufferPointer(rebasing: bytes[start..<offset]))
+    }
+
     /// Skips one value of any kind.
     public mutating func skipValue() throws {
         skipWhitespace()

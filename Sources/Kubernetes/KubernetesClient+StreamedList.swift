@@ -1,6 +1,5 @@
 import Foundation
 import HTTPTransport
-import JSONReading
 
 extension KubernetesClient {
     /// Every object in one unpaged list from the API server's watch cache (`resourceVersion=0`, as
@@ -19,30 +18,10 @@ extension KubernetesClient {
         let accept = metadataOnly ? Self.metadataListAccept : "application/json"
         let body = try await openStream(try request(.get, path: resource.path(namespace: namespace), query: query, accept: accept))
         var splitter = ListItemSplitter()
-        let read = Self.itemReader(T.self)
         for try await chunk in body {
-            for item in splitter.feed(chunk) {
-                let object: T
-                do {
-                    object = try read(item)
-                } catch {
-                    // Reading throws only for what is not (the expected shape of) JSON.
-                    throw KubernetesError(code: 200, reason: "MalformedResponse", message: "cannot decode \(T.self): \(error)")
-                }
-                try handle(object)
-            }
+            for item in splitter.feed(chunk) { try handle(try decode(T.self, item)) }
         }
         return try decode(ObjectList<Empty>.self, splitter.envelope).metadata.resourceVersion ?? ""
-    }
-
-    /// Reads items with `JSONReader` when `T` reads itself (several times faster), else with `JSONDecoder`.
-    static func itemReader<T: Decodable>(_ type: T.Type) -> (Data) throws -> T {
-        if let readable = T.self as? any JSONReadable.Type {
-            // `readable` is `T.self`, so what it reads is a `T`.
-            return { data in try JSONReader.read(data) { try readable.init(reading: &$0) } as! T }
-        }
-        let decoder = JSONDecoder()
-        return { try decoder.decode(T.self, from: $0) }
     }
 
     /// What a list's envelope holds in place of items (it has none).

@@ -47,13 +47,12 @@ public struct WatchStream<Object: Decodable & Sendable>: AsyncSequence, Sendable
 
     public struct AsyncIterator: AsyncIteratorProtocol {
         var lines: HTTPLineSequence.AsyncIterator
-        let decoder = JSONDecoder()
 
         public mutating func next() async throws -> WatchEvent<Object>? {
             while let line = try await lines.next() {
                 guard !line.isEmpty else { continue }
                 do {
-                    return try decoder.decode(WatchEvent<Object>.self, from: line)
+                    return try WatchEvent<Object>.read(line)
                 } catch {
                     throw KubernetesError(code: 200, reason: "MalformedResponse", message: "undecodable watch event: \(error)")
                 }

@@ -102,7 +102,7 @@ public final class KubernetesClient: Sendable {
 
     func decode<T: Decodable>(_ type: T.Type, _ data: Data) throws -> T {
         do {
-            return try JSONDecoder().decode(type, from: data)
+            return try ObjectReading.read(type, from: data)
         } catch {
             throw KubernetesError(code: 200, reason: "MalformedResponse", message: "cannot decode \(T.self): \(error)")
         }
