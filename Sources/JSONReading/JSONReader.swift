@@ -13,33 +13,35 @@ public struct JSONReader {
     /// Input that is not JSON, or a value of another type than the one asked for.
     public struct Malformed: Error, CustomStringConvertible {
         public let offset: Int
+        @usableFromInline init(offset: Int) { self.offset = offset }
         public var description: String { "malformed JSON at byte \(offset)" }
     }
 
     /// An object without a member its reader requires.
     public struct MissingKey: Error, CustomStringConvertible {
         public let key: String
+        @usableFromInline init(key: String) { self.key = key }
         public var description: String { "no value for the required key \"\(key)\"" }
     }
 
     /// `value`, read for `key`, or `MissingKey` when the object had none.
-    public static func required<T>(_ value: T?, _ key: String) throws -> T {
+    @inlinable public static func required<T>(_ value: T?, _ key: String) throws -> T {
         guard let value else { throw MissingKey(key: key) }
         return value
     }
 
-    private let bytes: UnsafeRawBufferPointer
-    private var offset = 0
+    @usableFromInline let bytes: UnsafeRawBufferPointer
+    @usableFromInline var offset = 0
 
-    private init(bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
+    @usableFromInline init(bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
 
     /// Reads one `T` from `data`, which must hold exactly that value.
-    public static func read<T: JSONReadable>(_ type: T.Type, from data: Data) throws -> T {
+    @inlinable public static func read<T: JSONReadable>(_ type: T.Type, from data: Data) throws -> T {
         try read(data) { try T(reading: &$0) }
     }
 
     /// Reads `data` with `body`, which must consume exactly one value.
-    public static func read<T>(_ data: Data, _ body: (inout JSONReader) throws -> T) throws -> T {
+    @inlinable public static func read<T>(_ data: Data, _ body: (inout JSONReader) throws -> T) throws -> T {
         try data.withUnsafeBytes { raw in
             var reader = JSONReader(bytes: raw)
             let value = try body(&reader)
@@ -50,7 +52,7 @@ public struct JSONReader {
     }
 
     /// Reads an object, calling `field` with each key; `field` must read or skip that key's value.
-    public mutating func readObject(_ field: (String, inout JSONReader) throws -> Void) throws {
+    @inlinable public mutating func readObject(_ field: (String, inout JSONReader) throws -> Void) throws {
         try expect(UInt8(ascii: "{"))
         if consumeIfNext(UInt8(ascii: "}")) { return }
         repeat {
@@ -62,7 +64,7 @@ public struct JSONReader {
     }
 
     /// Reads an array, calling `element` for each element.
-    public mutating func readArray(_ element: (inout JSONReader) throws -> Void) throws {
+    @inlinable public mutating func readArray(_ element: (inout JSONReader) throws -> Void) throws {
         try expect(UInt8(ascii: "["))
         if consumeIfNext(UInt8(ascii: "]")) { return }
         repeat {
@@ -71,7 +73,7 @@ public struct JSONReader {
     }
 
     /// `nil` for a JSON null, else what `read` reads.
-    public mutating func readOptional<T>(_ read: (inout JSONReader) throws -> T) throws -> T? {
+    @inlinable public mutating func readOptional<T>(_ read: (inout JSONReader) throws -> T) throws -> T? {
         skipWhitespace()
         if peek == UInt8(ascii: "n") {
             try literal("null")
@@ -80,7 +82,7 @@ public struct JSONReader {
         return try read(&self)
     }
 
-    public mutating func readString() throws -> String {
+    @inlinable public mutating func readString() throws -> String {
         skipWhitespace()
         try expect(UInt8(ascii: "\""))
         let start = offset
@@ -100,7 +102,7 @@ public struct JSONReader {
         throw Malformed(offset: offset)
     }
 
-    public mutating func readDouble() throws -> Double {
+    @inlinable public mutating func readDouble() throws -> Double {
         skipWhitespace()
         let start = offset
         while offset < bytes.count, Self.isNumberByte(bytes[offset]) { offset += 1 }
@@ -110,7 +112,7 @@ public struct JSONReader {
     }
 
     /// An integer (no fraction or exponent), as Kubernetes sends generations.
-    public mutating func readInt() throws -> Int {
+    @inlinable public mutating func readInt() throws -> Int {
         skipWhitespace()
         let start = offset
         if peek == UInt8(ascii: "-") { offset += 1 }
@@ -131,27 +133,27 @@ public struct JSONReader {
     }
 
     /// A string that must be one of `T`'s raw values.
-    public mutating func readRawValue<T: RawRepresentable>(_ type: T.Type) throws -> T where T.RawValue == String {
+    @inlinable public mutating func readRawValue<T: RawRepresentable>(_ type: T.Type) throws -> T where T.RawValue == String {
         let start = offset
         guard let value = T(rawValue: try readString()) else { throw Malformed(offset: start) }
         return value
     }
 
     /// Reads a JSON object of strings.
-    public mutating func readStringMap() throws -> [String: String] {
+    @inlinable public mutating func readStringMap() throws -> [String: String] {
         var map: [String: String] = [:]
         try readObject { key, reader in map[key] = try reader.readString() }
         return map
     }
 
     /// Reads a JSON array of strings.
-    public mutating func readStringArray() throws -> [String] {
+    @inlinable public mutating func readStringArray() throws -> [String] {
         var strings: [String] = []
         try readArray { strings.append(try $0.readString()) }
         return strings
     }
 
-    public mutating func readBool() throws -> Bool {
+    @inlinable public mutating func readBool() throws -> Bool {
         skipWhitespace()
         if peek == UInt8(ascii: "t") {
             try literal("true")
@@ -162,7 +164,7 @@ public struct JSONReader {
     }
 
     /// The bytes of the next value, whatever its kind, to be read later.
-    public mutating func readValueBytes() throws -> Data {
+    @inlinable public mutating func readValueBytes() throws -> Data {
         skipWhitespace()
         let start = offset
         try skipValue()
@@ -170,7 +172,7 @@ public struct JSONReader {
     }
 
     /// Skips one value of any kind.
-    public mutating func skipValue() throws {
+    @inlinable public mutating func skipValue() throws {
         skipWhitespace()
         switch peek {
         case UInt8(ascii: "\""): _ = try readString()
@@ -184,9 +186,9 @@ public struct JSONReader {
 
     // MARK: Scanning
 
-    private var peek: UInt8? { offset < bytes.count ? bytes[offset] : nil }
+    @inlinable var peek: UInt8? { offset < bytes.count ? bytes[offset] : nil }
 
-    private mutating func skipWhitespace() {
+    @inlinable mutating func skipWhitespace() {
         while offset < bytes.count {
             switch bytes[offset] {
             case 0x20, 0x0A, 0x0D, 0x09: offset += 1
@@ -195,13 +197,13 @@ public struct JSONReader {
         }
     }
 
-    private mutating func expect(_ byte: UInt8) throws {
+    @inlinable mutating func expect(_ byte: UInt8) throws {
         skipWhitespace()
         guard peek == byte else { throw Malformed(offset: offset) }
         offset += 1
     }
 
-    private mutating func consumeIfNext(_ byte: UInt8) -> Bool {
+    @inlinable mutating func consumeIfNext(_ byte: UInt8) -> Bool {
         skipWhitespace()
         guard peek == byte else { return false }
         offset += 1
@@ -209,13 +211,13 @@ public struct JSONReader {
     }
 
     /// After a member or element: `true` for a comma (another follows), `false` for `closing`.
-    private mutating func consumeSeparator(closing: UInt8) throws -> Bool {
+    @inlinable mutating func consumeSeparator(closing: UInt8) throws -> Bool {
         if consumeIfNext(UInt8(ascii: ",")) { return true }
         try expect(closing)
         return false
     }
 
-    private mutating func literal(_ word: StaticString) throws {
+    @usableFromInline mutating func literal(_ word: StaticString) throws {
         let count = word.utf8CodeUnitCount
         guard offset + count <= bytes.count,
             UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + count]).elementsEqual(UnsafeRawBufferPointer(start: word.utf8Start, count: count))
@@ -224,7 +226,7 @@ public struct JSONReader {
     }
 
     /// The rest of a string that holds escapes; `start` is just after its opening quote.
-    private mutating func readEscapedString(from start: Int) throws -> String {
+    @usableFromInline mutating func readEscapedString(from start: Int) throws -> String {
         var utf8 = Array(UnsafeRawBufferPointer(rebasing: bytes[start..<offset]))
         while offset < bytes.count {
             let byte = bytes[offset]
@@ -255,7 +257,7 @@ public struct JSONReader {
     }
 
     /// The scalar of `XXXX` after `\u` (with the low half of a surrogate pair when one follows).
-    private mutating func readUnicodeEscape() throws -> Unicode.Scalar {
+    @usableFromInline mutating func readUnicodeEscape() throws -> Unicode.Scalar {
         let high = try readHex4()
         guard (0xD800..<0xDC00).contains(high) else {
             guard let scalar = Unicode.Scalar(high) else { throw Malformed(offset: offset) }
@@ -269,7 +271,7 @@ public struct JSONReader {
         return scalar
     }
 
-    private mutating func readHex4() throws -> UInt32 {
+    @usableFromInline mutating func readHex4() throws -> UInt32 {
         guard offset + 4 <= bytes.count else { throw Malformed(offset: offset) }
         var value: UInt32 = 0
         for _ in 0..<4 {
@@ -280,13 +282,13 @@ public struct JSONReader {
         return value
     }
 
-    private static func isNumberByte(_ byte: UInt8) -> Bool {
+    @inlinable static func isNumberByte(_ byte: UInt8) -> Bool {
         (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "+")
             || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "e") || byte == UInt8(ascii: "E")
     }
 
     /// JSON's number grammar: `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`.
-    private static func isJSONNumber(_ text: String.UTF8View) -> Bool {
+    @usableFromInline static func isJSONNumber(_ text: String.UTF8View) -> Bool {
         var bytes = text[...]
         func digits() -> Int {
             let count = bytes.prefix { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }.count
