@@ -15,8 +15,8 @@ enum ObjectReading {
 }
 
 extension WatchEvent {
-    /// One event line, its object read by `ObjectReading` (the server sends `type` first; an
-    /// `object` before it is read once the type is known).
+    /// One event line, its object read by `ObjectReading` once the event's type is known (the
+    /// object's bytes are set aside, so the keys may come in either order).
     public static func read(_ line: Data) throws -> WatchEvent {
         guard Object.self is any JSONReadable.Type else { return try JSONDecoder().decode(WatchEvent.self, from: line) }
         var type: String?
