@@ -108,9 +108,11 @@ extension UserIntegrationController {
         case .warm:
             guard let secret else { return }
             let version = secret.properties.version
-            warmedVersions.record(key, version: version, expiresIn: vault.config.cacheTTL)
-            // An entry already current (a resync, or one warmed before a restart) expires when it was written to.
-            if await !vault.warm(secret), let left = await vault.cachedTimeToLive(secretName: key.secretName) {
+            warmedVersions.expect(key, version: version, expiresIn: vault.config.cacheTTL)
+            if await vault.warm(secret) {
+                warmedVersions.record(key, version: version, expiresIn: vault.config.cacheTTL)
+            } else if let left = await vault.cachedTimeToLive(secretName: key.secretName) {
+                // An entry already current (a resync, or one warmed before a restart) expires when it was written to.
                 warmedVersions.record(key, version: version, expiresIn: left)
             }
         case .invalidate:

@@ -20,6 +20,18 @@ final class WarmedVersions: Sendable {
         warmed.withLock { $0[key] = Warmed(version: version, expiresAt: expiresAt) }
     }
 
+    /// Notes, before a warm, that Redis is about to hold `version` for `key`, so that the warm's
+    /// write is known as this process's own when its notification arrives first. An entry already
+    /// noted with that version keeps its recorded expiry: the warm may find it current and leave
+    /// it, and it then still expires when it was written to (a fresh TTL here would make that
+    /// expiry look early, like someone else's removal).
+    func expect(_ key: IntegrationKey, version: String, expiresIn: Duration) {
+        warmed.withLock { warmed in
+            if let entry = warmed[key], entry.version == version, entry.expiresAt != nil { return }
+            warmed[key] = Warmed(version: version, expiresAt: ContinuousClock.now + expiresIn)
+        }
+    }
+
     /// Whether a notification for `key`, whose entry now holds `cachedVersion` (`nil`: gone), is
     /// this process's own doing: its warm write (the version it put there), or its warmed entry
     /// expiring (gone no earlier than a second before its expiry; forgotten then, so that a later

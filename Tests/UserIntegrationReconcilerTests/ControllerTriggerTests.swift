@@ -55,4 +55,18 @@ struct ControllerTriggerTests {
         #expect(!versions.isOwn(key, cachedVersion: nil), "after its own invalidation: could be an app's write")
         #expect(!versions.isOwn(key, cachedVersion: "v3"), "an app wrote after the invalidation")
     }
+
+    @Test func anEntryAWarmFindsCurrentKeepsTheExpiryItWasWrittenWith() {
+        let versions = WarmedVersions()
+        let key = IntegrationKey(userID: "u", type: .weather)
+        versions.record(key, version: "v1", expiresIn: .milliseconds(500))
+        // A resync's warm of the same version, before it knows whether it writes: the entry may
+        // still be the one written earlier, and its expiry, in half a second, is still its own.
+        versions.expect(key, version: "v1", expiresIn: .seconds(300))
+        #expect(versions.isOwn(key, cachedVersion: nil), "the earlier write's expiry")
+        // A new version: the warm replaces the entry, which then expires at the full TTL.
+        versions.expect(key, version: "v2", expiresIn: .seconds(300))
+        #expect(versions.isOwn(key, cachedVersion: "v2"), "the warm's own write")
+        #expect(!versions.isOwn(key, cachedVersion: nil), "gone long before the new entry expires: someone else removed it")
+    }
 }
