@@ -5,6 +5,13 @@ public protocol JSONReadable {
     init(reading reader: inout JSONReader) throws
 }
 
+extension JSONReadable {
+    /// Reads one value from `json`, which must hold exactly that value.
+    @inlinable public init(json: Data) throws {
+        self = try JSONReader.read(json) { try Self(reading: &$0) }
+    }
+}
+
 /// Reads JSON text in order, for the shapes hot paths receive (the vault's secret bundles, the
 /// Kubernetes objects of an informer's list), without `Codable`'s containers: `JSONDecoder` took
 /// about 40 µs for one 300-byte secret bundle. The caller asks for each value it wants and skips
@@ -37,7 +44,7 @@ public struct JSONReader {
 
     /// Reads one `T` from `data`, which must hold exactly that value.
     @inlinable public static func read<T: JSONReadable>(_ type: T.Type, from data: Data) throws -> T {
-        try read(data) { try T(reading: &$0) }
+        try T(json: data)
     }
 
     /// Reads `data` with `body`, which must consume exactly one value.
@@ -70,6 +77,13 @@ public struct JSONReader {
         repeat {
             try element(&self)
         } while try consumeSeparator(closing: UInt8(ascii: "]"))
+    }
+
+    /// Reads an array of values that read themselves.
+    @inlinable public mutating func readArray<T: JSONReadable>(of type: T.Type) throws -> [T] {
+        var elements: [T] = []
+        try readArray { elements.append(try T(reading: &$0)) }
+        return elements
     }
 
     /// `nil` for a JSON null, else what `read` reads.

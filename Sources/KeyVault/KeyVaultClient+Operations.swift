@@ -1,5 +1,6 @@
 public import Foundation
 import HTTPTransport
+import JSONReading
 
 extension KeyVaultClient {
     /// The latest version of a secret.

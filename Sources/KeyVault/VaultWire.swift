@@ -4,7 +4,7 @@ import JSONReading
 /// The Key Vault JSON the client reads, tolerant of the james-gould emulator's quirks
 /// (`"contentType":""`, `"tags":{}`, errors without the `error` wrapper).
 enum VaultWire {
-    struct Attributes {
+    struct Attributes: JSONReadable {
         var enabled: Bool?
         var nbf: Double?
         var exp: Double?
@@ -25,16 +25,12 @@ enum VaultWire {
         }
     }
 
-    struct Bundle {
+    struct Bundle: JSONReadable {
         var value: String?
         var id: String?
         var contentType: String?
         var attributes: Attributes?
         var tags: [String: String]?
-
-        init(json: Data) throws {
-            self = try JSONReader.read(json) { try Bundle(reading: &$0) }
-        }
 
         init(reading reader: inout JSONReader) throws {
             try reader.readObject { key, reader in
@@ -50,23 +46,14 @@ enum VaultWire {
         }
     }
 
-    struct Page {
+    struct Page: JSONReadable {
         var value: [Bundle]?
         var nextLink: String?
-
-        init(json: Data) throws {
-            self = try JSONReader.read(json) { try Page(reading: &$0) }
-        }
 
         init(reading reader: inout JSONReader) throws {
             try reader.readObject { key, reader in
                 switch key {
-                case "value":
-                    value = try reader.readOptional { reader in
-                        var bundles: [Bundle] = []
-                        try reader.readArray { bundles.append(try Bundle(reading: &$0)) }
-                        return bundles
-                    }
+                case "value": value = try reader.readOptional { try $0.readArray(of: Bundle.self) }
                 case "nextLink": nextLink = try reader.readOptional { try $0.readString() }
                 default: try reader.skipValue()
                 }

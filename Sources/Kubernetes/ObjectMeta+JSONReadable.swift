@@ -45,26 +45,28 @@ extension ObjectList: JSONReadable where Item: JSONReadable {
     /// Reads a page of a list (a relist after `410 Gone` reads page by page); `"items": null` is empty.
     public init(reading reader: inout JSONReader) throws {
         var metadata: ListMeta?
-        var items: [Item] = []
+        var items: [Item]?
         try reader.readObject { key, reader in
             switch key {
-            case "metadata":
-                metadata = try reader.readOptional { reader in
-                    var list = ListMeta()
-                    try reader.readObject { key, reader in
-                        switch key {
-                        case "resourceVersion": list.resourceVersion = try reader.readOptional { try $0.readString() }
-                        case "continue": list.continue = try reader.readOptional { try $0.readString() }
-                        default: try reader.skipValue()
-                        }
-                    }
-                    return list
-                }
-            case "items": _ = try reader.readOptional { reader in try reader.readArray { items.append(try Item(reading: &$0)) } }
+            case "metadata": metadata = try reader.readOptional { try ListMeta(reading: &$0) }
+            case "items": items = try reader.readOptional { try $0.readArray(of: Item.self) }
             default: try reader.skipValue()
             }
         }
         self.metadata = try JSONReader.required(metadata, "metadata")
-        self.items = items
+        self.items = items ?? []
+    }
+}
+
+extension ObjectList.ListMeta: JSONReadable {
+    public init(reading reader: inout JSONReader) throws {
+        self.init()
+        try reader.readObject { key, reader in
+            switch key {
+            case "resourceVersion": resourceVersion = try reader.readOptional { try $0.readString() }
+            case "continue": self.continue = try reader.readOptional { try $0.readString() }
+            default: try reader.skipValue()
+            }
+        }
     }
 }

@@ -8,7 +8,7 @@ enum ObjectReading {
     static func read<T: Decodable>(_ type: T.Type, from data: Data) throws -> T {
         if let readable = T.self as? any JSONReadable.Type {
             // `readable` is `T.self`, so what it reads is a `T`.
-            return try JSONReader.read(data) { try readable.init(reading: &$0) } as! T
+            return try readable.init(json: data) as! T
         }
         return try JSONDecoder().decode(type, from: data)
     }

@@ -76,12 +76,7 @@ extension UserIntegration.Status: JSONReadable {
             case "expiresAt": expiresAt = try reader.readOptional { try $0.readString() }
             case "lastSyncTime": lastSyncTime = try reader.readOptional { try $0.readString() }
             case "observedGeneration": observedGeneration = try reader.readOptional { try $0.readInt() }
-            case "conditions":
-                conditions = try reader.readOptional { reader in
-                    var conditions: [Condition] = []
-                    try reader.readArray { conditions.append(try Condition(reading: &$0)) }
-                    return conditions
-                }
+            case "conditions": conditions = try reader.readOptional { try $0.readArray(of: Condition.self) }
             default: try reader.skipValue()
             }
         }
