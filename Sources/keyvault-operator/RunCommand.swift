@@ -77,6 +77,12 @@ struct RunCommand: AsyncParsableCommand {
         logger.info("starting", metadata: ["namespaces": "\(namespaces.isEmpty ? "all" : namespaces.joined(separator: ","))", "identity": "\(identity)"])
         let leading = Gauge(label: "leader_election_master_status", dimensions: [("name", "keyvault-operator")])
         let endpoints = OperatorEndpoints(controller: controller, kube: kube, vault: vault, registry: registry, logger: logger)
+        // Also when a task ends the run with an error: exit() must not find libcurl's and Redis's
+        // threads still running while the libraries' exit handlers tear them down.
+        defer {
+            vault.close()
+            kube.shutdown()
+        }
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 let lead: @Sendable () async throws -> Void = {
@@ -118,8 +124,6 @@ struct RunCommand: AsyncParsableCommand {
             _ = try await group.next()
             group.cancelAll()
         }
-        vault.close()
-        kube.shutdown()
         logger.info("stopped", metadata: ["reconciles": "\(controller.reconcileResults)"])
     }
 }
