@@ -26,12 +26,11 @@ public struct ObjectMeta: Codable, Sendable, Hashable {
 }
 
 extension ObjectMeta {
-    /// Only what identifies the object and its version (no labels, annotations or timestamps):
-    /// what an informer that only routes events needs to keep.
+    /// Only the object's name and version (no uid, labels, annotations or timestamps): what an
+    /// informer that only routes events by name needs to keep. A uid is 36 characters, so a heap
+    /// copy per object, and a store keyed by name does not need it.
     public var identity: ObjectMeta {
-        var trimmed = ObjectMeta(name: name, namespace: namespace, resourceVersion: resourceVersion)
-        trimmed.uid = uid
-        return trimmed
+        ObjectMeta(name: name, namespace: namespace, resourceVersion: resourceVersion)
     }
 }
 

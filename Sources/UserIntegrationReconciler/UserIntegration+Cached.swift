@@ -3,23 +3,37 @@ import Kubernetes
 extension UserIntegration {
     /// Shared copies of what many resources hold alike.
     struct Interners: Sendable {
+        /// Names, versions, reasons and times: few distinct values among thousands of resources.
         let strings = Interner<String>()
-        let conditions = Interner<[Condition]>()
+        /// Condition messages: some are shared by every resource in a state, some name the resource's
+        /// own vault secret, so they churn apart from `strings`.
+        let messages = Interner<String>()
         let lists = Interner<[String]>()
     }
 
     /// The resource as the controller's cache keeps it: without what nothing reads (labels,
-    /// annotations with kubectl's last-applied copy, the creation time), and with its finalizers and
-    /// conditions shared with every resource that has the same ones (resources reconciled in the same
-    /// second with the same outcome hold equal conditions).
+    /// annotations with kubectl's last-applied copy, the creation time), and with the strings that
+    /// many resources hold alike shared with them. Resources reconciled in the same second share
+    /// their condition and sync times, and resources in the same state their messages; each would
+    /// otherwise be a heap copy of its own (a string over 15 bytes is not stored inline).
     func cached(_ interners: Interners) -> UserIntegration {
+        let strings = interners.strings.intern
         var trimmed = self
+        trimmed.apiVersion = apiVersion.map(strings)
+        trimmed.kind = kind.map(strings)
         trimmed.metadata.labels = nil
         trimmed.metadata.annotations = nil
         trimmed.metadata.creationTimestamp = nil
-        trimmed.metadata.namespace = metadata.namespace.map(interners.strings.intern)
+        trimmed.metadata.namespace = metadata.namespace.map(strings)
         trimmed.metadata.finalizers = metadata.finalizers.map(interners.lists.intern)
-        trimmed.status?.conditions = status?.conditions.map(interners.conditions.intern)
+        trimmed.status?.lastSyncTime = status?.lastSyncTime.map(strings)
+        trimmed.status?.conditions = status?.conditions?.map { condition in
+            var shared = condition
+            shared.reason = strings(condition.reason)
+            shared.lastTransitionTime = strings(condition.lastTransitionTime)
+            shared.message = interners.messages.intern(condition.message)
+            return shared
+        }
         return trimmed
     }
 }

@@ -79,7 +79,11 @@ public final class UserIntegrationController: Sendable {
             // Secrets only route events to the resources that reference them: names are enough.
             Informer<PartialObjectMetadata>(
                 client: kube, resource: .secrets, namespace: $0, metadataOnly: true,
-                transform: { PartialObjectMetadata(metadata: $0.metadata.identity) }, logger: logger)
+                transform: { [strings = interners.strings] secret in
+                    var identity = secret.metadata.identity
+                    identity.namespace = identity.namespace.map(strings.intern)
+                    return PartialObjectMetadata(metadata: identity)
+                }, logger: logger)
         }
         events = EventRecorder(client: kube, controller: "integrations.keyvault.dev/keyvault-operator", instance: configuration.identity, logger: logger)
     }
@@ -193,7 +197,7 @@ public final class UserIntegrationController: Sendable {
             if !integrations.isEmpty { changes.yield(integrations) }
         case .everything:
             for informer in resources {
-                informer.list().forEach { queue.add(Self.key($0), priority: .resync) }
+                informer.forEach { queue.add(Self.key($0), priority: .resync) }
             }
         case .lost:
             // Nothing to requeue yet: the `.everything` of the resubscription requeues every resource.
