@@ -63,6 +63,8 @@ public final class Informer<Object: KubernetesObject>: Sendable {
 
     public func get(namespace: String?, name: String) -> Object? { store.get(key: "\(namespace ?? "")/\(name)") }
     public func list() -> [Object] { store.all }
+    /// Calls `body` with each cached object, without copying the whole cache first (as `list()` does).
+    public func forEach(_ body: (Object) -> Void) { store.forEach(body) }
     /// How many objects the cache holds.
     public var count: Int { store.count }
     public func byIndex(_ name: String, _ value: String) -> [Object] { store.byIndex(name, value) }
@@ -76,7 +78,7 @@ public final class Informer<Object: KubernetesObject>: Sendable {
                     while true {
                         // ±10 % jitter, so replicas and informers do not resync in step.
                         try await Task.sleep(for: resyncPeriod * Double.random(in: 0.9...1.1))
-                        self.store.all.forEach { self.notify(.resync($0)) }
+                        self.store.forEach { self.notify(.resync($0)) }
                     }
                 }
             }

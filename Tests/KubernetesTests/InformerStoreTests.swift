@@ -12,6 +12,20 @@ struct InformerStoreTests {
         ConfigMap(metadata: .init(name: name, namespace: "ns"), data: secret.map { ["secret": $0] })
     }
 
+    @Test func forEachVisitsASnapshotAndTheStoreStaysWritableMeanwhile() {
+        let store = Self.store()
+        for name in ["a", "b", "c"] { store.upsert(Self.object(name, secret: "s1")) }
+        var visited: [String] = []
+        store.forEach { object in
+            visited.append(object.metadata.name ?? "")
+            // The lock is not held while the body runs; later writes do not change the snapshot.
+            store.upsert(Self.object("added-\(object.metadata.name ?? "")", secret: "s2"))
+            store.remove(key: "ns/c")
+        }
+        #expect(visited.sorted() == ["a", "b", "c"])
+        #expect(store.count == 5)
+    }
+
     @Test func indexesFollowUpsertsAndRemovalsAndDropValuesLeftWithoutObjects() {
         let store = Self.store()
         store.upsert(Self.object("a", secret: "s1"))
