@@ -1,6 +1,5 @@
 import Foundation
 public import Logging
-import Synchronization
 
 /// Records `events.k8s.io/v1` Events about objects. A repeat of the same event (same object,
 /// type, reason, action and note) within `seriesWindow` updates the first Event's `series.count`
@@ -12,15 +11,14 @@ public final class EventRecorder: Sendable {
     private let client: KubernetesClient
     private let controller: String
     private let instance: String
-    private let seriesWindow: Duration
     private let logger: Logger
-    private let seen = Mutex<[String: (name: String, namespace: String, count: Int, last: ContinuousClock.Instant)]>([:])
+    private let series: EventSeriesTable
 
     public init(client: KubernetesClient, controller: String, instance: String, seriesWindow: Duration = .seconds(360), logger: Logger? = nil) {
         self.client = client
         self.controller = controller
         self.instance = instance
-        self.seriesWindow = seriesWindow
+        self.series = EventSeriesTable(window: seriesWindow)
         self.logger = logger ?? client.logger
     }
 
@@ -29,13 +27,8 @@ public final class EventRecorder: Sendable {
         let namespace = regarding.namespace ?? "default"
         let key = [regarding.uid ?? regarding.name ?? "", type.rawValue, reason, action, note].joined(separator: "\u{1F}")
         let now = Date()
-        let previous = seen.withLock { seen -> (name: String, namespace: String, count: Int)? in
-            guard let entry = seen[key], ContinuousClock.now - entry.last < seriesWindow else { return nil }
-            seen[key] = (entry.name, entry.namespace, entry.count + 1, ContinuousClock.now)
-            return (entry.name, entry.namespace, entry.count + 1)
-        }
         do {
-            if let previous {
+            if let previous = series.repeatOf(key) {
                 let series = Event.Series(count: previous.count, lastObservedTime: KubernetesTime.micro(now))
                 let patch = try JSONEncoder().encode(["series": series])
                 _ = try await client.patch(Event.self, .events, namespace: previous.namespace, name: previous.name, patch: patch)
@@ -47,7 +40,7 @@ public final class EventRecorder: Sendable {
                 reportingInstance: instance, action: action, reason: reason, regarding: regarding, note: String(note.prefix(1024)),
                 type: type.rawValue)
             _ = try await client.create(event, .events)
-            seen.withLock { $0[key] = (name, namespace, 1, ContinuousClock.now) }
+            series.remember(key, name: name, namespace: namespace)
         } catch {
             logger.warning("event not recorded", metadata: ["k8s.reason": "\(reason)", "k8s.error": "\(error)"])
         }
