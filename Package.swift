@@ -42,6 +42,8 @@ let package = Package(
         .systemLibrary(
             name: "CYAML", path: "Sources/CYAML", pkgConfig: "yaml-0.1",
             providers: [.apt(["libyaml-dev"])]),
+        // glibc's malloc.h, for the operator's malloc tuning.
+        .systemLibrary(name: "CMalloc", path: "Sources/CMalloc"),
 
         // Transport modules.
         .target(
@@ -114,11 +116,11 @@ let package = Package(
             ],
             swiftSettings: strictSettings),
 
-        // The operator's command line: the controller (later) and the library's tools.
+        // The operator's command line: the controller (`run`) and the library's tools.
         .executableTarget(
             name: "keyvault-operator",
             dependencies: [
-                "KeyVault", "Redis", "Kubernetes", "UserIntegrationReconciler",
+                "KeyVault", "Redis", "Kubernetes", "UserIntegrationReconciler", "CMalloc",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),

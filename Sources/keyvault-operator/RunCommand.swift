@@ -42,6 +42,7 @@ struct RunCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        MallocArenas.limitToOne()
         let level = Logger.Level(rawValue: logLevel) ?? .info
         LoggingSystem.bootstrap { JSONLogHandler(label: $0, logLevel: level) }
         let registry = PrometheusCollectorRegistry()
