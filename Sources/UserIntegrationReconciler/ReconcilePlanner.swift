@@ -132,7 +132,7 @@ public struct ReconcilePlanner: Sendable {
         status.expiresAt = secret.properties.expiresAt.map(Self.formatTime)
         status.lastSyncTime = stamp
         var conditions = status.conditions ?? []
-        conditions.set(Condition.keyVaultSynced, .true, reason: syncedReason, message: "Key Vault secret \(secret.properties.name)", generation: generation, now: stamp)
+        conditions.set(Condition.keyVaultSynced, .true, reason: syncedReason, message: "the Key Vault secret is current", generation: generation, now: stamp)
         var requeue: Duration?
         if integration.status == .expired {
             conditions.set(Condition.expired, .true, reason: "Expired", message: "the credential expired", generation: generation, now: stamp)

@@ -12,7 +12,7 @@ struct CachedUserIntegrationTests {
     }
 
     /// A resource as read from the API server: each string is a fresh copy.
-    static func resource(_ name: String, vaultSecret: String) -> UserIntegration {
+    static func resource(_ name: String, syncedMessage: String = "the Key Vault secret is current") -> UserIntegration {
         let fresh = { (text: String) in String(decoding: Array(text.utf8), as: UTF8.self) }
         var metadata = ObjectMeta(
             name: name, namespace: fresh("tenant-integrations-prod"), labels: ["app": "x"], annotations: ["note": "y"], resourceVersion: "41",
@@ -24,7 +24,7 @@ struct CachedUserIntegrationTests {
         status.lastSyncTime = fresh("2026-12-01T10:00:05Z")
         status.conditions = [
             Condition(
-                type: Condition.keyVaultSynced, status: .true, reason: "Synced", message: fresh("Key Vault secret \(vaultSecret)"),
+                type: Condition.keyVaultSynced, status: .true, reason: "Synced", message: fresh(syncedMessage),
                 lastTransitionTime: fresh("2026-12-01T10:00:05Z"), observedGeneration: 1),
             Condition(
                 type: Condition.cacheWarmed, status: .true, reason: "Warmed", message: fresh("Redis holds the current entry"),
@@ -35,7 +35,7 @@ struct CachedUserIntegrationTests {
     }
 
     @Test func keepsWhatTheControllerReadsAndDropsTheRest() {
-        let original = Self.resource("alice-weather", vaultSecret: "user-alice-weather")
+        let original = Self.resource("alice-weather")
         let cached = original.cached(UserIntegration.Interners())
         var expected = original
         expected.metadata.labels = nil
@@ -44,10 +44,18 @@ struct CachedUserIntegrationTests {
         #expect(cached == expected)
     }
 
-    @Test func resourcesSynchronizedInTheSameSecondShareTheirTimesAndCommonMessages() throws {
+    @Test func resourcesSynchronizedInTheSameSecondToTheSameStateShareOneConditionList() throws {
         let interners = UserIntegration.Interners()
-        let first = Self.resource("alice-weather", vaultSecret: "user-alice-weather").cached(interners)
-        let second = Self.resource("bob-weather", vaultSecret: "user-bob-weather").cached(interners)
+        let first = try #require(Self.resource("alice-weather").cached(interners).status?.conditions)
+        let second = try #require(Self.resource("bob-weather").cached(interners).status?.conditions)
+        #expect(second == first)
+        #expect(InternerTests.address(second) == InternerTests.address(first))
+    }
+
+    @Test func resourcesWithTheirOwnMessagesStillShareTheirTimesAndCommonMessages() throws {
+        let interners = UserIntegration.Interners()
+        let first = Self.resource("alice-weather", syncedMessage: "Secret alice-creds has no key apiKey").cached(interners)
+        let second = Self.resource("bob-weather", syncedMessage: "Secret bob-creds has no key apiKey").cached(interners)
         let firstConditions = try #require(first.status?.conditions)
         let secondConditions = try #require(second.status?.conditions)
 
@@ -64,5 +72,6 @@ struct CachedUserIntegrationTests {
             #expect(Self.storage(one) == Self.storage(other), "\(one) is one copy")
         }
         #expect(firstConditions[0].message != secondConditions[0].message)
+        #expect(InternerTests.address(firstConditions) != InternerTests.address(secondConditions))
     }
 }

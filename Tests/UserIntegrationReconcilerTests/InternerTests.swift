@@ -3,7 +3,7 @@ import Testing
 
 /// Equal values come back as one shared buffer, and the table stays bounded.
 struct InternerTests {
-    static func address(_ array: [String]) -> UnsafeRawPointer? {
+    static func address<Element>(_ array: [Element]) -> UnsafeRawPointer? {
         array.withUnsafeBufferPointer { UnsafeRawPointer($0.baseAddress) }
     }
 
