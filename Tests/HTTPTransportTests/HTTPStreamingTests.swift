@@ -41,7 +41,9 @@ struct HTTPStreamingTests {
         consumer.cancel()
         let result = await consumer.result
         #expect(throws: CancellationError.self) { try result.get() }
-        #expect(ContinuousClock.now - cancelled < .seconds(1))
+        // Well before the server's 60 s timeout; room for the suite's start, when every test runs at
+        // once (1.27 s was seen under that load in CI).
+        #expect(ContinuousClock.now - cancelled < .seconds(5))
     }
 
     @Test func aSlowConsumerGetsEveryByteThroughBackPressure() async throws {
