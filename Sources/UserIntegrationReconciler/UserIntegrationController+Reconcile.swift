@@ -108,9 +108,14 @@ extension UserIntegrationController {
         case .warm:
             guard let secret else { return }
             let version = secret.properties.version
+            let started = ContinuousClock.now
             warmedVersions.expect(key, version: version, expiresIn: vault.config.cacheTTL)
             if await vault.warm(secret) {
-                warmedVersions.record(key, version: version, expiresIn: vault.config.cacheTTL)
+                // The entry was written during the warm, so it expires no earlier than a TTL after
+                // its start. A TTL from now would be later than the real expiry by the warm's own
+                // time, and under load (over a second) the expiry would look early, like someone
+                // else's removal, and cost a vault read.
+                warmedVersions.record(key, version: version, expiresIn: vault.config.cacheTTL - (ContinuousClock.now - started))
             } else if let left = await vault.cachedTimeToLive(secretName: key.secretName) {
                 // An entry already current (a resync, or one warmed before a restart) expires when it was written to.
                 warmedVersions.record(key, version: version, expiresIn: left)
