@@ -1,16 +1,14 @@
-import Hummingbird
 import KeyVault
 import Kubernetes
 import Logging
 import Prometheus
-import ServiceLifecycle
 import Synchronization
 import UserIntegrationReconciler
 
 /// The operator's HTTP endpoints: `/healthz` (the process serves), `/readyz` (informers synced; the
 /// API server, the vault and Redis reachable; the failing parts named) and `/metrics` (Prometheus
-/// text). Health and metrics may share one address or use two. A standby replica (not leading)
-/// runs no informers, so it is ready without them.
+/// text), served by `EndpointServer`. Health and metrics may share one address or use two. A
+/// standby replica (not leading) runs no informers, so it is ready without them.
 final class OperatorEndpoints: Sendable {
     let controller: UserIntegrationController
     let kube: KubernetesClient
@@ -28,39 +26,29 @@ final class OperatorEndpoints: Sendable {
         self.logger = logger
     }
 
-    /// Serves until the task is cancelled, then shuts the servers down gracefully.
+    /// Serves until the task is cancelled, then stops accepting (answers in progress finish).
+    /// - Throws: `EndpointServer.Failure` when an address cannot be bound.
     func run(healthAddress: HostAndPort, metricsAddress: HostAndPort) async throws {
         let addresses = healthAddress == metricsAddress ? [healthAddress] : [healthAddress, metricsAddress]
-        let services: [any Service] = addresses.map { address in
-            let router = Router()
-            if address == healthAddress { registerHealth(on: router) }
-            if address == metricsAddress { registerMetrics(on: router) }
-            return Application(router: router, configuration: .init(address: .hostname(address.host, port: address.port), serverName: nil), logger: logger)
+        let servers = try addresses.map { address in
+            try EndpointServer(host: address.host, port: address.port) { path in
+                await self.response(to: path, health: address == healthAddress, metrics: address == metricsAddress)
+            }
         }
-        let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [], logger: logger))
-        // An unstructured task, so that cancellation reaches the servers as a graceful shutdown only.
-        let serving = Task { try await group.run() }
-        try await withTaskCancellationHandler {
-            try await serving.value
-        } onCancel: {
-            Task { await group.triggerGracefulShutdown() }
+        await withTaskGroup(of: Void.self) { group in
+            for server in servers { group.addTask { await server.run() } }
         }
     }
 
-    private func registerHealth(on router: Router<BasicRequestContext>) {
-        router.get("healthz") { _, _ in "ok\n" }
-        router.get("readyz") { _, _ -> Response in
-            let problems = await self.readinessProblems()
-            let body = problems.isEmpty ? "ok\n" : problems.map { "\($0)\n" }.joined()
-            return Response(status: problems.isEmpty ? .ok : .serviceUnavailable, body: .init(byteBuffer: ByteBuffer(string: body)))
-        }
-    }
-
-    private func registerMetrics(on router: Router<BasicRequestContext>) {
-        router.get("metrics") { _, _ -> Response in
-            var headers = HTTPFields()
-            headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
-            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: self.registry.emitToBuffer())))
+    private func response(to path: String, health: Bool, metrics: Bool) async -> EndpointResponse? {
+        switch path {
+        case "/healthz" where health: return .text(200, "ok\n")
+        case "/readyz" where health:
+            let problems = await readinessProblems()
+            return .text(problems.isEmpty ? 200 : 503, problems.isEmpty ? "ok\n" : problems.map { "\($0)\n" }.joined())
+        case "/metrics" where metrics:
+            return EndpointResponse(status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8", body: registry.emitToBuffer())
+        default: return nil
         }
     }
 

@@ -17,6 +17,8 @@ final class OperatorHarness: @unchecked Sendable {
     let library: CachedClient
     /// Where the process serves /healthz, /readyz and /metrics.
     private(set) var endpoint = ""
+    /// The port of `endpoint`.
+    private(set) var endpointPort = 0
     private var process = Process()
 
     /// - Parameter namespace: another harness's namespace, to run a second replica there.
@@ -45,6 +47,7 @@ final class OperatorHarness: @unchecked Sendable {
         for attempt in 1...3 {
             let port = LocalPorts.free()
             endpoint = "http://127.0.0.1:\(port)"
+            endpointPort = port
             logPath = TestEnvironment.scratchDirectory + "/operator-\(self.namespace)-\(port).log"
             FileManager.default.createFile(atPath: logPath, contents: nil)
             process = Process()

@@ -1,0 +1,56 @@
+import Foundation
+
+/// One exchange over a plain TCP connection to a local port: the bytes sent as they are (so a test
+/// can send what no HTTP client would), everything read until the server closes.
+struct RawHTTPExchange {
+    let port: Int
+
+    /// Opens a connection and leaves it idle; closed when the result is released.
+    func idleConnection() throws -> FileDescriptor { try FileDescriptor(connectingTo: port) }
+
+    /// Sends `pieces` 100 ms apart and returns the whole reply.
+    func send(_ pieces: String..., timeout: Duration = .seconds(15)) throws -> String {
+        let connection = try FileDescriptor(connectingTo: port)
+        var timeval = timeval(tv_sec: Int(timeout.components.seconds), tv_usec: 0)
+        _ = setsockopt(connection.fd, SOL_SOCKET, SO_RCVTIMEO, &timeval, socklen_t(MemoryLayout<timeval>.size))
+        for (index, piece) in pieces.enumerated() {
+            if index > 0 { usleep(100_000) }
+            let bytes = Array(piece.utf8)
+            var sent = 0
+            while sent < bytes.count {
+                let count = bytes.withUnsafeBytes { Glibc.send(connection.fd, $0.baseAddress! + sent, $0.count - sent, Int32(MSG_NOSIGNAL)) }
+                guard count > 0 else { break }  // the server may answer and close before it read everything
+                sent += count
+            }
+        }
+        var reply: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { recv(connection.fd, $0.baseAddress, $0.count, 0) }
+            guard count > 0 else { break }
+            reply += chunk[..<count]
+        }
+        return String(decoding: reply, as: UTF8.self)
+    }
+
+    final class FileDescriptor {
+        let fd: Int32
+
+        init(connectingTo port: Int) throws {
+            fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            address.sin_port = UInt16(port).bigEndian
+            let connected = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+            }
+            guard connected else {
+                close(fd)
+                throw POSIXError(.ECONNREFUSED)
+            }
+        }
+
+        deinit { close(fd) }
+    }
+}
