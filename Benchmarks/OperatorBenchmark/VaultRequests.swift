@@ -50,10 +50,14 @@ struct VaultRequests: Sendable {
         var lastChange = started
         while ContinuousClock.now - started < timeout {
             try await Task.sleep(for: .milliseconds(250))
+            // A sample's time is the middle of its five reads, not their end: on a loaded machine the
+            // reads take a while, and a window of samples a second apart then held more than a second.
+            let before = ContinuousClock.now
             let now = try await counts() - start
-            if now.total != seen.total { lastChange = .now }
+            let sampled = before + (ContinuousClock.now - before) / 2
+            if now.total != seen.total { lastChange = sampled }
             seen = now
-            samples.append((.now, seen.total))
+            samples.append((sampled, seen.total))
             if seen.total > startAfter, ContinuousClock.now - lastChange >= idleEnd { break }
         }
         // The busiest window of one second (between samples about a second apart).
