@@ -11,8 +11,8 @@ import Synchronization
 /// and its answer; of more than `maximumConnections` at once, the one that has waited longest for
 /// its head is dropped, so idle or slow clients cannot keep probes out.
 ///
-/// `@unchecked Sendable`: `connections`, `nextID` and `listenerClosed` belong to the polling
-/// thread (and to `deinit`, after it); the rest is immutable or locked.
+/// `@unchecked Sendable`: `connections`, `nextID`, `listenerClosed` and `acceptPausedUntil` belong
+/// to the polling thread (and to `deinit`, after it); the rest is immutable or locked.
 final class EndpointServer: @unchecked Sendable {
     /// The answer to a path, or `nil` for 404.
     typealias Handler = @Sendable (_ path: String) async -> EndpointResponse?
@@ -47,6 +47,8 @@ final class EndpointServer: @unchecked Sendable {
     private var connections: [UInt64: Connection] = [:]
     private var nextID: UInt64 = 0
     private var listenerClosed = false
+    /// Out of file descriptors, accept() fails while the listener stays readable: it rests until then.
+    private var acceptPausedUntil = ContinuousClock.now
 
     /// Listens on `host:port` (`[::1]` style hosts too).
     /// - Throws: `EndpointServer.Failure` when the address cannot be resolved or bound (a port taken).
@@ -154,7 +156,8 @@ final class EndpointServer: @unchecked Sendable {
                 if connections.isEmpty { return }
             }
             let ids = Array(connections.keys)
-            var descriptors = [pollfd(fd: wakeReader, events: Int16(POLLIN), revents: 0), pollfd(fd: stopped ? -1 : listener, events: Int16(POLLIN), revents: 0)]
+            let accepting = !stopped && acceptPausedUntil <= .now
+            var descriptors = [pollfd(fd: wakeReader, events: Int16(POLLIN), revents: 0), pollfd(fd: accepting ? listener : -1, events: Int16(POLLIN), revents: 0)]
             for id in ids {
                 let connection = connections[id]!
                 let events: Int32 =
@@ -166,7 +169,9 @@ final class EndpointServer: @unchecked Sendable {
                 descriptors.append(pollfd(fd: connection.fd, events: Int16(events), revents: 0))
             }
             let now = ContinuousClock.now
-            let nearest = connections.values.map(\.deadline).min().map { now.duration(to: $0) } ?? .seconds(1)
+            var wakeAt = connections.values.map(\.deadline)
+            if acceptPausedUntil > now { wakeAt.append(acceptPausedUntil) }
+            let nearest = wakeAt.min().map { now.duration(to: $0) } ?? .seconds(1)
             let (seconds, attoseconds) = max(.zero, min(nearest, .seconds(1))).components
             _ = poll(&descriptors, nfds_t(descriptors.count), Int32(seconds * 1000 + attoseconds / 1_000_000_000_000_000) + 1)
 
@@ -177,7 +182,8 @@ final class EndpointServer: @unchecked Sendable {
                 switch phase {
                 case .reading: read(id)
                 case .writing: write(id)
-                case .answering: break
+                // Hung up (poll reports it unasked) while its answer is computed: it cannot read it.
+                case .answering: drop(id)
                 }
             }
             let expiry = ContinuousClock.now
@@ -188,7 +194,10 @@ final class EndpointServer: @unchecked Sendable {
     private func acceptConnections() {
         while true {
             let fd = accept(listener, nil, nil)
-            guard fd >= 0 else { return }  // EAGAIN: all taken; other errors: tried again on the next poll
+            guard fd >= 0 else {
+                if errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM { acceptPausedUntil = .now + .milliseconds(100) }
+                return  // EAGAIN: all taken; other errors: tried again on the next poll
+            }
             Self.makeNonBlocking(fd)
             if connections.count >= Self.maximumConnections {
                 let waiting = connections.filter { $0.value.phase == .reading }.min { $0.value.deadline < $1.value.deadline }
@@ -206,17 +215,22 @@ final class EndpointServer: @unchecked Sendable {
     private func read(_ id: UInt64) {
         guard var connection = connections[id] else { return }
         var chunk = [UInt8](repeating: 0, count: 4096)
-        while true {
+        var peerClosed = false
+        while connection.input.count <= Self.maximumHead {
             let count = chunk.withUnsafeMutableBytes { recv(connection.fd, $0.baseAddress, $0.count, 0) }
             if count < 0, errno == EINTR { continue }
             if count < 0, errno == EAGAIN || errno == EWOULDBLOCK { break }
-            // Closed or broken before its request was complete: nothing to answer.
-            guard count > 0 else { return drop(id) }
+            // A client may close its sending side once its request is out; it still reads the answer.
+            guard count > 0 else {
+                peerClosed = true
+                break
+            }
             connection.input += chunk[..<count]
-            if connection.input.count > Self.maximumHead { break }
         }
         let end = EndpointRequest.endOfHead(in: connection.input)
         guard end != nil || connection.input.count > Self.maximumHead else {
+            // Closed or broken before its request was complete: nothing to answer.
+            if peerClosed { return drop(id) }
             connections[id] = connection
             return
         }

@@ -42,8 +42,10 @@ struct OperatorEndpointsTests {
         #expect(head.hasPrefix("HTTP/1.1 200 OK\r\n") && head.contains("Content-Length: 3\r\n") && head.hasSuffix("\r\n\r\n"))
         let metrics = try raw.send("GET /metrics?name=workqueue HTTP/1.1\r\n\r\n")
         #expect(metrics.contains("Content-Type: text/plain; version=0.0.4; charset=utf-8\r\n") && metrics.contains("# TYPE workqueue_depth gauge"))
-        // A head that arrives in pieces, with bare line feeds.
+        // A head that arrives in pieces, with bare line feeds; a client that closes its sending side
+        // once the request is out.
         #expect(try raw.send("GET /heal", "thz HTTP/1.0\n", "\n").hasSuffix("\r\n\r\nok\n"))
+        #expect(try raw.send("GET /healthz HTTP/1.1\r\n\r\n", thenHalfClose: true).hasSuffix("\r\n\r\nok\n"))
         let post = try raw.send("POST /metrics HTTP/1.1\r\nContent-Length: 0\r\n\r\n")
         #expect(post.hasPrefix("HTTP/1.1 405 Method Not Allowed\r\n") && post.contains("Allow: GET, HEAD\r\n"))
         #expect(try raw.send("GET /admin HTTP/1.1\r\n\r\n").hasPrefix("HTTP/1.1 404 Not Found\r\n"))

@@ -8,8 +8,9 @@ struct RawHTTPExchange {
     /// Opens a connection and leaves it idle; closed when the result is released.
     func idleConnection() throws -> FileDescriptor { try FileDescriptor(connectingTo: port) }
 
-    /// Sends `pieces` 100 ms apart and returns the whole reply.
-    func send(_ pieces: String..., timeout: Duration = .seconds(15)) throws -> String {
+    /// Sends `pieces` 100 ms apart (then closes the sending side, with `thenHalfClose`) and returns
+    /// the whole reply.
+    func send(_ pieces: String..., thenHalfClose: Bool = false, timeout: Duration = .seconds(15)) throws -> String {
         let connection = try FileDescriptor(connectingTo: port)
         var timeval = timeval(tv_sec: Int(timeout.components.seconds), tv_usec: 0)
         _ = setsockopt(connection.fd, SOL_SOCKET, SO_RCVTIMEO, &timeval, socklen_t(MemoryLayout<timeval>.size))
@@ -23,6 +24,7 @@ struct RawHTTPExchange {
                 sent += count
             }
         }
+        if thenHalfClose { _ = shutdown(connection.fd, Int32(SHUT_WR)) }
         var reply: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 4096)
         while true {
