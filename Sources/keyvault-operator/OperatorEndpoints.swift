@@ -1,6 +1,5 @@
 import KeyVault
 import Kubernetes
-import Logging
 import Prometheus
 import Synchronization
 import UserIntegrationReconciler
@@ -14,16 +13,14 @@ final class OperatorEndpoints: Sendable {
     let kube: KubernetesClient
     let vault: CachedClient
     let registry: PrometheusCollectorRegistry
-    let logger: Logger
     /// Whether this replica reconciles (always, without leader election).
     let leading = Mutex(false)
 
-    init(controller: UserIntegrationController, kube: KubernetesClient, vault: CachedClient, registry: PrometheusCollectorRegistry, logger: Logger) {
+    init(controller: UserIntegrationController, kube: KubernetesClient, vault: CachedClient, registry: PrometheusCollectorRegistry) {
         self.controller = controller
         self.kube = kube
         self.vault = vault
         self.registry = registry
-        self.logger = logger
     }
 
     /// Serves until the task is cancelled, then stops accepting (answers in progress finish).

@@ -77,7 +77,7 @@ struct RunCommand: AsyncParsableCommand {
             kube: kube, vault: vault, logger: logger)
         logger.info("starting", metadata: ["namespaces": "\(namespaces.isEmpty ? "all" : namespaces.joined(separator: ","))", "identity": "\(identity)"])
         let leading = Gauge(label: "leader_election_master_status", dimensions: [("name", "keyvault-operator")])
-        let endpoints = OperatorEndpoints(controller: controller, kube: kube, vault: vault, registry: registry, logger: logger)
+        let endpoints = OperatorEndpoints(controller: controller, kube: kube, vault: vault, registry: registry)
         // Also when a task ends the run with an error: exit() must not find libcurl's and Redis's
         // threads still running while the libraries' exit handlers tear them down.
         defer {
