@@ -42,6 +42,12 @@ public struct Integration: Sendable, Hashable, Codable {
 public enum Masking {
     /// `***` followed by the last 3 characters; values shorter than 8 characters show `***` only.
     public static func mask(_ value: String) -> String {
-        value.count < 8 ? "***" : "***" + value.suffix(3)
+        // ASCII without CR (a CR LF pair is one character) counts its characters by its bytes:
+        // counting graphemes was most of the time a cached list of eight took to build its integrations.
+        let bytes = value.utf8
+        if bytes.allSatisfy({ $0 < 0x80 && $0 != UInt8(ascii: "\r") }) {
+            return bytes.count < 8 ? "***" : "***" + String(decoding: bytes.suffix(3), as: UTF8.self)
+        }
+        return value.count < 8 ? "***" : "***" + value.suffix(3)
     }
 }

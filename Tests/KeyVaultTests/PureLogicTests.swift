@@ -4,7 +4,11 @@ import Testing
 @testable import KeyVault
 
 struct MaskingAndNamingTests {
-    @Test(arguments: [("abcdefg4f2", "***4f2"), ("12345678", "***678"), ("1234567", "***"), ("", "***")])
+    @Test(arguments: [
+        ("abcdefg4f2", "***4f2"), ("12345678", "***678"), ("1234567", "***"), ("", "***"),
+        // Characters, not bytes: é is two bytes, a CR LF pair one character, 👍🏽 one character of eight bytes.
+        ("abcdefé12", "***é12"), ("abcdé", "***"), ("abcdef\r\n", "***"), ("abcdefg\r\nxy", "***\r\nxy"), ("1234567👍🏽", "***67👍🏽"),
+    ])
     func masksShowOnlyTheLastThreeCharacters(value: String, masked: String) {
         #expect(Masking.mask(value) == masked)
     }
