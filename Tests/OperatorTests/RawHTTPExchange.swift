@@ -1,4 +1,5 @@
 import Foundation
+import TestEnvironment
 
 /// One exchange over a plain TCP connection to a local port: the bytes sent as they are (so a test
 /// can send what no HTTP client would), everything read until the server closes.
@@ -39,18 +40,8 @@ struct RawHTTPExchange {
         let fd: Int32
 
         init(connectingTo port: Int) throws {
-            fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_addr.s_addr = inet_addr("127.0.0.1")
-            address.sin_port = UInt16(port).bigEndian
-            let connected = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
-            }
-            guard connected else {
-                close(fd)
-                throw POSIXError(.ECONNREFUSED)
-            }
+            guard let fd = LocalPorts.connect(to: port) else { throw POSIXError(.ECONNREFUSED) }
+            self.fd = fd
         }
 
         deinit { close(fd) }

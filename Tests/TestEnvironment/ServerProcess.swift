@@ -42,15 +42,9 @@ public final class ServerProcess: @unchecked Sendable {
 
     /// Whether something accepts TCP connections on the loopback `port` now.
     public static func accepts(port: Int) -> Bool {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = UInt16(port).bigEndian
-        return withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
-        }
+        guard let fd = LocalPorts.connect(to: port) else { return false }
+        close(fd)
+        return true
     }
 
     static func which(_ name: String) throws -> String {
