@@ -115,10 +115,10 @@ extension UserIntegrationController {
                 // its start. A TTL from now would be later than the real expiry by the warm's own
                 // time, and under load (over a second) the expiry would look early, like someone
                 // else's removal, and cost a vault read.
-                warmedVersions.record(key, version: version, expiresIn: vault.config.cacheTTL - (ContinuousClock.now - started))
+                warmedVersions.record(key, version: version, expiresAt: started + vault.config.cacheTTL)
             } else if let left = await vault.cachedTimeToLive(secretName: key.secretName) {
                 // An entry already current (a resync, or one warmed before a restart) expires when it was written to.
-                warmedVersions.record(key, version: version, expiresIn: left)
+                warmedVersions.record(key, version: version, expiresAt: .now + left)
             }
         case .invalidate:
             warmedVersions.record(key, version: nil)

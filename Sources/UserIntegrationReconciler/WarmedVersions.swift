@@ -12,11 +12,10 @@ final class WarmedVersions: Sendable {
     }
     private let warmed = Mutex<[IntegrationKey: Warmed]>([:])
 
-    /// Notes what Redis holds for `key` now: `version`, expiring in `expiresIn` (`nil` for none).
+    /// Notes what Redis holds for `key` now: `version`, expiring at `expiresAt` (`nil` for none).
     /// An entry the operator found already current keeps the expiry it was written with, so the
-    /// caller passes the entry's remaining time, not the full TTL.
-    func record(_ key: IntegrationKey, version: String?, expiresIn: Duration? = nil) {
-        let expiresAt = expiresIn.map { ContinuousClock.now + $0 }
+    /// caller passes that, not a full TTL from now.
+    func record(_ key: IntegrationKey, version: String?, expiresAt: ContinuousClock.Instant? = nil) {
         warmed.withLock { $0[key] = Warmed(version: version, expiresAt: expiresAt) }
     }
 

@@ -44,11 +44,11 @@ struct ControllerTriggerTests {
         let versions = WarmedVersions()
         let key = IntegrationKey(userID: "u", type: .weather)
         #expect(!versions.isOwn(key, cachedVersion: nil), "never touched here: someone else removed it")
-        versions.record(key, version: "v1", expiresIn: .seconds(300))
+        versions.record(key, version: "v1", expiresAt: .now + .seconds(300))
         #expect(versions.isOwn(key, cachedVersion: "v1"), "its own warm write")
         #expect(!versions.isOwn(key, cachedVersion: "v2"), "an app wrote another version")
         #expect(!versions.isOwn(key, cachedVersion: nil), "gone long before it expires: someone else removed it")
-        versions.record(key, version: "v1", expiresIn: .milliseconds(500))
+        versions.record(key, version: "v1", expiresAt: .now + .milliseconds(500))
         #expect(versions.isOwn(key, cachedVersion: nil), "gone within a second of its expiry: expired")
         #expect(!versions.isOwn(key, cachedVersion: nil), "forgotten once expired: a later removal is someone else's")
         versions.record(key, version: nil)
@@ -59,7 +59,7 @@ struct ControllerTriggerTests {
     @Test func anEntryAWarmFindsCurrentKeepsTheExpiryItWasWrittenWith() {
         let versions = WarmedVersions()
         let key = IntegrationKey(userID: "u", type: .weather)
-        versions.record(key, version: "v1", expiresIn: .milliseconds(500))
+        versions.record(key, version: "v1", expiresAt: .now + .milliseconds(500))
         // A resync's warm of the same version, before it knows whether it writes: the entry may
         // still be the one written earlier, and its expiry, in half a second, is still its own.
         versions.expect(key, version: "v1", expiresIn: .seconds(300))
