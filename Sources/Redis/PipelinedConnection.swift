@@ -27,19 +27,26 @@ final class PipelinedConnection: @unchecked Sendable {
         var pending: Deque<Pending> = []
         /// Commands hiredis holds that the socket did not take yet.
         var unwritten = false
+        /// A write of the commands appended since the last one is on its way.
+        var flushPlanned = false
         /// A caller reads the replies on its own thread; the event loop leaves the socket alone.
         var callerReads = false
+        /// The event loop reads the socket now (outside the lock).
+        var loopReads = false
         /// The event loop's current poll includes the socket (as of its last `interest()`).
         var loopWatches = false
         /// Why the connection is unusable; set once, for good.
         var failure: RedisError?
-        /// Whether a reply has arrived on it (a connection idle since may have gone stale).
-        var answered = false
     }
 
     private let connection: RedisConnection
     private let loop: RedisEventLoop
     private let state = Mutex(State())
+    /// `pending.count` while the connection works, -1 once it has failed: read without the lock,
+    /// so that choosing a connection never waits for one that is busy reading replies.
+    private let gauge = Atomic(0)
+    /// Whether a reply has arrived on it (a connection idle since may have gone stale).
+    private let answered = Atomic(false)
     let fd: Int32
 
     /// Takes over a connected, authenticated connection and puts it in non-blocking mode.
@@ -51,13 +58,21 @@ final class PipelinedConnection: @unchecked Sendable {
     }
 
     /// The callers in flight (how loaded the connection is), or `nil` once it has failed.
-    var load: Int? { state.withLock { $0.failure == nil ? $0.pending.count : nil } }
+    var load: Int? {
+        let load = gauge.load(ordering: .relaxed)
+        return load < 0 ? nil : load
+    }
 
-    var isFailed: Bool { failure != nil }
+    var isFailed: Bool { load == nil }
 
     private var failure: RedisError? { state.withLock { $0.failure } }
 
-    var hasAnswered: Bool { state.withLock { $0.answered } }
+    var hasAnswered: Bool { answered.load(ordering: .relaxed) }
+
+    /// Publishes how many callers are in flight (after every change to `pending` or `failure`).
+    private func publishLoad(_ state: State) {
+        gauge.store(state.failure == nil ? state.pending.count : -1, ordering: .relaxed)
+    }
 
     /// Writes `commands` behind those in flight and returns their replies.
     /// - Parameter inlineWait: how long the caller may wait on its own thread when the connection
@@ -72,18 +87,35 @@ final class PipelinedConnection: @unchecked Sendable {
             }
         }
         return try await withCheckedThrowingContinuation { continuation in
-            let (failed, needsWake) = state.withLock { state -> ([Pending], Bool) in
+            let (failed, flushes) = state.withLock { state -> ([Pending], Bool) in
+                defer { publishLoad(state) }
                 state.pending.append(Pending(expected: commands.count, deadline: deadline, continuation: continuation))
                 if let failure = state.failure { return (fail(&state, failure), false) }
                 guard connection.append(commands) else { return (fail(&state, connection.error()), false) }
-                guard let done = connection.flush() else { return (fail(&state, connection.error()), false) }
-                state.unwritten = !done
-                // The loop left the socket out while a caller read it, or must wait to write the rest.
-                return ([], !done || !state.loopWatches)
+                // A write already planned, or waiting for the socket, takes these commands along.
+                guard !state.flushPlanned, !state.unwritten else { return ([], false) }
+                state.flushPlanned = true
+                return ([], true)
             }
             resume(failed)
-            loop.workStarted(needsWake: needsWake)
+            // Behind the callers already runnable (those just resumed by a batch of replies), so
+            // that their commands go out in the same write.
+            if flushes { Task { self.flushPlannedWrite() } }
         }
+    }
+
+    /// Writes every command appended since the last write, in one system call.
+    private func flushPlannedWrite() {
+        let (failed, needsWake) = state.withLock { state -> ([Pending], Bool) in
+            state.flushPlanned = false
+            guard state.failure == nil, !state.unwritten else { return ([], false) }
+            guard let done = connection.flush() else { return (fail(&state, connection.error()), false) }
+            state.unwritten = !done
+            // The loop left the socket out while a caller read it, or must wait to write the rest.
+            return ([], !done || !state.loopWatches)
+        }
+        resume(failed)
+        loop.workStarted(needsWake: needsWake)
     }
 
     /// How long a lone caller checks for its reply without sleeping (yielding the core between
@@ -104,7 +136,7 @@ final class PipelinedConnection: @unchecked Sendable {
     private func sendAndWaitHere(_ commands: [RedisCommand], deadline: ContinuousClock.Instant, for wait: Duration) throws -> InlineOutcome {
         let started = try state.withLock { state throws(RedisError) -> Bool in
             if let failure = state.failure { throw failure }
-            guard state.pending.isEmpty, !state.callerReads else { return false }
+            guard state.pending.isEmpty, !state.callerReads, !state.loopReads else { return false }
             guard connection.append(commands), let done = connection.flush() else {
                 _ = fail(&state, connection.error())
                 throw connection.error()
@@ -112,6 +144,7 @@ final class PipelinedConnection: @unchecked Sendable {
             state.unwritten = !done
             state.callerReads = true
             state.pending.append(Pending(expected: commands.count, deadline: deadline))
+            publishLoad(state)
             return true
         }
         guard started else { return .busy }
@@ -131,8 +164,9 @@ final class PipelinedConnection: @unchecked Sendable {
                 continue
             }
             if descriptor.revents & Int16(POLLOUT) != 0 { socketWritable() }
+            let received = receiveReplies()
             let (completed, failed, handOff) = state.withLock { state -> ([Pending], [Pending], Bool) in
-                let (completed, failed) = readReplies(&state)
+                let (completed, failed) = deliver(received, &state)
                 if !completed.isEmpty { state.callerReads = false }
                 return (completed, failed, !state.pending.isEmpty)
             }
@@ -183,34 +217,52 @@ final class PipelinedConnection: @unchecked Sendable {
     /// The socket has data or an error: reads and completes every caller whose replies are all in
     /// (on the event loop's thread, unless a caller reads on its own).
     func socketReadable() {
+        let reads = state.withLock { state -> Bool in
+            guard !state.callerReads else { return false }
+            state.loopReads = true
+            return true
+        }
+        guard reads else { return }
+        let received = receiveReplies()
         let (completed, failed) = state.withLock { state -> ([Pending], [Pending]) in
-            state.callerReads ? ([], []) : readReplies(&state)
+            state.loopReads = false
+            return deliver(received, &state)
         }
         completed.forEach { $0.continuation?.resume(returning: $0.replies) }
         resume(failed)
     }
 
-    /// Reads what the socket holds: the callers whose replies are now all in, and those failed
-    /// because the connection broke. Replies nobody asked for break the protocol too.
-    private func readReplies(_ state: inout State) -> (completed: [Pending], failed: [Pending]) {
+    /// Reads and parses what the socket holds, without the lock (callers keep appending and
+    /// writing meanwhile): only the reader of the moment calls it, the event loop or a caller
+    /// reading on its own thread. The replies parsed before an error are kept.
+    private func receiveReplies() -> (replies: [RedisValue], error: RedisError?) {
+        var replies: [RedisValue] = []
+        do throws(RedisError) {
+            try connection.receive()
+            while let reply = try connection.nextReceivedReply() { replies.append(reply) }
+            return (replies, nil)
+        } catch {
+            return (replies, error)
+        }
+    }
+
+    /// Hands `received` to the callers in flight, in order: the callers whose replies are now all
+    /// in, and those failed because the connection broke. Replies nobody asked for break the
+    /// protocol too.
+    private func deliver(_ received: (replies: [RedisValue], error: RedisError?), _ state: inout State) -> (completed: [Pending], failed: [Pending]) {
         if let failure = state.failure { return ([], fail(&state, failure)) }
-        guard connection.readAvailable() else { return ([], fail(&state, connection.error())) }
         var completed: [Pending] = []
-        while true {
-            let reply: RedisValue?
-            do throws(RedisError) {
-                reply = try connection.nextBufferedReply()
-            } catch {
-                return (completed, fail(&state, error))
-            }
-            guard let reply else { return (completed, []) }
+        for reply in received.replies {
             guard !state.pending.isEmpty else {
                 return (completed, fail(&state, RedisError(code: .unexpectedReply, message: "a reply arrived that no command asked for")))
             }
-            state.answered = true
+            answered.store(true, ordering: .relaxed)
             state.pending[0].replies.append(reply)
             if state.pending[0].replies.count == state.pending[0].expected { completed.append(state.pending.removeFirst()) }
         }
+        publishLoad(state)
+        if let error = received.error { return (completed, fail(&state, error)) }
+        return (completed, [])
     }
 
     /// Fails the connection when its oldest caller has waited past its deadline: the replies still
@@ -231,7 +283,10 @@ final class PipelinedConnection: @unchecked Sendable {
 
     private func fail(_ state: inout State, _ error: RedisError) -> [Pending] {
         if state.failure == nil { state.failure = error }
-        defer { state.pending.removeAll() }
+        defer {
+            state.pending.removeAll()
+            publishLoad(state)
+        }
         return Array(state.pending)
     }
 

@@ -117,7 +117,7 @@ public final class RedisClient: Sendable {
 
     /// Callers in flight on a connection before another is opened. Pipelining them on one saves
     /// system calls on both sides, which on a few cores is most of a command's cost.
-    static let pipelineDepth = 4
+    static let pipelineDepth = 32
 
     /// A connection with fewer than `pipelineDepth` callers in flight if there is one, else a new
     /// one while slots are free, else the least busy.

@@ -30,15 +30,31 @@ extension RedisConnection {
         return done != 0
     }
 
-    /// Reads what the socket holds into the reply parser; `false` when the connection broke or closed.
-    func readAvailable() -> Bool {
-        redisBufferRead(context) == REDIS_OK
+    /// Reads what the socket holds into the reply parser. It touches only the socket and the
+    /// parser, never the output buffer, so that commands can be appended and written meanwhile.
+    /// - Throws: `connectionLost` when the connection broke or the server closed it.
+    func receive() throws(RedisError) {
+        let (count, fed) = withUnsafeTemporaryAllocation(byteCount: 16 * 1024, alignment: 1) { buffer -> (Int, Bool) in
+            let count = read(fileDescriptor, buffer.baseAddress, buffer.count)
+            guard count > 0 else { return (count, true) }
+            return (count, redisReaderFeed(context.pointee.reader, buffer.baseAddress?.assumingMemoryBound(to: CChar.self), count) == REDIS_OK)
+        }
+        if count == 0 { throw RedisError(code: .connectionLost, message: "the server closed the connection") }
+        if count < 0, errno != EAGAIN, errno != EWOULDBLOCK, errno != EINTR {
+            throw RedisError(code: .connectionLost, message: String(cString: strerror(errno)))
+        }
+        if !fed { throw RedisError(code: .connectionLost, message: "the reply parser is out of memory") }
     }
 
-    /// The next complete reply already read, or `nil` when more bytes are needed.
-    func nextBufferedReply() throws(RedisError) -> RedisValue? {
+    /// The next complete reply received, or `nil` when more bytes are needed.
+    /// - Throws: `connectionLost` for bytes that break the protocol.
+    func nextReceivedReply() throws(RedisError) -> RedisValue? {
+        let reader = context.pointee.reader
         var reply: UnsafeMutableRawPointer?
-        guard redisGetReplyFromReader(context, &reply) == REDIS_OK else { throw error() }
+        guard redisReaderGetReply(reader, &reply) == REDIS_OK else {
+            let text = withUnsafeBytes(of: reader?.pointee.errstr) { bytes in String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self) }
+            throw RedisError(code: .connectionLost, message: "protocol error: \(text)")
+        }
         guard let reply else { return nil }
         let typed = reply.assumingMemoryBound(to: redisReply.self)
         defer { freeReplyObject(typed) }
