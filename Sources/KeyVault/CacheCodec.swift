@@ -11,7 +11,7 @@ enum CacheEntry: Sendable, Equatable {
 /// as associated data, so an entry copied under another key, or read with another key, is a miss.
 struct CacheCodec: Sendable {
     /// Marks sealed entries: `KVE1` + nonce + ciphertext + tag.
-    static let sealedMagic = Data("KVE1".utf8)
+    static let sealedMagic: [UInt8] = Array("KVE1".utf8)
     /// The key's bytes (`SymmetricKey` is not `Sendable`).
     let keyBytes: Data?
 
@@ -27,13 +27,13 @@ struct CacheCodec: Sendable {
         guard let keyBytes else { return plain }
         let sealed = try AES.GCM.seal(plain, using: SymmetricKey(data: keyBytes), authenticating: Data(redisKey.utf8))
         guard let combined = sealed.combined else { throw KeyVaultError(.cacheWriteFailed, "AES-GCM sealing failed") }
-        return Self.sealedMagic + combined
+        return Data(Self.sealedMagic) + combined
     }
 
     /// The entry, or `nil` when the bytes are not an entry this codec can read (a miss).
     func decode(_ data: Data, redisKey: String, detail: CacheEntry.Detail = .full) -> CacheEntry? {
         var plain = data
-        let isSealed = data.withUnsafeBytes { $0.starts(with: Self.sealedMagic) }
+        let isSealed = data.withUnsafeBytes { $0.prefix(Self.sealedMagic.count).elementsEqual(Self.sealedMagic) }
         if let keyBytes {
             guard isSealed, let box = try? AES.GCM.SealedBox(combined: data.dropFirst(Self.sealedMagic.count)),
                 let opened = try? AES.GCM.open(box, using: SymmetricKey(data: keyBytes), authenticating: Data(redisKey.utf8))

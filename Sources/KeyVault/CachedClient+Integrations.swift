@@ -17,7 +17,7 @@ extension CachedClient {
     public func listUserIntegrations(userID: String) async throws -> [Integration] {
         try validate(userID: userID)
         let keys = IntegrationType.allCases.map { IntegrationKey(userID: userID, type: $0) }
-        let redisKeys = keys.map(integrationKey)
+        let redisKeys = integrationKeys(userID: userID)
         let ticket = flights.ticket()
         var cached: [Data?]
         do {

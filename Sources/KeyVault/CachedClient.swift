@@ -143,6 +143,12 @@ public final class CachedClient: SecretStore {
     }
     func integrationKey(_ key: IntegrationKey) -> String { config.cachePrefix + key.logicalKey }
 
+    /// The Redis keys of a user's integrations, in `IntegrationType.allCases` order, from one shared prefix.
+    func integrationKeys(userID: String) -> [String] {
+        let prefix = config.cachePrefix + IntegrationKey.logicalKeyPrefix(userID: userID)
+        return IntegrationType.allCases.map { prefix + $0.rawValue }
+    }
+
     /// Every Redis key that can hold the vault secret `name` (design §2).
     func cacheKeys(forSecret name: String) -> [String] {
         var keys = [secretKey(name)]

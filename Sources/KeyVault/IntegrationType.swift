@@ -26,7 +26,10 @@ public struct IntegrationKey: Sendable, Hashable {
     }
 
     /// `user:{userId}:{type}`
-    public var logicalKey: String { "user:\(userID):\(type.rawValue)" }
+    public var logicalKey: String { Self.logicalKeyPrefix(userID: userID) + type.rawValue }
+
+    /// `user:{userId}:`, what every logical key of the user starts with.
+    static func logicalKeyPrefix(userID: String) -> String { "user:" + userID + ":" }
 
     /// `user-{userId}-{type with - for _}`, e.g. `user-user-123-google-home`.
     public var secretName: String { "user-\(userID)-\(type.nameComponent)" }
