@@ -22,18 +22,24 @@ public struct CacheStats: Sendable, Hashable, Codable {
     }
 }
 
-/// The counters behind `CachedClient.cacheStats()`.
+/// The counters behind `CachedClient.cacheStats()`: atomics, so that the reads of many callers
+/// never wait for each other to count. A snapshot reads them one after another.
 final class CacheCounters: Sendable {
-    private let stats = Mutex(CacheStats())
+    private let hits = Atomic(0)
+    private let misses = Atomic(0)
+    private let errors = Atomic(0)
+    private let l1Hits = Atomic(0)
 
-    func hit(_ count: Int = 1) { stats.withLock { $0.hits += count } }
+    func hit(_ count: Int = 1) { hits.wrappingAdd(count, ordering: .relaxed) }
     func l1Hit() {
-        stats.withLock {
-            $0.hits += 1
-            $0.l1Hits += 1
-        }
+        l1Hits.wrappingAdd(1, ordering: .relaxed)
+        hits.wrappingAdd(1, ordering: .relaxed)
     }
-    func miss(_ count: Int = 1) { stats.withLock { $0.misses += count } }
-    func error() { stats.withLock { $0.errors += 1 } }
-    var snapshot: CacheStats { stats.withLock { $0 } }
+    func miss(_ count: Int = 1) { misses.wrappingAdd(count, ordering: .relaxed) }
+    func error() { errors.wrappingAdd(1, ordering: .relaxed) }
+    var snapshot: CacheStats {
+        CacheStats(
+            hits: hits.load(ordering: .relaxed), misses: misses.load(ordering: .relaxed), errors: errors.load(ordering: .relaxed),
+            l1Hits: l1Hits.load(ordering: .relaxed))
+    }
 }

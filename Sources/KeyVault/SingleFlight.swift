@@ -23,11 +23,14 @@ final class SingleFlight<Value: Sendable>: Sendable {
         var sequence: UInt64 = 0
     }
     private let state = Mutex(State())
+    /// `state.sequence`, stored after each change under the lock: a ticket is read on every cache
+    /// read, and must not wait for the lock.
+    private let publishedSequence = Atomic<UInt64>(0)
     /// How long completed results are kept for late callers.
     static var retention: Duration { .seconds(1) }
 
     /// A mark to take before reading the cache, for `run(key:since:)`.
-    func ticket() -> UInt64 { state.withLock { $0.sequence } }
+    func ticket() -> UInt64 { publishedSequence.load(ordering: .acquiring) }
 
     /// Runs `body` unless a call for `key` is in flight (then waits for its result) or completed
     /// after `ticket` (then returns its result).
@@ -65,6 +68,7 @@ final class SingleFlight<Value: Sendable>: Sendable {
         let waiters = state.withLock { state in
             if case .success(let value) = result {
                 state.sequence += 1
+                publishedSequence.store(state.sequence, ordering: .releasing)
                 Self.dropExpired(&state, now: now)
                 state.completed[key] = Completed(sequence: state.sequence, value: value, at: now)
                 state.completionOrder.append((key, state.sequence))
