@@ -16,7 +16,7 @@ extension CachedClient {
     /// fetched from the vault concurrently.
     public func listUserIntegrations(userID: String) async throws -> [Integration] {
         try validate(userID: userID)
-        let keys = IntegrationType.allCases.map { IntegrationKey(userID: userID, type: $0) }
+        let types = IntegrationType.allCases
         let redisKeys = integrationKeys(userID: userID)
         let ticket = flights.ticket()
         var cached: [Data?]
@@ -24,29 +24,28 @@ extension CachedClient {
             cached = try await redis.mget(redisKeys)
         } catch {
             cacheError(.cacheReadFailed, error, key: redisKeys[0])
-            cached = Array(repeating: nil, count: keys.count)
+            cached = Array(repeating: nil, count: types.count)
         }
-        var entries = [CacheEntry?](repeating: nil, count: keys.count)
-        for (index, data) in cached.enumerated() {
-            entries[index] = data.flatMap { decodeEntry($0, redisKey: redisKeys[index], detail: .integration) }
+        let now = Date()
+        var integrations = cached.indices.map { index in
+            cached[index].flatMap { decodeEntry($0, redisKey: redisKeys[index], detail: .integration) }
+                .map { Self.integration(type: types[index], entry: $0, now: now) }
         }
-        let hits = entries.compactMap { $0 }.count
-        counters.hit(hits)
-        counters.miss(keys.count - hits)
-        hitCounter.increment(by: hits)
-        missCounter.increment(by: keys.count - hits)
-        guard hits < keys.count else {
-            return keys.enumerated().map { index, key in Self.integration(type: key.type, entry: entries[index] ?? .notFound) }
-        }
-        let fetched = try await withThrowingTaskGroup(of: (Int, CacheEntry).self) { group in
-            for (index, key) in keys.enumerated() where entries[index] == nil {
-                group.addTask { (index, try await self.fetchAndFill(redisKey: redisKeys[index], secretName: key.secretName, since: ticket)) }
+        let misses = integrations.indices.filter { integrations[$0] == nil }
+        counters.hit(types.count - misses.count)
+        counters.miss(misses.count)
+        hitCounter.increment(by: types.count - misses.count)
+        missCounter.increment(by: misses.count)
+        if !misses.isEmpty {
+            try await withThrowingTaskGroup(of: (Int, CacheEntry).self) { group in
+                for index in misses {
+                    let secretName = IntegrationKey(userID: userID, type: types[index]).secretName
+                    group.addTask { (index, try await self.fetchAndFill(redisKey: redisKeys[index], secretName: secretName, since: ticket)) }
+                }
+                for try await (index, entry) in group { integrations[index] = Self.integration(type: types[index], entry: entry, now: now) }
             }
-            var fetched: [Int: CacheEntry] = [:]
-            for try await (index, entry) in group { fetched[index] = entry }
-            return fetched
         }
-        return keys.enumerated().map { index, key in Self.integration(type: key.type, entry: entries[index] ?? fetched[index] ?? .notFound) }
+        return integrations.compactMap { $0 }
     }
 
     /// Stores a user's credential for an integration (optionally expiring), then invalidates the cache.
@@ -82,9 +81,9 @@ extension CachedClient {
         }
     }
 
-    static func integration(type: IntegrationType, entry: CacheEntry) -> Integration {
+    static func integration(type: IntegrationType, entry: CacheEntry, now: Date = Date()) -> Integration {
         switch entry {
-        case .secret(let secret): Integration(type: type, secret: secret)
+        case .secret(let secret): Integration(type: type, secret: secret, now: now)
         case .notFound: Integration(type: type, status: .notConfigured)
         }
     }
