@@ -3,8 +3,15 @@ import HTTPTransport
 
 extension KubernetesClient {
     /// Reads one object.
-    public func get<T: Decodable>(_ type: T.Type, _ resource: ResourceType, namespace: String?, name: String) async throws -> T {
-        try decode(type, try await send(request(.get, path: resource.path(namespace: namespace, name: name))))
+    ///
+    /// - Parameter resourceVersion: with a version (one the caller has seen, e.g. in an informer),
+    ///   the API server answers from its watch cache with a copy at least that recent, without a
+    ///   read from etcd; without one, it reads the latest from etcd.
+    public func get<T: Decodable>(_ type: T.Type, _ resource: ResourceType, namespace: String?, name: String, resourceVersion: String? = nil)
+        async throws -> T
+    {
+        let query = resourceVersion.map { [("resourceVersion", $0)] } ?? []
+        return try decode(type, try await send(request(.get, path: resource.path(namespace: namespace, name: name), query: query)))
     }
 
     /// One page of a list; `continue` carries the token of the previous page.

@@ -150,8 +150,12 @@ extension UserIntegrationController {
 
     private func readSecretReference(_ resource: UserIntegration) async throws -> SecretReferenceValue? {
         guard let reference = resource.spec.secretRef else { return nil }
+        let namespace = resource.metadata.namespace
+        // At the version the Secret informer has seen, the API server answers from its watch cache
+        // (no etcd read per reconcile); a Secret not seen yet is read from etcd.
+        let seen = secrets.lazy.compactMap { $0.get(namespace: namespace, name: reference.name)?.metadata.resourceVersion }.first
         do {
-            let secret = try await kube.get(KubernetesSecret.self, .secrets, namespace: resource.metadata.namespace, name: reference.name)
+            let secret = try await kube.get(KubernetesSecret.self, .secrets, namespace: namespace, name: reference.name, resourceVersion: seen)
             return secret.value(forKey: reference.key).map { .value($0) } ?? .keyNotFound
         } catch let error as KubernetesError where error.isNotFound {
             return .secretNotFound

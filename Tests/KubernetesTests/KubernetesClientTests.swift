@@ -68,6 +68,26 @@ struct KubernetesClientTests {
         #expect(missing?.isNotFound == true)
     }
 
+    @Test func aReadAtASeenResourceVersionIsNeverOlderThanIt() async throws {
+        let client = try KubernetesTestSupport.adminClient()
+        let namespace = try await KubernetesTestSupport.namespace(client, prefix: "seen")
+        let created = try await client.create(ConfigMap(metadata: .init(name: "s", namespace: namespace), data: ["v": "1"]), .configMaps)
+        let version = try #require(created.metadata.resourceVersion)
+        #expect(try await client.get(ConfigMap.self, .configMaps, namespace: namespace, name: "s", resourceVersion: version).data == ["v": "1"])
+        var changed = created
+        changed.data = ["v": "2"]
+        let updated = try await client.update(changed, .configMaps)
+        // Read at the older version, the copy is the current one, not the one that version named.
+        let read = try await client.get(ConfigMap.self, .configMaps, namespace: namespace, name: "s", resourceVersion: version)
+        #expect(read.data == ["v": "2"])
+        #expect(read.metadata.resourceVersion == updated.metadata.resourceVersion)
+        try await client.delete(.configMaps, namespace: namespace, name: "s")
+        let gone = await #expect(throws: KubernetesError.self) {
+            try await client.get(ConfigMap.self, .configMaps, namespace: namespace, name: "s", resourceVersion: version)
+        }
+        #expect(gone?.isNotFound == true)
+    }
+
     @Test func staleResourceVersionIsAConflict() async throws {
         let client = try KubernetesTestSupport.adminClient()
         let namespace = try await KubernetesTestSupport.namespace(client, prefix: "conflict")
