@@ -51,6 +51,12 @@ struct OperatorBenchmark {
             redis: .init(host: environment["KVO_TEST_REDIS_HOST"] ?? "", port: Int(environment["KVO_TEST_REDIS_PORT"] ?? "") ?? 6379, poolSize: concurrency))
         let floor = try await raw.run(namespace: floorNamespace, names: names, concurrency: concurrency)
         report.add("floor: raw vault PUT + status PATCH + Redis SET, all \(count)", floor, "s")
+        try await fixtures.createSecret(floorNamespace, "none")
+        let contract = try await raw.runContract(namespace: floorNamespace, names: names, secret: "none", concurrency: concurrency)
+        // What the contract asks of a new resource: a Secret GET, a finalizer PATCH, a vault GET and
+        // PUT, a Redis SET, a status PATCH with four conditions, an Event POST.
+        report.add("contract floor: the contract's calls, raw, all \(count)", contract, "s")
+        report.add("  contract floor / floor", contract / floor, "×")
 
         let watcher = ReadyWatcher(kube: kube, namespace: namespace)
         let watching = Task { try await watcher.run() }
@@ -62,6 +68,7 @@ struct OperatorBenchmark {
         let allReady = Bench.seconds(try await watcher.waitUntilReady(names, timeout: .seconds(1800)) - running.started)
         report.add("operator: start → all \(count) Ready=True", allReady, "s", target: "≤ 1.5× floor", met: allReady <= 1.5 * floor)
         report.add("  ratio to the floor", allReady / floor, "×")
+        report.add("  ratio to the contract floor", allReady / contract, "×")
         let bulk = try await running.sample()
         report.add("  operator CPU for the \(count)", bulk.cpuSeconds, "s")
         report.add("  API calls per resource", bulk.apiCalls / Double(count), "")

@@ -3,6 +3,7 @@ import Foundation
 import HTTPTransport
 import Kubernetes
 import Redis
+import UserIntegrationReconciler
 
 /// The floor of reconcile throughput: the least work a resource needs (one vault PUT, one status
 /// PATCH, one Redis SET), done straight over libcurl and hiredis with the operator's concurrency.
@@ -14,6 +15,70 @@ struct RawDriver {
 
     /// Seconds to drive `names` (UserIntegrations in `namespace`) through the minimal work.
     func run(namespace: String, names: [String], concurrency: Int) async throws -> Double {
+        try await drive(names, concurrency: concurrency) { connections, index in
+            let name = names[index]
+            let secret = #"{"value":"floor-value-\#(index)","tags":{"owner":"\#(namespace)/\#(name)"}}"#
+            try await connections.vault(.put, "floor-\(name)", body: secret)
+            try await connections.kube(.patch, "\(integrationsPath(namespace))/\(name)/status", body: #"{"status":{"state":"connected"}}"#)
+            try await connections.redis.set("floor:\(namespace):\(name)", Data(secret.utf8), expiration: .seconds(300))
+        }
+    }
+
+    /// Seconds to drive `names` through what the fixed contract asks of every new resource, straight
+    /// over libcurl and hiredis with the operator's concurrency: the referenced Secret read (from the
+    /// watch cache), the finalizer added, the vault secret read then written with its tags, Redis
+    /// warmed, the status written with its four conditions, and an Event. No operator can do less;
+    /// the operator's throughput is set beside this as well as beside the floor.
+    func runContract(namespace: String, names: [String], secret: String, concurrency: Int) async throws -> Double {
+        let finalizer = #"{"metadata":{"finalizers":["\#(UserIntegration.finalizer)"]}}"#
+        return try await drive(names, concurrency: concurrency) { connections, index in
+            let name = names[index]
+            let vaultName = "contract-\(namespace)-\(name)"
+            let now = Date().formatted(Date.ISO8601FormatStyle())
+            try await connections.kube(.get, "\(kube.server)/api/v1/namespaces/\(namespace)/secrets/\(secret)?resourceVersion=0")
+            try await connections.kube(.patch, "\(integrationsPath(namespace))/\(name)", body: finalizer)
+            try await connections.vault(.get, vaultName, allowing: 404)
+            let value = #"{"value":"contract-value-\#(index)","tags":{"managed-by":"keyvault-operator","user-id":"\#(name)","integration-type":"weather","owner":"\#(namespace)/\#(name)"}}"#
+            try await connections.vault(.put, vaultName, body: value)
+            try await connections.redis.set("contract:\(namespace):\(name)", Data(value.utf8), expiration: .seconds(300))
+            let conditions = ["Ready", "KeyVaultSynced", "CacheWarmed", "Expired"].map { type in
+                #"{"type":"\#(type)","status":"\#(type == "Expired" ? "False" : "True")","reason":"Synced","message":"the Key Vault secret is current","lastTransitionTime":"\#(now)","observedGeneration":1}"#
+            }
+            let status = #"{"status":{"state":"connected","maskedKey":"***\#(index % 1000)","vaultSecretName":"\#(vaultName)","vaultSecretVersion":"\#(UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased())","lastSyncTime":"\#(now)","observedGeneration":1,"conditions":[\#(conditions.joined(separator: ","))]}}"#
+            try await connections.kube(.patch, "\(integrationsPath(namespace))/\(name)/status", body: status)
+            let event = #"{"apiVersion":"events.k8s.io/v1","kind":"Event","metadata":{"name":"\#(name).\#(UUID().uuidString.prefix(8).lowercased())"},"eventTime":"\#(now.dropLast()).000000Z","reportingController":"integrations.keyvault.dev/keyvault-operator","reportingInstance":"contract-floor","action":"Reconcile","reason":"Synced","type":"Normal","note":"wrote Key Vault secret \#(vaultName)","regarding":{"apiVersion":"integrations.keyvault.dev/v1alpha1","kind":"UserIntegration","namespace":"\#(namespace)","name":"\#(name)"}}"#
+            try await connections.kube(.post, "\(kube.server)/apis/events.k8s.io/v1/namespaces/\(namespace)/events", body: event)
+        }
+    }
+
+    private func integrationsPath(_ namespace: String) -> String {
+        "\(kube.server)/apis/integrations.keyvault.dev/v1alpha1/namespaces/\(namespace)/userintegrations"
+    }
+
+    /// The raw connections a driver's work uses: Kubernetes and the vault over libcurl, Redis over hiredis.
+    struct Connections: Sendable {
+        let kubeHTTP: HTTPClient
+        let kubeHeaders: HTTPHeaders
+        let vaultHTTP: HTTPClient
+        let vaultURL: String
+        let vaultHeaders: HTTPHeaders
+        let redis: RedisClient
+
+        func kube(_ method: HTTPRequest.Method, _ url: String, body: String? = nil) async throws {
+            var headers = kubeHeaders
+            if body != nil { headers.add(name: "Content-Type", value: method == .patch ? "application/merge-patch+json" : "application/json") }
+            try RawDriver.expect(await kubeHTTP.execute(HTTPRequest(method: method, url: url, headers: headers, body: body.map { Data($0.utf8) })))
+        }
+
+        func vault(_ method: HTTPRequest.Method, _ name: String, body: String? = nil, allowing allowed: Int? = nil) async throws {
+            let response = try await vaultHTTP.execute(
+                HTTPRequest(method: method, url: "\(vaultURL)/secrets/\(name)?api-version=7.5", headers: vaultHeaders, body: body.map { Data($0.utf8) }))
+            if response.status != allowed { try RawDriver.expect(response) }
+        }
+    }
+
+    /// Seconds `work` takes for every index of `names` on `concurrency` tasks sharing one set of connections.
+    private func drive(_ names: [String], concurrency: Int, _ work: @escaping @Sendable (Connections, Int) async throws -> Void) async throws -> Double {
         let kubeHTTP = try HTTPClient(configuration: .init(tls: kube.tls))
         let vaultHTTP = try HTTPClient(configuration: .init(tls: .init(trust: .file(vaultCA))))
         let redisClient = RedisClient(configuration: redis)
@@ -23,19 +88,11 @@ struct RawDriver {
             redisClient.close()
         }
         let vaultToken = try await Self.emulatorToken(vaultHTTP, vaultURL: vaultURL)
-        let kubeHeaders = kubeHeaders(["Content-Type": "application/merge-patch+json", "Accept": "application/json"])
-        let vaultHeaders: HTTPHeaders = ["Authorization": "Bearer \(vaultToken)", "Content-Type": "application/json"]
-        let statusPath = "\(kube.server)/apis/integrations.keyvault.dev/v1alpha1/namespaces/\(namespace)/userintegrations"
+        let connections = Connections(
+            kubeHTTP: kubeHTTP, kubeHeaders: kubeHeaders(["Accept": "application/json"]), vaultHTTP: vaultHTTP, vaultURL: vaultURL,
+            vaultHeaders: ["Authorization": "Bearer \(vaultToken)", "Content-Type": "application/json"], redis: redisClient)
         let started = ContinuousClock.now
-        try await Bench.parallel(names.count, workers: concurrency) { index in
-            let name = names[index]
-            let secret = #"{"value":"floor-value-\#(index)","tags":{"owner":"\#(namespace)/\#(name)"}}"#
-            try Self.expect(await vaultHTTP.execute(HTTPRequest(
-                method: .put, url: "\(vaultURL)/secrets/floor-\(name)?api-version=7.5", headers: vaultHeaders, body: Data(secret.utf8))))
-            try Self.expect(await kubeHTTP.execute(HTTPRequest(
-                method: .patch, url: "\(statusPath)/\(name)/status", headers: kubeHeaders, body: Data(#"{"status":{"state":"connected"}}"#.utf8))))
-            try await redisClient.set("floor:\(namespace):\(name)", Data(secret.utf8), expiration: .seconds(300))
-        }
+        try await Bench.parallel(names.count, workers: concurrency) { try await work(connections, $0) }
         return Bench.seconds(since: started)
     }
 
@@ -74,7 +131,8 @@ struct RawDriver {
     @discardableResult
     static func expect(_ response: HTTPResponse) throws -> Data {
         guard (200..<300).contains(response.status) else {
-            throw HTTPError(code: .transport, message: "status \(response.status)", url: "")
+            // The server's own words (a Status of a refused write holds no value, only names and causes).
+            throw HTTPError(code: .transport, message: "status \(response.status): \(String(decoding: response.body.prefix(500), as: UTF8.self))", url: "")
         }
         return response.body
     }
