@@ -4,7 +4,8 @@ import Synchronization
 /// A Redis client over hiredis whose commands, from any number of callers, are pipelined on up to
 /// `poolSize` connections.
 ///
-/// A caller's commands are written at once from its own task; one event-loop thread reads every
+/// A caller's commands are appended to a connection at once, and written together with those
+/// other callers append meanwhile, in one system call; one event-loop thread reads every
 /// connection's replies and resumes the callers. A caller alone on the client waits for its reply
 /// on its own thread for up to `inlineReplyWait` first (a round trip to a nearby Redis takes less),
 /// which saves a thread wake-up per command. A connection is opened (on a connector thread,
