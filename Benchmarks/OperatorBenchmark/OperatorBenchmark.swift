@@ -51,12 +51,6 @@ struct OperatorBenchmark {
             redis: .init(host: environment["KVO_TEST_REDIS_HOST"] ?? "", port: Int(environment["KVO_TEST_REDIS_PORT"] ?? "") ?? 6379, poolSize: concurrency))
         let floor = try await raw.run(namespace: floorNamespace, names: names, concurrency: concurrency)
         report.add("floor: raw vault PUT + status PATCH + Redis SET, all \(count)", floor, "s")
-        try await fixtures.createSecret(floorNamespace, "none")
-        let contract = try await raw.runContract(namespace: floorNamespace, names: names, secret: "none", concurrency: concurrency)
-        // What the contract asks of a new resource: a Secret GET, a finalizer PATCH, a vault GET and
-        // PUT, a Redis SET, a status PATCH with four conditions, an Event POST.
-        report.add("contract floor: the contract's calls, raw, all \(count)", contract, "s")
-        report.add("  contract floor / floor", contract / floor, "×")
 
         let watcher = ReadyWatcher(kube: kube, namespace: namespace)
         let watching = Task { try await watcher.run() }
@@ -68,7 +62,6 @@ struct OperatorBenchmark {
         let allReady = Bench.seconds(try await watcher.waitUntilReady(names, timeout: .seconds(1800)) - running.started)
         report.add("operator: start → all \(count) Ready=True", allReady, "s", target: "≤ 1.5× floor", met: allReady <= 1.5 * floor)
         report.add("  ratio to the floor", allReady / floor, "×")
-        report.add("  ratio to the contract floor", allReady / contract, "×")
         let bulk = try await running.sample()
         report.add("  operator CPU for the \(count)", bulk.cpuSeconds, "s")
         report.add("  API calls per resource", bulk.apiCalls / Double(count), "")
@@ -132,6 +125,16 @@ struct OperatorBenchmark {
 
         // 7. Convergence while the vault answers 429 to 30 % of requests.
         try await throttledRun(fixtures, count: throttledCount, budget: throttledBudget, concurrency: concurrency, report: &report)
+
+        // 8. The contract floor, last, so that its writes (30,000 and 10,000 Events at full scale)
+        // weigh on no figure of the operator's: what the contract asks of a new resource (a Secret
+        // GET, a finalizer PATCH, a vault GET and PUT, a Redis SET, a status PATCH with four
+        // conditions, an Event POST), raw, with the operator's concurrency.
+        try await fixtures.createSecret(floorNamespace, "none")
+        let contract = try await raw.runContract(namespace: floorNamespace, names: names, secret: "none", concurrency: concurrency)
+        report.add("contract floor: the contract's calls, raw, all \(count)", contract, "s")
+        report.add("  contract floor / floor", contract / floor, "×")
+        report.add("  operator (start → all Ready) / contract floor", allReady / contract, "×")
 
         try report.write(to: environment["KVO_BENCH_OUTPUT"] ?? ".bench/operator.json")
         ScaleReport.say("written: \(environment["KVO_BENCH_OUTPUT"] ?? ".bench/operator.json")")
