@@ -34,14 +34,14 @@ extension RedisConnection {
     /// parser, never the output buffer, so that commands can be appended and written meanwhile.
     /// - Throws: `connectionLost` when the connection broke or the server closed it.
     func receive() throws(RedisError) {
-        let (count, fed) = withUnsafeTemporaryAllocation(byteCount: 16 * 1024, alignment: 1) { buffer -> (Int, Bool) in
+        let (count, readError, fed) = withUnsafeTemporaryAllocation(byteCount: 16 * 1024, alignment: 1) { buffer -> (Int, Int32, Bool) in
             let count = read(fileDescriptor, buffer.baseAddress, buffer.count)
-            guard count > 0 else { return (count, true) }
-            return (count, redisReaderFeed(context.pointee.reader, buffer.baseAddress?.assumingMemoryBound(to: CChar.self), count) == REDIS_OK)
+            guard count > 0 else { return (count, errno, true) }
+            return (count, 0, redisReaderFeed(context.pointee.reader, buffer.baseAddress?.assumingMemoryBound(to: CChar.self), count) == REDIS_OK)
         }
         if count == 0 { throw RedisError(code: .connectionLost, message: "the server closed the connection") }
-        if count < 0, errno != EAGAIN, errno != EWOULDBLOCK, errno != EINTR {
-            throw RedisError(code: .connectionLost, message: String(cString: strerror(errno)))
+        if count < 0, readError != EAGAIN, readError != EWOULDBLOCK, readError != EINTR {
+            throw RedisError(code: .connectionLost, message: String(cString: strerror(readError)))
         }
         if !fed { throw RedisError(code: .connectionLost, message: "the reply parser is out of memory") }
     }
