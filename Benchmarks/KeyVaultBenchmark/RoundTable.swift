@@ -70,11 +70,11 @@ struct RoundTable {
     }
 
     func printTable() {
-        print("operation                            callers   ops/s     p50 µs    p99 µs   mean µs   p50 per round")
+        print("operation                              callers   ops/s     p50 µs    p99 µs   mean µs   p50 per round")
         for summary in summaries {
             let perRound = summary.roundP50Microseconds.map { String(format: "%.0f", $0) }.joined(separator: " ")
             print(
-                summary.name.padding(toLength: 36, withPad: " ", startingAt: 0)
+                summary.name.padding(toLength: 38, withPad: " ", startingAt: 0)
                     + String(
                         format: " %7d %8.0f %9.1f %9.1f %9.1f   ", summary.concurrency, summary.medianThroughput, summary.medianP50Microseconds,
                         summary.medianP99Microseconds, summary.medianMeanMicroseconds) + perRound)
