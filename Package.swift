@@ -129,7 +129,7 @@ let package = Package(
 
         // Benchmarks: commands that print figures side by side with a reference (not tests).
         .executableTarget(
-            name: "keyvault-bench", dependencies: ["KeyVault", "Redis", "HTTPTransport"], path: "Benchmarks/KeyVaultBenchmark",
+            name: "keyvault-bench", dependencies: ["KeyVault", "Redis", "HTTPTransport", "BenchmarkSupport"], path: "Benchmarks/KeyVaultBenchmark",
             swiftSettings: strictSettings),
 
         .executableTarget(
@@ -138,7 +138,7 @@ let package = Package(
         .executableTarget(
             name: "operator-bench", dependencies: ["Kubernetes", "KeyVault", "Redis", "UserIntegrationReconciler", "HTTPTransport", "BenchmarkSupport", "TestEnvironment"],
             path: "Benchmarks/OperatorBenchmark", swiftSettings: strictSettings),
-        .target(name: "BenchmarkSupport", path: "Benchmarks/BenchmarkSupport", swiftSettings: strictSettings),
+        .target(name: "BenchmarkSupport", dependencies: ["HTTPTransport"], path: "Benchmarks/BenchmarkSupport", swiftSettings: strictSettings),
 
         // Shared helpers for the integration tests: the environment written by scripts/test-env.
         .target(name: "TestEnvironment", dependencies: ["Kubernetes", "HTTPTransport"], path: "Tests/TestEnvironment", swiftSettings: strictSettings),

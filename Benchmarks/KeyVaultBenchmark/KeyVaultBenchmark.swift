@@ -1,3 +1,4 @@
+import BenchmarkSupport
 import Foundation
 import HTTPTransport
 import KeyVault
@@ -24,7 +25,7 @@ struct KeyVaultBenchmark {
         let l1Client = try CachedClient(config: l1Config)
         let redis = RedisClient(configuration: .init(host: config.redis.host, port: config.redis.port, poolSize: 32))
         let http = try HTTPClient(configuration: .init(tls: .init(trust: .file(environment["KEYVAULT_CA_FILE"] ?? ""))))
-        let token = try await fetchToken(http: http, vaultURL: config.keyVault.vaultURL)
+        let token = try await Bench.emulatorToken(http, vaultURL: config.keyVault.vaultURL)
 
         let user = "bench-user"
         for type in IntegrationType.allCases {
@@ -147,11 +148,5 @@ struct KeyVaultBenchmark {
         let cases: [RoundTable.Summary]
         let ratios: [RoundTable.Ratio]
         let l1EvictionNanoseconds: [Int64]
-    }
-
-    static func fetchToken(http: HTTPClient, vaultURL: String) async throws -> String {
-        let response = try await http.execute(HTTPRequest(url: vaultURL + "/token"))
-        let json = try JSONSerialization.jsonObject(with: response.body) as? [String: Any]
-        return json?["access_token"] as? String ?? ""
     }
 }

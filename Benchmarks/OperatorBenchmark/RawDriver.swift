@@ -87,7 +87,7 @@ struct RawDriver {
             vaultHTTP.shutdown()
             redisClient.close()
         }
-        let vaultToken = try await Self.emulatorToken(vaultHTTP, vaultURL: vaultURL)
+        let vaultToken = try await Bench.emulatorToken(vaultHTTP, vaultURL: vaultURL)
         let connections = Connections(
             kubeHTTP: kubeHTTP, kubeHeaders: kubeHeaders(["Accept": "application/json"]), vaultHTTP: vaultHTTP, vaultURL: vaultURL,
             vaultHeaders: ["Authorization": "Bearer \(vaultToken)", "Content-Type": "application/json"], redis: redisClient)
@@ -121,11 +121,6 @@ struct RawDriver {
         var headers = headers
         if case .token(let token) = kube.authentication { headers.add(name: "Authorization", value: "Bearer \(token)") }
         return headers
-    }
-
-    static func emulatorToken(_ http: HTTPClient, vaultURL: String) async throws -> String {
-        let body = try expect(await http.execute(HTTPRequest(url: vaultURL + "/token")))
-        return (try JSONSerialization.jsonObject(with: body) as? [String: Any])?["access_token"] as? String ?? ""
     }
 
     @discardableResult
