@@ -70,8 +70,9 @@ struct SecretRoutes<Context: RequestContext> {
     private func versions(_ request: Request, _ context: Context) throws -> Response {
         let name = try Self.name(context)
         let (secret, versions) = try vault.read { state throws(AzureError) in try state.versions(name: name) }
-        return try page(request, path: "/secrets/\(name)/versions", items: versions) { base, version in
-            WireSecret(base: base, secret: secret!, version: version)
+        // Versions are only ever added, in order: a version's place is its key.
+        return try page(request, path: "/secrets/\(name)/versions", items: Array(versions.enumerated()), key: { String(format: "%010d", $0.offset) }) {
+            base, version in WireSecret(base: base, secret: secret!, version: version.element)
         }
     }
 
@@ -81,7 +82,7 @@ struct SecretRoutes<Context: RequestContext> {
 
     /// A page of secrets as items with base ids (their latest version's attributes).
     private func listLatest(_ request: Request, path: String, secrets: [StoredSecret]) throws -> Response {
-        try page(request, path: path, items: secrets) { base, secret in
+        try page(request, path: path, items: secrets, key: { $0.name.lowercased() }) { base, secret in
             WireSecret(base: base, secret: secret, version: secret.latest, versionedID: false)
         }
     }
@@ -123,13 +124,13 @@ struct SecretRoutes<Context: RequestContext> {
     }
 
     private func page<Item, Wire: Encodable>(
-        _ request: Request, path: String, items: [Item], wire: (String, Item) -> Wire
+        _ request: Request, path: String, items: [Item], key: (Item) -> String, wire: (String, Item) -> Wire
     ) throws -> Response {
         var query: [String: String] = [:]
         for (key, value) in request.uri.queryParameters { query[String(key)] = String(value) }
         let paging = try Paging(query: query)
         let base = base(request)
-        let (slice, next) = paging.page(items, path: path, base: base, apiVersion: query["api-version"] ?? "7.5")
+        let (slice, next) = paging.page(items, key: key, path: path, base: base, apiVersion: query["api-version"] ?? "7.5")
         return try JSONResponse.make(WirePage(value: slice.map { wire(base, $0) }, nextLink: next))
     }
 

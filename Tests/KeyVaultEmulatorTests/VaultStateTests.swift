@@ -116,15 +116,26 @@ struct VaultStateTests {
     }
 
     @Test func pagingLinksPagesWithAbsoluteNextLinks() throws {
+        let items = ["a", "b", "c", "d", "e"]
         let paging = try Paging(query: ["maxresults": "2"])
-        let (first, next) = paging.page([1, 2, 3, 4, 5], path: "/secrets", base: "https://h:1", apiVersion: "7.5")
-        #expect(first == [1, 2])
+        let (first, next) = paging.page(items, key: { $0 }, path: "/secrets", base: "https://h:1", apiVersion: "7.5")
+        #expect(first == ["a", "b"])
         let link = try #require(next)
         #expect(link.hasPrefix("https://h:1/secrets?api-version=7.5&maxresults=2&$skiptoken="))
         let token = String(link.split(separator: "$skiptoken=")[1])
-        let (second, _) = try Paging(query: ["maxresults": "2", "$skiptoken": token]).page([1, 2, 3, 4, 5], path: "/secrets", base: "", apiVersion: "7.5")
-        #expect(second == [3, 4])
+        let (second, _) = try Paging(query: ["maxresults": "2", "$skiptoken": token]).page(items, key: { $0 }, path: "/secrets", base: "", apiVersion: "7.5")
+        #expect(second == ["c", "d"])
         #expect(throws: AzureError.self) { try Paging(query: ["maxresults": "26"]) }
         #expect(throws: AzureError.self) { try Paging(query: ["maxresults": "0"]) }
+        #expect(throws: AzureError.self) { try Paging(query: ["$skiptoken": "%%%"]) }
+    }
+
+    @Test func aPageAfterItemsCameAndWentStartsAfterTheLastItemGiven() throws {
+        let (_, next) = try Paging(query: ["maxresults": "2"]).page(["a", "b", "c", "d", "e"], key: { $0 }, path: "/secrets", base: "", apiVersion: "7.5")
+        let token = String(try #require(next).split(separator: "$skiptoken=")[1])
+        // "a" was deleted and "bb" created between the two pages: "c" is not skipped, "b" not repeated.
+        let (second, _) = try Paging(query: ["maxresults": "2", "$skiptoken": token])
+            .page(["b", "bb", "c", "d", "e"], key: { $0 }, path: "/secrets", base: "", apiVersion: "7.5")
+        #expect(second == ["bb", "c"])
     }
 }
