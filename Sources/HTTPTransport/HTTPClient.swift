@@ -19,7 +19,16 @@ public final class HTTPClient: Sendable {
         }
         self.configuration = configuration
         self.loop = CurlMultiLoop(maxConnectionsPerHost: configuration.maxConnectionsPerHost)
+        _ = Self.brokenPipesIgnored
     }
+
+    /// With `CURLOPT_NOSIGNAL` (set for threads) libcurl leaves SIGPIPE to the process, and an
+    /// OpenSSL write to a socket the server has closed (a TLS close at shutdown) would kill it.
+    /// SIGPIPE is ignored (unless the process handles it itself): such a write fails as an error.
+    private static let brokenPipesIgnored: Void = {
+        var current = sigaction()
+        if sigaction(SIGPIPE, nil, &current) == 0, current.__sigaction_handler.sa_handler == nil { _ = signal(SIGPIPE, SIG_IGN) }
+    }()
 
     deinit {
         loop.shutdown()

@@ -1,4 +1,5 @@
 public import Logging
+import Foundation
 import Synchronization
 
 /// A Redis client over hiredis whose commands, from any number of callers, are pipelined on up to
@@ -31,7 +32,16 @@ public final class RedisClient: Sendable {
     public init(configuration: Configuration) {
         self.configuration = configuration
         self.pool = Mutex((Array(repeating: .empty, count: configuration.poolSize), false))
+        _ = Self.brokenPipesIgnored
     }
+
+    /// hiredis writes with `write()`: a command sent on a connection Redis has closed would kill
+    /// the process with SIGPIPE. SIGPIPE is ignored (unless the process handles it itself): such a
+    /// write fails as a lost connection.
+    private static let brokenPipesIgnored: Void = {
+        var current = sigaction()
+        if sigaction(SIGPIPE, nil, &current) == 0, current.__sigaction_handler.sa_handler == nil { _ = signal(SIGPIPE, SIG_IGN) }
+    }()
 
     deinit {
         loop.stop()
