@@ -33,8 +33,9 @@ final class WarmedVersions: Sendable {
 
     /// Whether a notification for `key`, whose entry now holds `cachedVersion` (`nil`: gone), is
     /// this process's own doing: its warm write (the version it put there), or its warmed entry
-    /// expiring (gone no earlier than a second before its expiry; forgotten then, so that a later
-    /// removal counts as someone else's). A removal after its own invalidation cannot be told from
+    /// expiring (gone no earlier than a second before its expiry; its expiry is dropped then, so
+    /// that a later removal counts as someone else's, while a warm that writes the version again,
+    /// whose notification may come before the warm records it, still counts as its own). A removal after its own invalidation cannot be told from
     /// an app's write right after it, so it counts as someone else's (one more reconcile).
     func isOwn(_ key: IntegrationKey, cachedVersion: String?) -> Bool {
         let now = ContinuousClock.now
@@ -44,7 +45,7 @@ final class WarmedVersions: Sendable {
             case (let cached?, let mine?): return cached == mine
             case (nil, _?):
                 guard let expiresAt = entry.expiresAt, now >= expiresAt - .seconds(1) else { return false }
-                warmed[key] = nil
+                warmed[key]?.expiresAt = nil
                 return true
             case (_?, nil), (nil, nil): return false
             }

@@ -56,6 +56,18 @@ struct ControllerTriggerTests {
         #expect(!versions.isOwn(key, cachedVersion: "v3"), "an app wrote after the invalidation")
     }
 
+    @Test func aWarmThatWritesTheVersionAgainAfterItsEntryExpiredIsStillOwn() {
+        let versions = WarmedVersions()
+        let key = IntegrationKey(userID: "u", type: .weather)
+        versions.record(key, version: "v1", expiresAt: .now + .milliseconds(500))
+        // A resync's warm expects v1 while the old entry is still there, so it keeps that entry's expiry.
+        versions.expect(key, version: "v1", expiresIn: .seconds(300))
+        #expect(versions.isOwn(key, cachedVersion: nil), "the old entry expired")
+        // The warm writes v1 again; its notification can come before the warm records the write.
+        #expect(versions.isOwn(key, cachedVersion: "v1"), "the warm's own write")
+        #expect(!versions.isOwn(key, cachedVersion: nil), "a removal after the expiry is someone else's")
+    }
+
     @Test func anEntryAWarmFindsCurrentKeepsTheExpiryItWasWrittenWith() {
         let versions = WarmedVersions()
         let key = IntegrationKey(userID: "u", type: .weather)
