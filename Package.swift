@@ -141,7 +141,11 @@ let package = Package(
         .target(name: "BenchmarkSupport", dependencies: ["HTTPTransport"], path: "Benchmarks/BenchmarkSupport", swiftSettings: strictSettings),
 
         // Shared helpers for the integration tests: the environment written by scripts/test-env.
-        .target(name: "TestEnvironment", dependencies: ["Kubernetes", "HTTPTransport"], path: "Tests/TestEnvironment", swiftSettings: strictSettings),
+        .target(
+            name: "TestEnvironment", dependencies: ["CSpawn", "Kubernetes", "HTTPTransport"], path: "Tests/TestEnvironment",
+            swiftSettings: strictSettings),
+        // glibc's spawn extensions, for children that inherit no descriptor of the test process.
+        .systemLibrary(name: "CSpawn", path: "Tests/CSpawn"),
 
         .testTarget(
             name: "HTTPTransportTests", dependencies: ["HTTPTransport", "TestEnvironment"],
@@ -160,7 +164,8 @@ let package = Package(
             name: "CRDTests", dependencies: ["Kubernetes", "YAML", "HTTPTransport", "TestEnvironment"], swiftSettings: strictSettings),
         .testTarget(name: "ControllerRuntimeTests", dependencies: ["ControllerRuntime"], swiftSettings: strictSettings),
         .testTarget(
-            name: "UserIntegrationReconcilerTests", dependencies: ["UserIntegrationReconciler", "KeyVault", "Kubernetes", "JSONReading"],
+            name: "UserIntegrationReconcilerTests",
+            dependencies: ["UserIntegrationReconciler", "KeyVault", "Kubernetes", "JSONReading", "TestEnvironment"],
             swiftSettings: strictSettings),
         .testTarget(
             name: "OperatorTests",

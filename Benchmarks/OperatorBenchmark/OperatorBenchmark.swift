@@ -58,7 +58,7 @@ struct OperatorBenchmark {
         // The throughput run measures the operator's own cost: its vault budget is set out of the way.
         let unbudgeted = ["--resync-period", "\(resyncSeconds)s", "--vault-rate-limit", "100000"]
         var running = try OperatorProcess(namespace: namespace, concurrency: concurrency, arguments: unbudgeted)
-        defer { running.stop() }
+        defer { running.terminate() }
         let allReady = Bench.seconds(try await watcher.waitUntilReady(names, timeout: .seconds(1800)) - running.started)
         report.add("operator: start → all \(count) Ready=True", allReady, "s", target: "≤ 1.5× floor", met: allReady <= 1.5 * floor)
         report.add("  ratio to the floor", allReady / floor, "×")
@@ -76,7 +76,7 @@ struct OperatorBenchmark {
         // 3. Memory with every resource cached.
         let peakMiB = Double(try await running.sample().peakKiB) / 1024
         report.add("operator peak RSS, \(count + trials) resources cached", peakMiB, "MiB", target: "≤ 64 MiB", met: peakMiB <= 64)
-        running.stop()
+        await running.stop()
 
         // 4. Start-up with every resource in place and unchanged, at the default vault budget;
         // then 5. the periodic pass after it, with new resources applied while it runs.
@@ -121,7 +121,7 @@ struct OperatorBenchmark {
         // The restart lists every resource with its status (the first start listed them bare).
         let restartPeakMiB = Double(try await running.sample().peakKiB) / 1024
         report.add("restarted operator peak RSS (start-up list, two passes)", restartPeakMiB, "MiB", target: "≤ 64 MiB", met: restartPeakMiB <= 64)
-        running.stop()
+        await running.stop()
 
         // 7. Convergence while the vault answers 429 to 30 % of requests.
         try await throttledRun(fixtures, count: throttledCount, budget: throttledBudget, concurrency: concurrency, report: &report)

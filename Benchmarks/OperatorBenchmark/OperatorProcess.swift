@@ -17,7 +17,7 @@ final class OperatorProcess: Sendable {
     let endpoint: String
     /// When the process was started.
     let started: ContinuousClock.Instant
-    private let process: Process
+    private let process: ChildProcess
 
     /// Starts `keyvault-operator run` on the test servers; `vault` overrides the emulator's
     /// variables (`KEYVAULT_URL`, `KEYVAULT_CA_FILE`).
@@ -26,26 +26,30 @@ final class OperatorProcess: Sendable {
         binary = environment["KVO_BENCH_OPERATOR"] ?? ".build/release/keyvault-operator"
         let port = LocalPorts.free()
         endpoint = "http://127.0.0.1:\(port)"
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = [
-            "run", "--kubeconfig", environment["KVO_TEST_KUBECONFIG"] ?? "", "--namespace", namespace, "--concurrency", "\(concurrency)",
-            // Errors only: in the 429 pass every give-up is a warning, and they would break up the table.
-            "--health-addr", "127.0.0.1:\(port)", "--metrics-addr", "127.0.0.1:\(port)", "--log-level", "error",
-        ] + arguments
-        process.environment = [
-            "KEYVAULT_URL": environment["KVO_TEST_EMULATOR_URL"] ?? "", "KEYVAULT_CA_FILE": environment["KVO_TEST_EMULATOR_CA"] ?? "",
-            "REDIS_HOST": environment["KVO_TEST_REDIS_HOST"] ?? "", "REDIS_PORT": environment["KVO_TEST_REDIS_PORT"] ?? "",
-        ].merging(vault) { $1 }
         started = .now
-        try process.run()
-        self.process = process
+        process = try ChildProcess(
+            binary,
+            arguments: [
+                "run", "--kubeconfig", environment["KVO_TEST_KUBECONFIG"] ?? "", "--namespace", namespace, "--concurrency", "\(concurrency)",
+                // Errors only: in the 429 pass every give-up is a warning, and they would break up the table.
+                "--health-addr", "127.0.0.1:\(port)", "--metrics-addr", "127.0.0.1:\(port)", "--log-level", "error",
+            ] + arguments,
+            environment: [
+                "KEYVAULT_URL": environment["KVO_TEST_EMULATOR_URL"] ?? "", "KEYVAULT_CA_FILE": environment["KVO_TEST_EMULATOR_CA"] ?? "",
+                "REDIS_HOST": environment["KVO_TEST_REDIS_HOST"] ?? "", "REDIS_PORT": environment["KVO_TEST_REDIS_PORT"] ?? "",
+            ].merging(vault) { $1 },
+            output: .inherit)
     }
 
-    func stop() {
-        guard process.isRunning else { return }
-        process.terminate()
-        process.waitUntilExit()
+    /// SIGTERM, then waits until the process has exited.
+    func stop() async {
+        process.send(SIGTERM)
+        await process.waitForExit()
+    }
+
+    /// SIGTERM without waiting (for `defer`).
+    func terminate() {
+        process.send(SIGTERM)
     }
 
     /// Waits for `/readyz` to answer 200; returns when it did.
@@ -61,7 +65,7 @@ final class OperatorProcess: Sendable {
 
     func sample() async throws -> Sample {
         let metrics = String(decoding: try await HTTPClient().execute(HTTPRequest(url: endpoint + "/metrics")).body, as: UTF8.self)
-        let pid = "\(process.processIdentifier)"
+        let pid = "\(process.pid)"
         return Sample(
             vaultCalls: PrometheusText.sum(metrics, "keyvault_requests_total"), apiCalls: PrometheusText.sum(metrics, "rest_client_requests_total"),
             apiWrites: ["POST", "PUT", "PATCH", "DELETE"].map { PrometheusText.sum(metrics, "rest_client_requests_total", containing: #"method="\#($0)""#) }.reduce(0, +),

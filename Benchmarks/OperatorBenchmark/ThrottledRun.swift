@@ -9,7 +9,7 @@ extension OperatorBenchmark {
     static func throttledRun(_ fixtures: Fixtures, count: Int, budget: Int, concurrency: Int, report: inout ScaleReport) async throws {
         let emulator = try PrivateEmulator(name: "throttled", arguments: ["--fault-throttle-rate", "0.3"])
         try await emulator.start()
-        defer { emulator.stop() }
+        defer { emulator.sendKill() }
         let vault = try VaultRequests(url: emulator.url, caFile: emulator.caFile)
         let namespace = try await fixtures.namespace("throttled")
         let names = (0..<count).map { "t\($0)" }
@@ -20,7 +20,7 @@ extension OperatorBenchmark {
 
         let running = try OperatorProcess(
             namespace: namespace, concurrency: concurrency, arguments: ["--vault-rate-limit", "\(budget)"], vault: emulator.environment)
-        defer { running.stop() }
+        defer { running.terminate() }
         async let traffic = vault.watch(timeout: .seconds(1800), idleEnd: .seconds(5))
         let converged = Bench.seconds(try await watcher.waitUntilReady(names, timeout: .seconds(1800)) - running.started)
         let pass = try await traffic

@@ -43,13 +43,17 @@ struct HTTPClientTests {
 
     @Test func wrongCAFailsWithATLSError() async throws {
         let environment = try TestEnvironment.kubernetes()
-        let client = try HTTPClient(configuration: .init(tls: .init(trust: .file(environment.wrongCAFile)), connectTimeout: .seconds(5)))
+        // The error code proves the handshake failed rather than timed out; the elapsed time that it
+        // failed at once, not at the 60 s connect timeout (half of it is a margin no load reaches).
+        let client = try HTTPClient(configuration: .init(tls: .init(trust: .file(environment.wrongCAFile)), connectTimeout: .seconds(60)))
         let started = ContinuousClock.now
         let error = await #expect(throws: HTTPError.self) {
             try await client.execute(HTTPRequest(url: environment.url + "/version"))
         }
         #expect(error?.code == .tlsFailure)
-        #expect(ContinuousClock.now - started < .seconds(5))
+        let elapsed = ContinuousClock.now - started
+        print("HTTP wrong CA: failed after \(elapsed)")
+        #expect(elapsed < .seconds(30))
     }
 
     @Test func missingCAFileIsRejectedNotIgnored() throws {

@@ -1,5 +1,6 @@
 import Foundation
 import HTTPTransport
+import Synchronization
 import TestEnvironment
 import Testing
 
@@ -15,10 +16,12 @@ struct EmulatorPersistenceAndFaultTests {
         try await client.send(.delete, "/secrets/bulk-0")
         try await client.send(.patch, "/secrets/bulk-1", body: ["contentType": "changed"])
 
-        // A stream of writes from 8 writers, killed with -9 in the middle.
-        async let streamed = Self.writeUntilRefused(emulator, writers: 8)
-        try await Task.sleep(for: .milliseconds(500))
-        emulator.stop()
+        // A stream of writes from 8 writers, killed with -9 in the middle: once 50 of its writes were
+        // acknowledged, however long a loaded machine takes to get there.
+        let acknowledgedSoFar = Counter()
+        async let streamed = Self.writeUntilRefused(emulator, writers: 8, counting: acknowledgedSoFar)
+        #expect(try await eventually(timeout: .seconds(120)) { acknowledgedSoFar.value >= 50 })
+        await emulator.stop()
         let names = await streamed
         try await emulator.start()
         let after = try await emulator.client()
@@ -35,9 +38,16 @@ struct EmulatorPersistenceAndFaultTests {
         #expect(lost == 0)
     }
 
+    /// A count that writer tasks add to while the test reads it.
+    final class Counter: Sendable {
+        private let count = Atomic(0)
+        var value: Int { count.load(ordering: .relaxed) }
+        func increment() { count.wrappingAdd(1, ordering: .relaxed) }
+    }
+
     /// Writes `stream-W-N` secrets from `writers` tasks until the emulator stops answering; returns
-    /// the names whose writes were acknowledged.
-    static func writeUntilRefused(_ emulator: PrivateEmulator, writers: Int) async -> [String] {
+    /// the names whose writes were acknowledged, and counts each acknowledgement in `counting` as it comes.
+    static func writeUntilRefused(_ emulator: PrivateEmulator, writers: Int, counting: Counter) async -> [String] {
         await withTaskGroup(of: [String].self) { group in
             for writer in 0..<writers {
                 group.addTask {
@@ -47,6 +57,7 @@ struct EmulatorPersistenceAndFaultTests {
                         let name = "stream-\(writer)-\(index)"
                         guard let reply = try? await client.send(.put, "/secrets/\(name)", body: ["value": name]), reply.status == 200 else { break }
                         acknowledged.append(name)
+                        counting.increment()
                     }
                     return acknowledged
                 }
@@ -59,7 +70,7 @@ struct EmulatorPersistenceAndFaultTests {
         let emulator = try PrivateEmulator(arguments: ["--require-token-signature"])
         try await emulator.start()
         let before = try await emulator.client()
-        emulator.stop()
+        await emulator.stop()
         try await emulator.start()
         // The same CA file and the token issued before the restart still work.
         #expect(try await before.send(.get, "/secrets").status == 200)

@@ -5,15 +5,15 @@ import Testing
 /// The `keyvault-operator` library subcommands, run as a user runs them.
 @Suite(.enabled(if: TestEnvironment.shouldRun(.emulator) && TestEnvironment.shouldRun(.redis)))
 struct OperatorCLITests {
-    func run(_ arguments: [String], environment: [String: String] = [:]) throws -> CommandRun {
-        try CommandRun(arguments, environment: environment)
+    func run(_ arguments: [String], environment: [String: String] = [:]) async throws -> CommandRun {
+        try await CommandRun(arguments, environment: environment)
     }
 
-    @Test func integrationSetThenListShowsAllEightTypesWithoutValues() throws {
+    @Test func integrationSetThenListShowsAllEightTypesWithoutValues() async throws {
         let user = LibraryTestSupport.uniqueUser()
-        let set = try run(["integration", "set", "--user", user, "--type", "weather", "--value", "cli-value-secret-4f2", "--expires-at", "2030-12-28T00:00:00Z"])
+        let set = try await run(["integration", "set", "--user", user, "--type", "weather", "--value", "cli-value-secret-4f2", "--expires-at", "2030-12-28T00:00:00Z"])
         #expect(set.status == 0)
-        let list = try run(["integration", "list", "--user", user])
+        let list = try await run(["integration", "list", "--user", user])
         #expect(list.status == 0)
         let lines = list.output.split(separator: "\n")
         #expect(lines.count == 8)
@@ -21,19 +21,19 @@ struct OperatorCLITests {
         #expect(!list.output.contains("cli-value-secret"))
     }
 
-    @Test func secretSetGetAndMissingSecretExitCode() throws {
+    @Test func secretSetGetAndMissingSecretExitCode() async throws {
         let name = LibraryTestSupport.uniqueName("cli")
-        #expect(try run(["secret", "set", name, "--value", "from-cli"]).status == 0)
-        let get = try run(["secret", "get", name])
+        #expect(try await run(["secret", "set", name, "--value", "from-cli"]).status == 0)
+        let get = try await run(["secret", "get", name])
         #expect(get.output == "from-cli\n")
-        let missing = try run(["secret", "get", LibraryTestSupport.uniqueName("missing")])
+        let missing = try await run(["secret", "get", LibraryTestSupport.uniqueName("missing")])
         #expect(missing.status != 0)
         #expect(missing.error.hasPrefix("[INFRA-KEYVAULT-020]"))
     }
 
-    @Test func healthExitsNonZeroAndNamesRedisWhenItIsDown() throws {
-        #expect(try run(["health"]).status == 0)
-        let down = try run(["health"], environment: ["REDIS_PORT": "\(LocalPorts.free())"])
+    @Test func healthExitsNonZeroAndNamesRedisWhenItIsDown() async throws {
+        #expect(try await run(["health"]).status == 0)
+        let down = try await run(["health"], environment: ["REDIS_PORT": "\(LocalPorts.free())"])
         #expect(down.status != 0)
         #expect(down.error.contains("redis"))
     }

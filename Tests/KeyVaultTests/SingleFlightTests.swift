@@ -1,4 +1,5 @@
 import Synchronization
+import TestEnvironment
 import Testing
 
 @testable import KeyVault
@@ -7,12 +8,19 @@ struct SingleFlightTests {
     @Test func concurrentCallsForOneKeyRunOnce() async throws {
         let flights = SingleFlight<Int>()
         let runs = RunCount()
+        let arrived = RunCount()
+        // Taken before any call, as a cache read takes it: a caller that reaches `run` in the instant
+        // between the call's end and its own arrival reuses the result instead of calling again.
+        let ticket = flights.ticket()
         let results = try await withThrowingTaskGroup(of: Int.self) { group in
             for _ in 0..<50 {
                 group.addTask {
-                    try await flights.run(key: "k") {
+                    arrived.count.withLock { $0 += 1 }
+                    return try await flights.run(key: "k", since: ticket) {
                         runs.count.withLock { $0 += 1 }
-                        try await Task.sleep(for: .milliseconds(50))
+                        // The call lasts until every caller has come, however slowly a loaded
+                        // machine starts them (a fixed 50 ms was not always enough).
+                        _ = try await eventually(timeout: .seconds(60), every: .milliseconds(1)) { arrived.count.withLock { $0 } == 50 }
                         return 7
                     }
                 }

@@ -78,7 +78,7 @@ struct InformerTests {
         defer { running.cancel() }
         #expect(try await eventually { informer.hasSynced && informer.list().count == 5 })
 
-        server.kill()
+        await server.kill()
         // Changes while the informer's server is down, made through the shared server.
         try await admin.delete(.configMaps, namespace: namespace, name: "keep-0")
         var changed = try await admin.get(ConfigMap.self, .configMaps, namespace: namespace, name: "keep-1")
@@ -94,7 +94,7 @@ struct InformerTests {
 
         let fresh = try await admin.listAll(ConfigMap.self, .configMaps, namespace: namespace).items
         let expected = Set(fresh.compactMap(\.metadata.resourceVersion))
-        #expect(try await eventually(timeout: .seconds(30)) { Set(informer.list().compactMap(\.metadata.resourceVersion)) == expected })
+        #expect(try await eventually(timeout: .seconds(120)) { Set(informer.list().compactMap(\.metadata.resourceVersion)) == expected })
         #expect(log.all.contains("deleted keep-0"))
         #expect(log.all.contains("updated keep-1=changed"))
         #expect(log.all.contains("added new=n"))

@@ -9,7 +9,7 @@ struct KubernetesWatchTests {
         let client = try KubernetesTestSupport.adminClient()
         let namespace = try await KubernetesTestSupport.namespace(client, prefix: "watch")
         let (_, resourceVersion) = try await client.listAll(ConfigMap.self, .configMaps, namespace: namespace)
-        let stream = try await client.watch(ConfigMap.self, .configMaps, namespace: namespace, resourceVersion: resourceVersion, timeoutSeconds: 30)
+        let stream = try await client.watch(ConfigMap.self, .configMaps, namespace: namespace, resourceVersion: resourceVersion, timeoutSeconds: 120)
         var created = try await client.create(ConfigMap(metadata: .init(name: "w", namespace: namespace), data: ["v": "1"]), .configMaps)
         created.data = ["v": "2"]
         _ = try await client.update(created, .configMaps)
@@ -37,10 +37,10 @@ struct KubernetesWatchTests {
         // A freshly started server's watch cache begins after `old`.
         let server = try PrivateAPIServer()
         try await server.start()
-        defer { server.kill() }
+        defer { server.sendKill() }
         let client = try server.client()
         do {
-            let stream = try await client.watch(ConfigMap.self, .configMaps, namespace: namespace, resourceVersion: old, timeoutSeconds: 5)
+            let stream = try await client.watch(ConfigMap.self, .configMaps, namespace: namespace, resourceVersion: old, timeoutSeconds: 120)
             var events: [String] = []
             for try await event in stream {
                 if case .error(let error) = event {

@@ -13,7 +13,7 @@ struct APIServerRestartTests {
     @Test func changesMadeWhileTheAPIServerWasDownAreAllReconciled() async throws {
         let server = try PrivateAPIServer()
         try await server.start()
-        defer { server.kill() }
+        defer { server.sendKill() }
         let harness = try await OperatorHarness(kubeconfig: try server.kubeconfig())
         let user = OperatorEndToEndTests.user()
         for index in 0..<5 {
@@ -22,7 +22,7 @@ struct APIServerRestartTests {
         }
         for index in 0..<5 { _ = try await harness.waitFor("r-\(index)") { $0.status?.state == "connected" } }
 
-        server.kill()
+        await server.kill()
         // Through the shared API server (same etcd): rotate, add, delete.
         for index in 0..<3 {
             _ = try await harness.kube.patch(

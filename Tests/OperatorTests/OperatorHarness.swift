@@ -19,7 +19,9 @@ final class OperatorHarness: @unchecked Sendable {
     private(set) var endpoint = ""
     /// The port of `endpoint`.
     private(set) var endpointPort = 0
-    private var process = Process()
+    /// For the process's endpoints.
+    private let http: HTTPClient
+    private var process: ChildProcess?
 
     /// - Parameter namespace: another harness's namespace, to run a second replica there.
     /// - Parameter environment: variables that replace the test servers' (e.g. another `KEYVAULT_URL`).
@@ -34,6 +36,7 @@ final class OperatorHarness: @unchecked Sendable {
         kube = try KubernetesClient(configuration: KubernetesConfiguration.load(kubeconfig: kubernetes.kubeconfig))
         let vaultConfig = ClientConfig(vaultURL: emulator.url, caBundle: try Data(contentsOf: URL(fileURLWithPath: emulator.caFile)))
         vault = try KeyVaultClient(config: vaultConfig)
+        http = try HTTPClient()
         library = try CachedClient(config: CachedClientConfig(keyVault: vaultConfig, redis: .init(host: redis.host, port: redis.port)))
         try await kube.installUserIntegrationCRD()
         if namespace == nil {
@@ -49,53 +52,53 @@ final class OperatorHarness: @unchecked Sendable {
             endpoint = "http://127.0.0.1:\(port)"
             endpointPort = port
             logPath = TestEnvironment.scratchDirectory + "/operator-\(self.namespace)-\(port).log"
-            FileManager.default.createFile(atPath: logPath, contents: nil)
-            process = Process()
-            process.executableURL = URL(fileURLWithPath: binDirectory + "/keyvault-operator")
-            process.arguments = [
-                "run", "--kubeconfig", kubeconfig ?? kubernetes.kubeconfig, "--namespace", self.namespace, "--resync-period", resyncPeriod, "--log-level", "debug",
-                "--health-addr", "127.0.0.1:\(port)", "--metrics-addr", "127.0.0.1:\(port)",
-            ] + (leaderElect ? ["--leader-elect", "--leader-election-namespace", self.namespace] : [])
-            process.environment = [
-                "KEYVAULT_URL": emulator.url, "KEYVAULT_CA_FILE": emulator.caFile, "REDIS_HOST": redis.host, "REDIS_PORT": "\(redis.port)",
-                "POD_NAME": "test-\(self.namespace)-\(port)",
-            ].merging(environment) { $1 }
-            let log = FileHandle(forWritingAtPath: logPath)
-            process.standardOutput = log
-            process.standardError = log
-            try process.run()
+            _ = FileManager.default.createFile(atPath: logPath, contents: nil)
+            let process = try ChildProcess(
+                binDirectory + "/keyvault-operator",
+                arguments: [
+                    "run", "--kubeconfig", kubeconfig ?? kubernetes.kubeconfig, "--namespace", self.namespace, "--resync-period", resyncPeriod,
+                    "--log-level", "debug", "--health-addr", "127.0.0.1:\(port)", "--metrics-addr", "127.0.0.1:\(port)",
+                ] + (leaderElect ? ["--leader-elect", "--leader-election-namespace", self.namespace] : []),
+                environment: [
+                    "KEYVAULT_URL": emulator.url, "KEYVAULT_CA_FILE": emulator.caFile, "REDIS_HOST": redis.host, "REDIS_PORT": "\(redis.port)",
+                    "POD_NAME": "test-\(self.namespace)-\(port)",
+                ].merging(environment) { $1 },
+                output: .file(logPath))
+            self.process = process
             if try await serving() { return }
             guard attempt < 3 else { break }
         }
         throw KubernetesError(code: 0, reason: "OperatorDidNotStart", message: "keyvault-operator exited; its log: \(log.suffix(2000))")
     }
 
-    /// Waits until the process answers `/healthz`; `false` when it exits first.
+    /// Waits until the process answers `/healthz`; `false` when it exits first (or, broken, stays
+    /// silent for a minute).
     private func serving() async throws -> Bool {
-        let deadline = ContinuousClock.now + .seconds(30)
-        while process.isRunning, ContinuousClock.now < deadline {
+        let deadline = ContinuousClock.now + .seconds(60)
+        while isRunning, ContinuousClock.now < deadline {
             if (try? await endpoint("/healthz"))?.status == 200 { return true }
             try await Task.sleep(for: .milliseconds(50))
         }
-        return process.isRunning
+        return false
     }
 
-    deinit { stop() }
+    deinit {
+        process?.send(SIGTERM)
+        http.shutdown()
+    }
 
-    var isRunning: Bool { process.isRunning }
+    var isRunning: Bool { process?.isRunning ?? false }
 
-    /// SIGKILL: no shutdown at all, as a crash or an OOM kill.
-    func kill() {
-        guard process.isRunning else { return }
-        Foundation.kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+    /// SIGKILL: no shutdown at all, as a crash or an OOM kill. Returns once the process has exited.
+    func kill() async {
+        process?.send(SIGKILL)
+        await process?.waitForExit()
     }
 
     /// SIGTERM, then waits for the process to exit.
-    func stop() {
-        guard process.isRunning else { return }
-        process.terminate()
-        process.waitUntilExit()
+    func stop() async {
+        process?.send(SIGTERM)
+        await process?.waitForExit()
     }
 
     var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
@@ -119,7 +122,7 @@ final class OperatorHarness: @unchecked Sendable {
     }
 
     /// Waits until the resource's status satisfies `condition`; returns it.
-    func waitFor(_ name: String, timeout: Duration = .seconds(20), _ condition: (UserIntegration) -> Bool) async throws -> UserIntegration {
+    func waitFor(_ name: String, timeout: Duration = .seconds(120), _ condition: (UserIntegration) -> Bool) async throws -> UserIntegration {
         let deadline = ContinuousClock.now + timeout
         while true {
             let object = try await get(name)
@@ -139,12 +142,12 @@ final class OperatorHarness: @unchecked Sendable {
 
     /// GET on the process's endpoints: the status code and the body.
     func endpoint(_ path: String) async throws -> (status: Int, body: String) {
-        let response = try await HTTPClient().execute(HTTPRequest(url: endpoint + path))
+        let response = try await http.execute(HTTPRequest(url: endpoint + path))
         return (response.status, String(decoding: response.body, as: UTF8.self))
     }
 
     /// Waits until `/readyz` answers 200.
-    func waitUntilReady(timeout: Duration = .seconds(20)) async throws {
+    func waitUntilReady(timeout: Duration = .seconds(120)) async throws {
         let deadline = ContinuousClock.now + timeout
         while (try? await endpoint("/readyz"))?.status != 200 {
             guard ContinuousClock.now < deadline else { throw KubernetesError(code: 0, reason: "Timeout", message: "the operator never became ready") }

@@ -35,16 +35,22 @@ struct OperatorRecoveryTests {
         try await harness.create("doomed", userID: user, type: "alexa", secretRef: ("creds", "k"))
         _ = try await harness.waitFor("doomed") { $0.status?.state == "connected" }
 
-        emulator.stop()
+        await emulator.stop()
+        let failedBefore = try await harness.failedReconciles()
         try await harness.kube.delete(UserIntegration.resource, namespace: harness.namespace, name: "doomed")
-        try await Task.sleep(for: .seconds(3))
+        // Held while the vault is down: once the deletion's reconcile has failed twice (the first
+        // attempt and a retry), the operator had its chances to release it, however slowly.
+        #expect(
+            try await eventually(timeout: .seconds(120), every: .milliseconds(100)) { try await harness.failedReconciles() >= failedBefore + 2 },
+            "the deletion was attempted while the vault was down")
         let held = try await harness.get("doomed")
         #expect(held.metadata.deletionTimestamp != nil)
         #expect(held.metadata.finalizers == [UserIntegration.finalizer])
 
         let restarted = ContinuousClock.now
         try await emulator.start()
-        let deadline = ContinuousClock.now + .seconds(30)
+        // Until the finalizer is released; the limit only ends a test whose deletion never is.
+        let deadline = ContinuousClock.now + .seconds(120)
         while (try? await harness.get("doomed")) != nil, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(100)) }
         print("deletion during a vault outage: released \(ContinuousClock.now - restarted) after the vault came back")
         #expect((try? await harness.get("doomed")) == nil)
@@ -68,10 +74,12 @@ struct OperatorRecoveryTests {
             }
             try await group.waitForAll()
         }
-        // Kill it once some are done and others are in flight.
-        let deadline = ContinuousClock.now + .seconds(20)
-        while try await first.connectedCount(prefix: "crash-") < min(count / 4, 100), ContinuousClock.now < deadline {}
-        first.kill()
+        // Kill it once some are done and others are in flight (however long a loaded machine takes to get there).
+        let deadline = ContinuousClock.now + .seconds(120)
+        while try await first.connectedCount(prefix: "crash-") < min(count / 4, 100), ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        await first.kill()
         let connectedBefore = try await first.connectedCount(prefix: "crash-")
         #expect(connectedBefore < count)
 

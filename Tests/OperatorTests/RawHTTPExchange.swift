@@ -10,8 +10,8 @@ struct RawHTTPExchange {
     func idleConnection() throws -> FileDescriptor { try FileDescriptor(connectingTo: port) }
 
     /// Sends `pieces` 100 ms apart (then closes the sending side, with `thenHalfClose`) and returns
-    /// the whole reply.
-    func send(_ pieces: String..., thenHalfClose: Bool = false, timeout: Duration = .seconds(15)) throws -> String {
+    /// the whole reply. `timeout` only ends a read from a server that never answers.
+    func send(_ pieces: String..., thenHalfClose: Bool = false, timeout: Duration = .seconds(60)) throws -> String {
         let connection = try FileDescriptor(connectingTo: port)
         var timeval = timeval(tv_sec: Int(timeout.components.seconds), tv_usec: 0)
         _ = setsockopt(connection.fd, SOL_SOCKET, SO_RCVTIMEO, &timeval, socklen_t(MemoryLayout<timeval>.size))

@@ -39,9 +39,13 @@ struct SecretLeakageTests {
         _ = try await library.listUserIntegrations(userID: user)
         _ = try await harness.waitFor("refused") { $0.status?.state == "error" }
         _ = try await harness.waitFor("clash") { $0.status?.state == "error" }
-        let cli = try CommandRun(["integration", "list", "--user", user], environment: ["KEYVAULT_CACHE_ENCRYPTION_KEY": key.base64EncodedString()])
+        let cli = try await CommandRun(["integration", "list", "--user", user], environment: ["KEYVAULT_CACHE_ENCRYPTION_KEY": key.base64EncodedString()])
+        let reconciled = try await harness.reconciles()
         try await harness.kube.delete(UserIntegration.resource, namespace: harness.namespace, name: "pushed")
-        try await Task.sleep(for: .seconds(3))  // a resync pass and the deletion
+        // The deletion and a resync pass (2 s) over the other three: the deleted resource gone, and
+        // four more reconciles finished, however slowly a loaded machine gets there.
+        #expect(try await eventually(timeout: .seconds(120), every: .milliseconds(100)) { (try? await harness.get("pushed")) == nil }, "the deletion was finalized")
+        #expect(try await harness.waitForReconciles(4, after: reconciled), "a resync pass reconciled the resources")
 
         var places: [String: String] = [
             "operator log": harness.log, "metrics": try await harness.endpoint("/metrics").body,

@@ -46,7 +46,7 @@ struct RedisConnectionTests {
         let client = RedisClient(configuration: .init(host: "127.0.0.1", port: server.port, poolSize: 2))
         try await client.set("before", Data("1"))
 
-        server.process.kill()
+        await server.process.kill()
         await #expect(throws: RedisError.self) { try await client.get("before") }
 
         try await server.start()
@@ -60,7 +60,7 @@ struct RedisConnectionTests {
         try await server.start()
         let client = RedisClient(configuration: .init(host: "127.0.0.1", port: server.port, poolSize: 1))
         try await client.ping()
-        server.process.kill()
+        await server.process.kill()
         try await server.start()
         try await client.ping()
     }
@@ -86,9 +86,11 @@ struct RedisConnectionTests {
     @Test func loneAndConcurrentCallersMixedNeverWaitForATimer() async throws {
         let server = try PrivateRedis()
         try await server.start()
-        // A reply the event loop overlooked arrives only with the loop's timer, the 20 s timeout;
-        // the bound leaves room for a machine loaded by the whole suite (1.1 s seen there).
-        let client = RedisClient(configuration: .init(host: "127.0.0.1", port: server.port, poolSize: 2, commandTimeout: .seconds(20)))
+        // A reply the event loop overlooked arrives only with the loop's timer, the command timeout
+        // (60 s here). The bound is half of that: a loaded machine slows a command by a second or so
+        // (1.1 s seen under the whole suite), never by tens of seconds.
+        let client = RedisClient(configuration: .init(host: "127.0.0.1", port: server.port, poolSize: 2, commandTimeout: .seconds(60)))
+        defer { client.close() }
         try await client.set("k", Data("v"))
         let slowest = try await withThrowingTaskGroup(of: Duration.self) { group in
             group.addTask {
@@ -116,19 +118,37 @@ struct RedisConnectionTests {
             }
             return try await group.reduce(Duration.zero) { max($0, $1) }
         }
-        #expect(slowest < .seconds(5))
+        print("redis mixed callers: the slowest call took \(slowest)")
+        #expect(slowest < .seconds(30))
     }
 
     @Test func aReplyLaterThanTheCommandTimeoutFailsAndTheNextCommandWorks() async throws {
         let server = try PrivateRedis()
         try await server.start()
         let client = RedisClient(configuration: .init(host: "127.0.0.1", port: server.port, poolSize: 1, commandTimeout: .milliseconds(300)))
-        let started = ContinuousClock.now
-        let error = await #expect(throws: RedisError.self) { try await client.send(RedisCommand("BLPOP", "empty-list", "5")) }
+        defer { client.close() }
+        // BLPOP blocks for 30 s: a timeout that did not fire shows as BLPOP's nil reply, not as `timedOut`.
+        let error = await #expect(throws: RedisError.self) { try await client.send(RedisCommand("BLPOP", "empty-list", "30")) }
         #expect(error?.code == .timedOut)
-        #expect(ContinuousClock.now - started < .seconds(2))
-        try await client.set("after", Data("1"))
-        #expect(try await client.get("after") == Data("1"))
+        // The same client works again. On a loaded machine a command may itself take longer than
+        // 300 ms and time out too: such an attempt is retried (any other failure fails the test).
+        // Each attempt writes a key of its own, so a late reply handed to the wrong caller (the
+        // BLPOP's, or an earlier attempt's) shows as a mismatch.
+        var succeeded = 0
+        for attempt in 0..<20 {
+            let key = "after-\(attempt)"
+            let value = Data("value-\(attempt)")
+            do {
+                try await client.set(key, value)
+                let read = try await client.get(key)
+                #expect(read == value, "attempt \(attempt) read back another command's reply")
+                succeeded += 1
+                break
+            } catch let error as RedisError where error.code == .timedOut {
+                print("redis after a timeout: attempt \(attempt) timed out too (\(error.message))")
+            }
+        }
+        #expect(succeeded == 1, "no SET and GET succeeded on the client after its timeout in 20 attempts")
     }
 
     @Test func aConnectionTheServerClosesIsReplacedUnnoticed() async throws {

@@ -8,7 +8,7 @@ public struct CommandRun: Sendable {
     public let error: String
 
     /// Runs `keyvault-operator arguments` and waits for it; `environment` adds or replaces variables.
-    public init(_ arguments: [String], environment extra: [String: String] = [:]) throws {
+    public init(_ arguments: [String], environment extra: [String: String] = [:]) async throws {
         var environment: [String: String] = [:]
         if let emulator = try? TestEnvironment.emulator() {
             environment["KEYVAULT_URL"] = emulator.url
@@ -19,19 +19,11 @@ public struct CommandRun: Sendable {
             environment["REDIS_PORT"] = "\(redis.port)"
         }
         environment.merge(extra) { $1 }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: TestEnvironment.binDirectory + "/keyvault-operator")
-        process.arguments = arguments
-        process.environment = environment
-        let output = Pipe(), error = Pipe()
-        process.standardOutput = output
-        process.standardError = error
-        try process.run()
-        let out = output.fileHandleForReading.readDataToEndOfFile()
-        let err = error.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        status = process.terminationStatus
-        self.output = String(decoding: out, as: UTF8.self)
-        self.error = String(decoding: err, as: UTF8.self)
+        let process = try ChildProcess(
+            TestEnvironment.binDirectory + "/keyvault-operator", arguments: arguments, environment: environment, output: .capture)
+        let result = await process.waitForOutput()
+        status = result.termination.status
+        output = String(decoding: result.output, as: UTF8.self)
+        error = String(decoding: result.error, as: UTF8.self)
     }
 }

@@ -24,7 +24,7 @@ public final class PrivateAPIServer: @unchecked Sendable {
 
     /// Starts it (again) and waits until it serves.
     public func start() async throws {
-        try await process.start(waitingForPort: port, timeout: .seconds(60))
+        try await process.start(waitingForPort: port)
         let probe = try client()
         let deadline = ContinuousClock.now + .seconds(60)
         while (try? await probe.list(ConfigMap.self, .configMaps, namespace: "default", limit: 1)) == nil {
@@ -33,7 +33,11 @@ public final class PrivateAPIServer: @unchecked Sendable {
         }
     }
 
-    public func kill() { process.kill() }
+    /// Kills it with SIGKILL and waits until it has exited.
+    public func kill() async { await process.kill() }
+
+    /// SIGKILL without waiting (for `defer`).
+    public func sendKill() { process.sendKill() }
 
     /// An admin client of this server.
     public func client() throws -> KubernetesClient {

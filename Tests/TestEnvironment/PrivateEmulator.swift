@@ -16,7 +16,7 @@ public final class PrivateEmulator: @unchecked Sendable {
         self.arguments = arguments
     }
 
-    deinit { stop() }
+    deinit { sendKill() }
 
     public var url: String { "https://127.0.0.1:\(port)" }
     public var caFile: String { directory + "/tls/ca.pem" }
@@ -32,9 +32,14 @@ public final class PrivateEmulator: @unchecked Sendable {
         self.process = process
     }
 
-    /// Kills it with SIGKILL (an outage, or a crash).
-    public func stop() {
-        process?.kill()
+    /// Kills it with SIGKILL (an outage, or a crash) and waits until it has exited.
+    public func stop() async {
+        await process?.kill()
         process = nil
+    }
+
+    /// SIGKILL without waiting (for `defer`).
+    public func sendKill() {
+        process?.sendKill()
     }
 }

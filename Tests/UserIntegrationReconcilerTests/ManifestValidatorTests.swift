@@ -1,4 +1,5 @@
 import Foundation
+import TestEnvironment
 import Testing
 import UserIntegrationReconciler
 
@@ -82,19 +83,15 @@ struct ManifestValidatorTests {
         #expect(try Self.problems("apiVersion: v1\nkind: Secret\nmetadata:\n  name: Not_Checked\n---\n" + Self.manifest("userId: u\ntype: ifttt")).isEmpty)
     }
 
-    @Test func theCommandExitsNonZeroAndPrintsPositions() throws {
+    @Test func theCommandExitsNonZeroAndPrintsPositions() async throws {
         let binary = (ProcessInfo.processInfo.environment["KVO_TEST_BIN_DIR"] ?? Self.root.path + "/.build/debug") + "/keyvault-operator"
         let invalid = Self.root.appendingPathComponent("deploy/examples/invalid/unknown-type.yaml").path
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = ["validate", "-f", Self.root.appendingPathComponent("deploy/examples/user-123.yaml").path, "-f", invalid]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let printed = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 1)
+        let process = try ChildProcess(
+            binary, arguments: ["validate", "-f", Self.root.appendingPathComponent("deploy/examples/user-123.yaml").path, "-f", invalid],
+            output: .capture)
+        let result = await process.waitForOutput()
+        #expect(result.termination == .exited(1))
+        let printed = String(decoding: result.output, as: UTF8.self)
         #expect(printed.split(separator: "\n").map { $0.split(separator: " ").first ?? "" } == ["\(invalid):10:11:", "\(invalid):11:9:"])
     }
 }
