@@ -29,6 +29,10 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.20.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.0.0"),
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.1.0"),
+        // Already resolved through Hummingbird and swift-certificates; named because the emulator imports them.
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.0.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.0.0"),
+        .package(url: "https://github.com/apple/swift-asn1.git", from: "1.0.0"),
     ],
     targets: [
         // C libraries from Debian, wrapped with static inline shims for their variadic functions.
@@ -44,14 +48,17 @@ let package = Package(
         // glibc's malloc.h, for the operator's malloc tuning.
         .systemLibrary(name: "CMalloc", path: "Sources/CMalloc"),
 
+        // Duration conversions shared by every module (milliseconds for logs and C APIs, seconds).
+        .target(name: "DurationUnits", swiftSettings: strictSettings),
+
         // Transport modules.
         .target(
             name: "HTTPTransport",
-            dependencies: ["CCurl", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["CCurl", "DurationUnits", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings),
         .target(
             name: "Redis",
-            dependencies: ["CHiredis", .product(name: "DequeModule", package: "swift-collections"), .product(name: "Logging", package: "swift-log")],
+            dependencies: ["CHiredis", "DurationUnits", .product(name: "DequeModule", package: "swift-collections"), .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings),
         .target(name: "YAML", dependencies: ["CYAML"], swiftSettings: strictSettings),
         // An in-order JSON reader for hot paths (vault bundles, informer lists), in place of Codable.
@@ -61,7 +68,7 @@ let package = Package(
         .target(
             name: "KeyVault",
             dependencies: [
-                "HTTPTransport", "JSONReading", "Redis",
+                "DurationUnits", "HTTPTransport", "JSONReading", "Redis",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "Logging", package: "swift-log"),
@@ -73,7 +80,7 @@ let package = Package(
         .target(
             name: "Kubernetes",
             dependencies: [
-                "HTTPTransport", "JSONReading", "YAML", .product(name: "Logging", package: "swift-log"), .product(name: "Metrics", package: "swift-metrics"),
+                "DurationUnits", "HTTPTransport", "JSONReading", "YAML", .product(name: "Logging", package: "swift-log"), .product(name: "Metrics", package: "swift-metrics"),
             ],
             swiftSettings: strictSettings),
 
@@ -90,7 +97,7 @@ let package = Package(
         .target(
             name: "UserIntegrationReconciler",
             dependencies: [
-                "KeyVault", "Kubernetes", "ControllerRuntime", "JSONReading", "Redis", "YAML", .product(name: "Logging", package: "swift-log"),
+                "DurationUnits", "KeyVault", "Kubernetes", "ControllerRuntime", "JSONReading", "Redis", "YAML", .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ],
             swiftSettings: strictSettings),
@@ -104,7 +111,11 @@ let package = Package(
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
+                "DurationUnits",
             ],
             swiftSettings: strictSettings),
         .executableTarget(
@@ -119,7 +130,7 @@ let package = Package(
         .executableTarget(
             name: "keyvault-operator",
             dependencies: [
-                "KeyVault", "Redis", "Kubernetes", "UserIntegrationReconciler", "CMalloc",
+                "DurationUnits", "KeyVault", "Redis", "Kubernetes", "UserIntegrationReconciler", "CMalloc",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -138,7 +149,7 @@ let package = Package(
         .executableTarget(
             name: "operator-bench", dependencies: ["Kubernetes", "KeyVault", "Redis", "UserIntegrationReconciler", "HTTPTransport", "BenchmarkSupport", "TestEnvironment"],
             path: "Benchmarks/OperatorBenchmark", swiftSettings: strictSettings),
-        .target(name: "BenchmarkSupport", dependencies: ["HTTPTransport"], path: "Benchmarks/BenchmarkSupport", swiftSettings: strictSettings),
+        .target(name: "BenchmarkSupport", dependencies: ["DurationUnits", "HTTPTransport"], path: "Benchmarks/BenchmarkSupport", swiftSettings: strictSettings),
 
         // Shared helpers for the integration tests: the environment written by scripts/test-env.
         .target(

@@ -1,3 +1,4 @@
+import DurationUnits
 import Foundation
 
 /// Helpers the benchmark commands share: bounded parallelism, elapsed seconds, process memory
@@ -18,7 +19,7 @@ public enum Bench {
     }
 
     public static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+        duration.inSeconds
     }
 
     /// A `/proc/PID/status` field in KiB (`VmRSS`, `VmHWM`); `self` for this process.

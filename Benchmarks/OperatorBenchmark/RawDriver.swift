@@ -83,8 +83,8 @@ struct RawDriver {
         let vaultHTTP = try HTTPClient(configuration: .init(tls: .init(trust: .file(vaultCA))))
         let redisClient = RedisClient(configuration: redis)
         defer {
-            kubeHTTP.shutdown()
-            vaultHTTP.shutdown()
+            kubeHTTP.close()
+            vaultHTTP.close()
             redisClient.close()
         }
         let vaultToken = try await Bench.emulatorToken(vaultHTTP, vaultURL: vaultURL)
@@ -101,7 +101,7 @@ struct RawDriver {
     /// operator's informers ask for them. The reference for start-up → `/readyz`.
     func listSeconds(namespace: String) async throws -> Double {
         let http = try HTTPClient(configuration: .init(tls: kube.tls, enableHTTP2: false))
-        defer { http.shutdown() }
+        defer { http.close() }
         let lists = [
             ("apis/integrations.keyvault.dev/v1alpha1/namespaces/\(namespace)/userintegrations", "application/json"),
             ("api/v1/namespaces/\(namespace)/secrets", "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1"),

@@ -1,4 +1,5 @@
 import CCurl
+import DurationUnits
 import Foundation
 
 /// One request's libcurl easy handle, configured from an `HTTPRequest`, and the parsing of what
@@ -51,9 +52,9 @@ final class CurlTransfer: @unchecked Sendable {
         try set(CURLOPT_ERRORBUFFER, pointer: UnsafeMutableRawPointer(errorBuffer))
         try set(CURLOPT_NOSIGNAL, 1)
         try set(CURLOPT_TCP_KEEPALIVE, 1)
-        try set(CURLOPT_CONNECTTIMEOUT_MS, configuration.connectTimeout.milliseconds)
+        try set(CURLOPT_CONNECTTIMEOUT_MS, configuration.connectTimeout.inMillisecondsRoundedUp)
         if let limit = request.timeout ?? (streaming ? nil : configuration.requestTimeout) {
-            try set(CURLOPT_TIMEOUT_MS, max(1, limit.milliseconds))
+            try set(CURLOPT_TIMEOUT_MS, limit.inMillisecondsRoundedUp)
         }
         if configuration.enableHTTP2 {
             try set(CURLOPT_HTTP_VERSION, kvo_curl_http_version_2tls)
@@ -241,11 +242,3 @@ private let curlWriteCallback: kvo_curl_data_callback = { data, size, count, con
     return transfer.receivedBody(UnsafeRawBufferPointer(start: data, count: length)) ? length : kvo_curl_writefunc_pause
 }
 
-extension Duration {
-    /// Whole milliseconds, rounded up so that a positive duration never becomes 0 (no limit).
-    var milliseconds: Int {
-        let (seconds, attoseconds) = components
-        let millis = seconds * 1000 + (attoseconds + 999_999_999_999_999) / 1_000_000_000_000_000
-        return Int(clamping: millis)
-    }
-}

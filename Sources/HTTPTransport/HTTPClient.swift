@@ -1,12 +1,13 @@
 import CCurl
-public import Foundation
+import DurationUnits
+import Foundation
 public import Logging
 
 /// An HTTP/1.1 and HTTP/2 client over libcurl, for unary and streaming exchanges.
 ///
 /// Every transfer runs on the client's own thread through one libcurl multi handle, so
 /// connections are reused across requests. Create one client per set of TLS settings and share
-/// it; call `shutdown()` when done (or let it deinitialise).
+/// it; call `close()` when done (or let it deinitialise).
 public final class HTTPClient: Sendable {
     public let configuration: Configuration
     private let loop: CurlMultiLoop
@@ -35,7 +36,7 @@ public final class HTTPClient: Sendable {
     }
 
     /// Stops the client; transfers in flight fail with `HTTPError.Code.shutdown`.
-    public func shutdown() {
+    public func close() {
         loop.shutdown()
     }
 
@@ -58,7 +59,7 @@ public final class HTTPClient: Sendable {
             "http request",
             metadata: [
                 "http.method": "\(request.method)", "http.url": "\(Self.redacted(request.url))",
-                "http.status": "\(response.status)", "http.duration_ms": "\((ContinuousClock.now - started).milliseconds)",
+                "http.status": "\(response.status)", "http.duration_ms": "\((ContinuousClock.now - started).inMilliseconds)",
             ])
         return response
     }

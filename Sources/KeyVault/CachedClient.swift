@@ -1,3 +1,4 @@
+import DurationUnits
 public import Foundation
 public import Logging
 import Metrics
@@ -149,7 +150,8 @@ public final class CachedClient: SecretStore {
         return IntegrationType.allCases.map { prefix + $0.rawValue }
     }
 
-    /// Every Redis key that can hold the vault secret `name` (design §2).
+    /// Every Redis key that can hold the vault secret `name`: its secret key and, for an
+    /// integration's secret, its integration key (docs/crd-reference.md, "Redis keys").
     func cacheKeys(forSecret name: String) -> [String] {
         var keys = [secretKey(name)]
         if let integration = IntegrationKey(secretName: name) { keys.append(integrationKey(integration)) }
@@ -224,7 +226,7 @@ public final class CachedClient: SecretStore {
         let ttl = ttl(of: entry)
         do {
             let data = try codec.encode(entry, redisKey: redisKey)
-            try await redis.set(redisKey, data, expiration: .milliseconds(max(1, Int(ttl.components.seconds * 1000 + ttl.components.attoseconds / 1_000_000_000_000_000))))
+            try await redis.set(redisKey, data, expiration: .milliseconds(max(1, ttl.inMilliseconds)))
         } catch {
             cacheError(.cacheWriteFailed, error, key: redisKey)
         }

@@ -1,6 +1,6 @@
 public import Foundation
 
-/// Reads the fixed environment variables of design §3.
+/// Reads the fixed environment variables (docs/configuration.md, "Environment variables").
 public enum EnvironmentConfiguration {
     /// `30s`, `5m`, `500ms`, `1h`, or a bare number of seconds.
     public static func parseDuration(_ text: String) -> Duration? {

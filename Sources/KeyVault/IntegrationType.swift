@@ -15,7 +15,8 @@ public enum IntegrationType: String, Sendable, Hashable, Codable, CaseIterable {
     public var nameComponent: String { String(rawValue.map { $0 == "_" ? "-" : $0 }) }
 }
 
-/// The names and keys of a user's integration (design §2).
+/// The names and keys of a user's integration: logical key `user:{userId}:{type}`, vault secret
+/// `user-{userId}-{type with - for _}` (docs/crd-reference.md, "Vault secret naming").
 public struct IntegrationKey: Sendable, Hashable {
     public var userID: String
     public var type: IntegrationType

@@ -1,5 +1,6 @@
+import DurationUnits
 import Foundation
-public import HTTPTransport
+import HTTPTransport
 public import Logging
 import Metrics
 
@@ -33,7 +34,7 @@ public final class KeyVaultClient: Sendable {
 
     /// Stops the client; calls in flight fail.
     public func close() {
-        http.shutdown()
+        http.close()
     }
 
     struct Reply {
@@ -88,7 +89,7 @@ public final class KeyVaultClient: Sendable {
                 record(operation: operation, status: failure.context["status"] ?? "error", started: started, name: name)
                 throw failure
             }
-            logger.debug("keyvault retry", metadata: ["kv.operation": "\(operation)", "kv.attempt": "\(attempt)", "kv.error": "\(failure.code.id)", "kv.delay_ms": "\(delay.components.seconds * 1000 + delay.components.attoseconds / 1_000_000_000_000_000)"])
+            logger.debug("keyvault retry", metadata: ["kv.operation": "\(operation)", "kv.attempt": "\(attempt)", "kv.error": "\(failure.code.id)", "kv.delay_ms": "\(delay.inMilliseconds)"])
             try await Task.sleep(for: delay)
         }
     }

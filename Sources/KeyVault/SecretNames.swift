@@ -1,6 +1,7 @@
 /// Key Vault's rules for names and values, checked before a request is sent.
-enum SecretNames {
-    static let maxValueBytes = 25 * 1024
+package enum SecretNames {
+    /// The largest value Key Vault takes, in bytes (25 KiB).
+    package static let maxValueBytes = 25 * 1024
 
     /// `^[0-9a-zA-Z-]{1,127}$`
     static func validate(_ name: String) throws {

@@ -1,3 +1,4 @@
+import DurationUnits
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -59,7 +60,7 @@ struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
             metadata: [
                 "http.method": "\(request.method)", "http.path": "\(request.uri.path)",
                 "http.status": "\(response.status.code)", "http.request_id": "\(requestID)",
-                "http.duration_ms": "\(Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000)",
+                "http.duration_ms": "\(elapsed.inSeconds * 1000)",
             ])
         return response
     }

@@ -1,3 +1,4 @@
+import DurationUnits
 public import Logging
 import Synchronization
 
@@ -121,7 +122,7 @@ public final class Informer<Object: KubernetesObject>: Sendable {
                 failures += 1
                 let delay = Self.backoff(failures: failures)
                 logger.warning(
-                    "watch failed: retrying", metadata: ["k8s.resource": "\(resource)", "k8s.error": "\(error)", "k8s.retry_ms": "\(delay.components.seconds * 1000 + delay.components.attoseconds / 1_000_000_000_000_000)"])
+                    "watch failed: retrying", metadata: ["k8s.resource": "\(resource)", "k8s.error": "\(error)", "k8s.retry_ms": "\(delay.inMilliseconds)"])
                 try await Task.sleep(for: delay)
             }
         }

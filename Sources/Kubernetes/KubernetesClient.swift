@@ -33,9 +33,9 @@ public final class KubernetesClient: Sendable {
         token = BearerToken(configuration.authentication)
     }
 
-    public func shutdown() {
-        http.shutdown()
-        streams.shutdown()
+    public func close() {
+        http.close()
+        streams.close()
     }
 
     /// The server's `gitVersion` (GET /version): a cheap reachability and credentials check.

@@ -1,3 +1,4 @@
+import DurationUnits
 import Synchronization
 
 /// A client-side rate limit: `qps` tokens a second, up to `burst` saved. Pure arithmetic over an
@@ -21,7 +22,7 @@ public final class TokenBucket: Sendable {
     public func reserve(now: ContinuousClock.Instant = .now) -> Duration {
         state.withLock { state in
             let elapsed = now - state.updated
-            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            let seconds = elapsed.inSeconds
             state.tokens = min(Double(burst), state.tokens + max(0, seconds) * qps)
             state.updated = max(now, state.updated)
             state.tokens -= 1

@@ -1,5 +1,6 @@
 import CHiredis
 import DequeModule
+import DurationUnits
 import Foundation
 import Synchronization
 
@@ -158,7 +159,7 @@ final class PipelinedConnection: @unchecked Sendable {
             let unwritten = state.withLock { $0.unwritten }
             var descriptor = pollfd(fd: fd, events: Int16(unwritten ? POLLIN | POLLOUT : POLLIN), revents: 0)
             let spinning = current < spinEnd
-            guard poll(&descriptor, 1, spinning ? 0 : Int32(clamping: left.milliseconds + 1)) > 0 else {
+            guard poll(&descriptor, 1, spinning ? 0 : Int32(clamping: left.inMilliseconds + 1)) > 0 else {
                 // Spinning gives way to any thread that wants this core (Redis itself, on a small machine).
                 if spinning { sched_yield() }
                 continue

@@ -1,4 +1,5 @@
 import CHiredis
+import DurationUnits
 import Foundation
 
 /// One hiredis connection: blocking, used from one thread at a time (a subscription's worker, or
@@ -11,7 +12,7 @@ final class RedisConnection: @unchecked Sendable {
 
     /// Connects, then authenticates and selects the database as configured.
     init(configuration: RedisClient.Configuration) throws {
-        guard let context = kvo_redis_connect(configuration.host, Int32(configuration.port), configuration.connectTimeout.milliseconds)
+        guard let context = kvo_redis_connect(configuration.host, Int32(configuration.port), configuration.connectTimeout.inMilliseconds)
         else { throw RedisError(code: .connectionFailed, message: "cannot allocate a hiredis context") }
         // From here on `deinit` frees the context, also when `init` throws.
         self.context = context
@@ -19,7 +20,7 @@ final class RedisConnection: @unchecked Sendable {
             let message = Self.errorText(context)
             throw RedisError(code: .connectionFailed, message: "\(configuration.host):\(configuration.port): \(message)")
         }
-        _ = kvo_redis_set_timeout(context, configuration.commandTimeout.milliseconds)
+        _ = kvo_redis_set_timeout(context, configuration.commandTimeout.inMilliseconds)
         if let password = configuration.password {
             let auth = configuration.username.map { RedisCommand("AUTH", $0, password) } ?? RedisCommand("AUTH", password)
             try setUp(auth)
@@ -104,9 +105,3 @@ final class RedisConnection: @unchecked Sendable {
     }
 }
 
-extension Duration {
-    var milliseconds: Int {
-        let (seconds, attoseconds) = components
-        return Int(clamping: seconds * 1000 + attoseconds / 1_000_000_000_000_000)
-    }
-}

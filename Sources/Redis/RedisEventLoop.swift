@@ -1,4 +1,5 @@
 import CHiredis
+import DurationUnits
 import Foundation
 import Synchronization
 
@@ -93,6 +94,6 @@ final class RedisEventLoop: Sendable {
     private static func milliseconds(until deadline: ContinuousClock.Instant) -> Int32 {
         let left = ContinuousClock.now.duration(to: deadline)
         guard left > .zero else { return 0 }
-        return Int32(clamping: left.milliseconds + 1)
+        return Int32(clamping: left.inMilliseconds + 1)
     }
 }

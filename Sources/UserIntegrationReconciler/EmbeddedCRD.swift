@@ -4,7 +4,7 @@
 enum EmbeddedCRD {
     static let yaml = #"""
         # UserIntegration: one user's credential for one external service, kept in Azure Key Vault.
-        # Fixed contract: design.md §1 (group, names, fields, status, printer columns).
+        # Fixed contract: docs/crd-reference.md (group, names, fields, status, printer columns).
         apiVersion: apiextensions.k8s.io/v1
         kind: CustomResourceDefinition
         metadata:

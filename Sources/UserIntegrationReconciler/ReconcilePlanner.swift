@@ -10,7 +10,6 @@ public struct ReconcilePlanner: Sendable {
     public static let managedByTag = "managed-by"
     public static let managerName = "keyvault-operator"
 
-    /// The vault secret name of a resource (design §2), or `nil` for an unknown type.
     /// What Redis should get when a resource's state goes from `previous` to `next`.
     public static func cacheAction(from previous: String?, to next: String?) -> CacheAction {
         switch next {
@@ -23,6 +22,7 @@ public struct ReconcilePlanner: Sendable {
         }
     }
 
+    /// The integration of a resource (its vault secret name and keys), or `nil` for an unknown type.
     public static func integrationKey(of resource: UserIntegration) -> IntegrationKey? {
         IntegrationType(rawValue: resource.spec.type).map { IntegrationKey(userID: resource.spec.userId, type: $0) }
     }
@@ -54,10 +54,10 @@ public struct ReconcilePlanner: Sendable {
             guard let value = String(data: data, encoding: .utf8) else {
                 return failed(status, reason: "InvalidSecretValue", message: "the value of \(reference.name)/\(reference.key) is not UTF-8 text", generation: generation, now: now)
             }
-            guard data.count <= 25 * 1024 else {
+            guard data.count <= SecretNames.maxValueBytes else {
                 return failed(
                     status, reason: "InvalidSecretValue",
-                    message: "the value of \(reference.name)/\(reference.key) is \(data.count) bytes; Key Vault takes at most 25600", generation: generation, now: now)
+                    message: "the value of \(reference.name)/\(reference.key) is \(data.count) bytes; Key Vault takes at most \(SecretNames.maxValueBytes)", generation: generation, now: now)
             }
             var expiresAt: Date?
             if let text = resource.spec.expiresAt {

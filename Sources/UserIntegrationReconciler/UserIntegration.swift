@@ -1,6 +1,6 @@
 public import Kubernetes
 
-/// The `UserIntegration` custom resource (design §1, a fixed contract).
+/// The `UserIntegration` custom resource, a fixed contract (docs/crd-reference.md).
 public struct UserIntegration: KubernetesObject, Hashable {
     public struct SecretReference: Codable, Sendable, Hashable {
         public var name: String

@@ -1,4 +1,5 @@
 import ControllerRuntime
+import DurationUnits
 import Foundation
 import KeyVault
 import Kubernetes
@@ -32,7 +33,7 @@ extension UserIntegrationController {
             let circuitOpen = vaultDown.withLock { $0 != nil }
             logger.log(
                 level: circuitOpen ? .debug : .warning,
-                "reconcile failed", metadata: ["k8s.object": "\(key)", "kv.error": "\(error)", "retry_ms": "\(delay.components.seconds * 1000 + delay.components.attoseconds / 1_000_000_000_000_000)"])
+                "reconcile failed", metadata: ["k8s.object": "\(key)", "kv.error": "\(error)", "retry_ms": "\(delay.inMilliseconds)"])
             if let vaultError = error as? KeyVaultError {
                 if opensCircuit(vaultError.code), vaultDown.withLock({ state in defer { state = state ?? vaultError.code }; return state == nil }) {
                     logger.warning("vault unavailable: its calls pause until it answers a probe", metadata: ["kv.error.code": "\(vaultError.code.id)"])

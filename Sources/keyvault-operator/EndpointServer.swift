@@ -1,3 +1,4 @@
+import DurationUnits
 import Foundation
 import Synchronization
 
@@ -172,8 +173,7 @@ final class EndpointServer: @unchecked Sendable {
             var wakeAt = connections.values.map(\.deadline)
             if acceptPausedUntil > now { wakeAt.append(acceptPausedUntil) }
             let nearest = wakeAt.min().map { now.duration(to: $0) } ?? .seconds(1)
-            let (seconds, attoseconds) = max(.zero, min(nearest, .seconds(1))).components
-            _ = poll(&descriptors, nfds_t(descriptors.count), Int32(seconds * 1000 + attoseconds / 1_000_000_000_000_000) + 1)
+            _ = poll(&descriptors, nfds_t(descriptors.count), Int32(max(.zero, min(nearest, .seconds(1))).inMilliseconds + 1))
 
             if descriptors[0].revents != 0 { takeAnswers() }
             if descriptors[1].revents != 0 { acceptConnections() }

@@ -82,7 +82,7 @@ struct RunCommand: AsyncParsableCommand {
         // threads still running while the libraries' exit handlers tear them down.
         defer {
             vault.close()
-            kube.shutdown()
+            kube.close()
         }
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {

@@ -84,7 +84,7 @@ final class OperatorHarness: @unchecked Sendable {
 
     deinit {
         process?.send(SIGTERM)
-        http.shutdown()
+        http.close()
     }
 
     var isRunning: Bool { process?.isRunning ?? false }
