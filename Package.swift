@@ -84,10 +84,11 @@ let package = Package(
             ],
             swiftSettings: strictSettings),
 
-        // Controller machinery: the work queue.
+        // Controller machinery: the work queue, the `Reconciler` protocol and the generic `Controller`.
         .target(
             name: "ControllerRuntime",
             dependencies: [
+                "DurationUnits", "Kubernetes", .product(name: "Logging", package: "swift-log"),
                 .product(name: "DequeModule", package: "swift-collections"), .product(name: "HeapModule", package: "swift-collections"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ],
@@ -97,7 +98,7 @@ let package = Package(
         .target(
             name: "UserIntegrationReconciler",
             dependencies: [
-                "DurationUnits", "KeyVault", "Kubernetes", "ControllerRuntime", "JSONReading", "Redis", "YAML", .product(name: "Logging", package: "swift-log"),
+                "KeyVault", "Kubernetes", "ControllerRuntime", "JSONReading", "Redis", "YAML", .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ],
             swiftSettings: strictSettings),

@@ -8,20 +8,20 @@ import Synchronization
 /// New and changed objects go ahead of periodic resyncs. Failed keys come back after a per-key
 /// exponential backoff (5 ms doubling to 1000 s); delayed keys wait in a heap driven by `run()`.
 /// Reports `workqueue_depth`, `workqueue_adds_total` and `workqueue_retries_total` labelled by name.
-public final class WorkQueue: Sendable {
-    public enum Priority: Sendable { case normal, resync }
+public final class WorkQueue<Key: Hashable & Sendable>: Sendable {
+    public typealias Priority = WorkQueuePriority
 
     private struct State {
-        var normal: Deque<String> = []
+        var normal: Deque<Key> = []
         /// May hold keys promoted to `normal` since; `queued` tells which entries are current.
-        var resync: Deque<String> = []
-        var queued: [String: Priority] = [:]
-        var processing: Set<String> = []
-        var dirty: [String: Priority] = [:]
-        var failures: [String: Int] = [:]
-        var delayed = Heap<DelayedKey>()
+        var resync: Deque<Key> = []
+        var queued: [Key: Priority] = [:]
+        var processing: Set<Key> = []
+        var dirty: [Key: Priority] = [:]
+        var failures: [Key: Int] = [:]
+        var delayed = Heap<DelayedKey<Key>>()
         /// Workers waiting in `next()`, each with an id so that a cancelled one can be removed.
-        var waiters: Deque<(id: UInt64, continuation: CheckedContinuation<String?, Never>)> = []
+        var waiters: Deque<(id: UInt64, continuation: CheckedContinuation<Key?, Never>)> = []
         var waiterIDs: UInt64 = 0
         var shuttingDown = false
         var adds = 0
@@ -43,8 +43,8 @@ public final class WorkQueue: Sendable {
     }
 
     /// Queues a key (no-op when already queued).
-    public func add(_ key: String, priority: Priority = .normal) {
-        let (waiter, depth) = state.withLock { state -> (CheckedContinuation<String?, Never>?, Int?) in
+    public func add(_ key: Key, priority: Priority = .normal) {
+        let (waiter, depth) = state.withLock { state -> (CheckedContinuation<Key?, Never>?, Int?) in
             guard !state.shuttingDown else { return (nil, nil) }
             state.adds += 1
             if state.processing.contains(key) {
@@ -73,7 +73,7 @@ public final class WorkQueue: Sendable {
     }
 
     /// Queues a key after `delay` (driven by `run()`).
-    public func add(_ key: String, after delay: Duration, priority: Priority = .normal) {
+    public func add(_ key: Key, after delay: Duration, priority: Priority = .normal) {
         guard delay > .zero else { return add(key, priority: priority) }
         state.withLock { state in
             guard !state.shuttingDown else { return }
@@ -83,7 +83,7 @@ public final class WorkQueue: Sendable {
 
     /// Queues a failed key again after its backoff; returns the delay.
     @discardableResult
-    public func retry(_ key: String) -> Duration {
+    public func retry(_ key: Key) -> Duration {
         let delay = state.withLock { state -> Duration in
             let failures = state.failures[key, default: 0]
             state.failures[key] = failures + 1
@@ -106,20 +106,20 @@ public final class WorkQueue: Sendable {
     }
 
     /// Clears a key's failure count after it succeeded.
-    public func forget(_ key: String) {
+    public func forget(_ key: Key) {
         state.withLock { _ = $0.failures.removeValue(forKey: key) }
     }
 
     /// The next key to process, waiting for one; `nil` once the queue shuts down or the task is
     /// cancelled.
-    public func next() async -> String? {
+    public func next() async -> Key? {
         let id = state.withLock { state in
             state.waiterIDs += 1
             return state.waiterIDs
         }
         return await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
-                let (key, depth) = state.withLock { state -> (String??, Int) in
+                let (key, depth) = state.withLock { state -> (Key??, Int) in
                     if state.shuttingDown || Task.isCancelled { return (.some(nil), 0) }
                     if let key = Self.pop(&state) { return (.some(key), state.queued.count) }
                     state.waiters.append((id, continuation))
@@ -137,7 +137,7 @@ public final class WorkQueue: Sendable {
     }
 
     /// Marks a key processed; if it was re-added meanwhile, it is queued again.
-    public func done(_ key: String) {
+    public func done(_ key: Key) {
         let again = state.withLock { state -> Priority? in
             state.processing.remove(key)
             return state.dirty.removeValue(forKey: key)
@@ -164,8 +164,8 @@ public final class WorkQueue: Sendable {
     public func run(tick: Duration = .milliseconds(20)) async {
         while !Task.isCancelled {
             let now = ContinuousClock.now
-            let due = state.withLock { state -> [DelayedKey] in
-                var ready: [DelayedKey] = []
+            let due = state.withLock { state -> [DelayedKey<Key>] in
+                var ready: [DelayedKey<Key>] = []
                 while let next = state.delayed.min, next.due <= now { ready.append(state.delayed.removeMin()) }
                 return ready
             }
@@ -174,8 +174,8 @@ public final class WorkQueue: Sendable {
         }
     }
 
-    private static func pop(_ state: inout State) -> String? {
-        let key: String
+    private static func pop(_ state: inout State) -> Key? {
+        let key: Key
         if let next = state.normal.popFirst() {
             key = next
         } else if let next = Self.popCurrentResync(&state) {
@@ -189,7 +189,7 @@ public final class WorkQueue: Sendable {
     }
 
     /// The first resync entry not promoted (or handed out) since it was queued.
-    private static func popCurrentResync(_ state: inout State) -> String? {
+    private static func popCurrentResync(_ state: inout State) -> Key? {
         while let key = state.resync.popFirst() {
             if state.queued[key] == .resync { return key }
         }
@@ -202,11 +202,14 @@ public final class WorkQueue: Sendable {
     }
 }
 
+/// Where a key waits in a `WorkQueue`: new and changed objects go ahead of periodic resyncs.
+public enum WorkQueuePriority: Sendable { case normal, resync }
+
 /// A key waiting for its time, ordered by that time.
-struct DelayedKey: Comparable {
+struct DelayedKey<Key: Hashable & Sendable>: Comparable {
     var due: ContinuousClock.Instant
-    var key: String
-    var priority: WorkQueue.Priority
+    var key: Key
+    var priority: WorkQueuePriority
 
     static func < (lhs: Self, rhs: Self) -> Bool { lhs.due < rhs.due }
 }

@@ -32,7 +32,7 @@ public final class Informer<Object: KubernetesObject>: Sendable {
     private let store: InformerStore<Object>
     private let transform: Transform?
     private let handlers = Mutex<[Handler]>([])
-    private let synced = Mutex(false)
+    private let synced = Latch()
     private let logger: Logger
     /// How many times the informer listed (the first sync included), for tests and metrics.
     private let listCount = Mutex(0)
@@ -59,10 +59,14 @@ public final class Informer<Object: KubernetesObject>: Sendable {
     }
 
     /// Whether the first list has been loaded into the cache.
-    public var hasSynced: Bool { synced.withLock { $0 } }
+    public var hasSynced: Bool { synced.isOpen }
+
+    /// Returns once the first list has been loaded into the cache (or the task is cancelled).
+    public func waitUntilSynced() async { await synced.wait() }
     public var relists: Int { listCount.withLock { $0 } }
 
-    public func get(namespace: String?, name: String) -> Object? { store.get(key: "\(namespace ?? "")/\(name)") }
+    public func get(namespace: String?, name: String) -> Object? { get(ObjectKey(namespace: namespace, name: name)) }
+    public func get(_ key: ObjectKey) -> Object? { store.get(key: key.description) }
     public func list() -> [Object] { store.all }
     /// Calls `body` with each cached object, without copying the whole cache first (as `list()` does).
     public func forEach(_ body: (Object) -> Void) { store.forEach(body) }
@@ -152,7 +156,7 @@ public final class Informer<Object: KubernetesObject>: Sendable {
         for key in remaining {
             if let old = store.remove(key: key) { notify(.deleted(old)) }
         }
-        synced.withLock { $0 = true }
+        synced.open()
         return version
     }
 

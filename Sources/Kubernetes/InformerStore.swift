@@ -25,7 +25,7 @@ final class InformerStore<Object: KubernetesObject>: Sendable {
     }
 
     static func key(_ object: Object) -> String {
-        "\(object.metadata.namespace ?? "")/\(object.metadata.name ?? "")"
+        ObjectKey(object).description
     }
 
     /// Stores the object; returns the one it replaced.

@@ -35,32 +35,22 @@ public final class UserIntegrationController: Sendable {
     }
 
     let configuration: Configuration
-    let kube: KubernetesClient
     let vault: CachedClient
     let logger: Logger
-    let queue = WorkQueue(name: controllerName)
-    let planner = ReconcilePlanner()
-    let events: EventRecorder
+    let queue = WorkQueue<ObjectKey>(name: controllerName)
     let resources: [Informer<UserIntegration>]
     let secrets: [Informer<PartialObjectMetadata>]
-    /// Why the vault is considered down (unreachable, throttling), if it is; cleared by `watchVaultRecovery`.
-    let vaultDown = Mutex<ErrorCode?>(nil)
-    /// Vault calls in a row that ran out of retries on 429 (any success resets it).
-    let throttledStreak = Atomic<Int>(0)
-    /// Reconciles done, by result (`success`, `error`, `requeue`).
-    let results = Mutex<[String: Int]>([:])
+    let circuit: VaultCircuit
+    let reconciler: IntegrationReconciler
+    let controller: Controller<IntegrationReconciler>
 
     static let secretIndex = "secretRef"
     static let integrationIndex = "integration"
-    /// What this process last put in Redis per integration (to tell its own notifications apart).
-    let warmedVersions = WarmedVersions()
     /// The `controller` label of the reconcile metrics and the work queue's name.
     static let controllerName = "userintegration"
-    let reconcileTimer = Timer(label: "controller_runtime_reconcile_time_seconds", dimensions: [("controller", controllerName)])
 
     public init(configuration: Configuration, kube: KubernetesClient, vault: CachedClient, logger: Logger) {
         self.configuration = configuration
-        self.kube = kube
         self.vault = vault
         self.logger = logger
         let scopes: [String?] = configuration.namespaces.isEmpty ? [nil] : configuration.namespaces
@@ -70,7 +60,9 @@ public final class UserIntegrationController: Sendable {
             Informer<UserIntegration>(
                 client: kube, resource: UserIntegration.resource, namespace: namespace, resyncPeriod: configuration.resyncPeriod,
                 indexers: [
-                    Self.secretIndex: { resource in resource.spec.secretRef.map { ["\(resource.metadata.namespace ?? "")/\($0.name)"] } ?? [] },
+                    Self.secretIndex: { resource in
+                        resource.spec.secretRef.map { [ObjectKey(namespace: resource.metadata.namespace, name: $0.name).description] } ?? []
+                    },
                     Self.integrationIndex: { resource in ReconcilePlanner.integrationKey(of: resource).map { [Self.indexValue($0)] } ?? [] },
                 ],
                 transform: { [interners] in $0.cached(interners) }, logger: logger)
@@ -85,11 +77,18 @@ public final class UserIntegrationController: Sendable {
                     return PartialObjectMetadata(metadata: identity)
                 }, logger: logger)
         }
-        events = EventRecorder(client: kube, controller: "integrations.keyvault.dev/keyvault-operator", instance: configuration.identity, logger: logger)
+        circuit = VaultCircuit(vaultURL: vault.config.keyVault.vaultURL, throttledCallsToOpen: configuration.concurrency)
+        reconciler = IntegrationReconciler(
+            kube: kube, vault: vault,
+            events: EventRecorder(client: kube, controller: "integrations.keyvault.dev/keyvault-operator", instance: configuration.identity, logger: logger),
+            circuit: circuit, warmedVersions: WarmedVersions(), resources: resources, secrets: secrets, logger: logger)
+        controller = Controller(
+            name: Self.controllerName, reconciler: reconciler, queue: queue, sources: resources + secrets, concurrency: configuration.concurrency,
+            logger: logger)
     }
 
     /// Whether every informer has loaded its first list.
-    public var hasSynced: Bool { resources.allSatisfy(\.hasSynced) && secrets.allSatisfy(\.hasSynced) }
+    public var hasSynced: Bool { controller.hasSynced }
 
     /// The token bucket that holds the vault client's requests to `requestsPerSecond`, with a
     /// tenth of a second's worth of burst: no one-second window sees more than 1.1× the budget.
@@ -105,21 +104,49 @@ public final class UserIntegrationController: Sendable {
         return min(configuration.resyncPeriod / 2, max(configuration.resyncPeriod / 10, needed))
     }
 
-    /// Runs the informers, the queue timer and the workers until cancelled.
+    /// Runs the informers, the queue timer and the workers until `shutDown()` drains them (or
+    /// the task is cancelled, as on lost leadership), with the watchers that feed the queue.
     public func run() async throws {
+        addHandlers()
+        await withTaskGroup(of: Void.self) { watchers in
+            watchers.addTask { await self.watchVaultRecovery() }
+            // App writes arrive on the subscription's thread; one consumer checks them in order.
+            let (changed, changes) = AsyncStream.makeStream(of: Set<IntegrationKey>.self)
+            watchers.addTask {
+                await self.vault.integrationInvalidations(logger: self.logger).run { [weak self] in self?.enqueueInvalidated($0, changes) }
+            }
+            watchers.addTask {
+                for await integrations in changed { await self.requeueChanged(integrations) }
+            }
+            await controller.run()
+            watchers.cancelAll()
+        }
+    }
+
+    /// Stops intake: no new reconcile starts; `run()` returns once those in flight are done.
+    public func shutDown() {
+        controller.shutDown()
+    }
+
+    /// Reconciles so far, by outcome (`success`, `error`).
+    public var reconcileResults: [String: Int] {
+        Dictionary(uniqueKeysWithValues: controller.outcomeCounts.map { ($0.key.rawValue, $0.value) })
+    }
+
+    private func addHandlers() {
         for informer in resources {
             informer.addHandler { [queue, weak self] change in
                 switch change {
                 case .added(let object) where Self.isReconciled(object):
                     // Found at start-up (or on a relist) as a previous run left it: checked with the
                     // periodic checks, behind new work and spread out, not all at once.
-                    queue.add(Self.key(object), after: (self?.resyncSpread ?? .zero) * Double.random(in: 0...1), priority: .resync)
-                case .added(let object), .deleted(let object): queue.add(Self.key(object))
+                    queue.add(ObjectKey(object), after: (self?.resyncSpread ?? .zero) * Double.random(in: 0...1), priority: .resync)
+                case .added(let object), .deleted(let object): queue.add(ObjectKey(object))
                 case .updated(let old, let new):
-                    if Self.needsReconcile(old: old, new: new) { queue.add(Self.key(new)) }
+                    if Self.needsReconcile(old: old, new: new) { queue.add(ObjectKey(new)) }
                 case .resync(let object):
                     // Spread out: no burst of vault reads every period.
-                    queue.add(Self.key(object), after: (self?.resyncSpread ?? .zero) * Double.random(in: 0...1), priority: .resync)
+                    queue.add(ObjectKey(object), after: (self?.resyncSpread ?? .zero) * Double.random(in: 0...1), priority: .resync)
                 }
             }
         }
@@ -136,34 +163,17 @@ public final class UserIntegrationController: Sendable {
                 }
             }
         }
-        await withThrowingTaskGroup(of: Void.self) { sources in
-            for informer in resources { sources.addTask { try await informer.run() } }
-            for informer in secrets { sources.addTask { try await informer.run() } }
-            sources.addTask { await self.queue.run() }
-            sources.addTask { await self.watchVaultRecovery() }
-            // App writes arrive on the subscription's thread; one consumer checks them in order.
-            let (changed, changes) = AsyncStream.makeStream(of: Set<IntegrationKey>.self)
-            sources.addTask {
-                await self.vault.integrationInvalidations(logger: self.logger).run { [weak self] in self?.enqueueInvalidated($0, changes) }
-            }
-            sources.addTask {
-                for await integrations in changed { await self.requeueChanged(integrations) }
-            }
-            // As controller-runtime, the workers start once the caches have synced: a start-up's
-            // reconciles would slow the API server's first lists, and reconcile from a partial cache.
-            while !hasSynced, !Task.isCancelled { try? await Task.sleep(for: .milliseconds(20)) }
-            // The workers end when the queue shuts down (`shutDown()`), each after its current
-            // reconcile; cancellation (lost leadership) interrupts them.
-            await withTaskGroup(of: Void.self) { workers in
-                for _ in 0..<configuration.concurrency { workers.addTask { await self.work() } }
-            }
-            sources.cancelAll()
-        }
     }
 
-    /// Stops intake: no new reconcile starts; `run()` returns once those in flight are done.
-    public func shutDown() {
-        queue.shutDown()
+    /// While the vault is down, checks it every `interval`; once it answers, every resource waiting
+    /// out its backoff is retried at once (convergence within seconds, not the backoff's minutes).
+    func watchVaultRecovery(interval: Duration = .seconds(2)) async {
+        while (try? await Task.sleep(for: interval)) != nil {
+            guard circuit.isOpen, (try? await vault.vault.health()) != nil else { continue }
+            circuit.close()
+            logger.info("vault reachable again: retrying the resources that waited for it")
+            queue.expediteDelayed()
+        }
     }
 
     /// Whether an update asks for a reconcile: a new generation (spec), a deletion, or the loss of
@@ -180,9 +190,9 @@ public final class UserIntegrationController: Sendable {
     }
 
     private func enqueueReferencing(_ secret: PartialObjectMetadata) {
-        let reference = "\(secret.metadata.namespace ?? "")/\(secret.metadata.name ?? "")"
+        let reference = ObjectKey(secret).description
         for informer in resources {
-            informer.byIndex(Self.secretIndex, reference).forEach { queue.add(Self.key($0)) }
+            informer.byIndex(Self.secretIndex, reference).forEach { queue.add(ObjectKey($0)) }
         }
     }
 
@@ -197,7 +207,7 @@ public final class UserIntegrationController: Sendable {
             if !integrations.isEmpty { changes.yield(integrations) }
         case .everything:
             for informer in resources {
-                informer.forEach { queue.add(Self.key($0), priority: .resync) }
+                informer.forEach { queue.add(ObjectKey($0), priority: .resync) }
             }
         case .lost:
             // Nothing to requeue yet: the `.everything` of the resubscription requeues every resource.
@@ -210,8 +220,8 @@ public final class UserIntegrationController: Sendable {
     private func requeueChanged(_ integrations: Set<IntegrationKey>) async {
         for integration in integrations {
             let cached = await vault.cachedSecret(integration.secretName)
-            if warmedVersions.isOwn(integration, cachedVersion: cached?.properties.version) { continue }
-            resources(for: integration).forEach { queue.add(Self.key($0)) }
+            if reconciler.warmedVersions.isOwn(integration, cachedVersion: cached?.properties.version) { continue }
+            resources(for: integration).forEach { queue.add(ObjectKey($0)) }
         }
     }
 
@@ -220,34 +230,4 @@ public final class UserIntegrationController: Sendable {
     }
 
     static func indexValue(_ key: IntegrationKey) -> String { key.logicalKey.lowercased() }
-
-    private func work() async {
-        while let key = await queue.next() {
-            await reconcile(key: key)
-            queue.done(key)
-        }
-    }
-
-    static func key(_ object: UserIntegration) -> String {
-        "\(object.metadata.namespace ?? "")/\(object.metadata.name ?? "")"
-    }
-
-    func cached(_ key: String) -> UserIntegration? {
-        let parts = key.split(separator: "/", maxSplits: 1).map(String.init)
-        guard parts.count == 2 else { return nil }
-        for informer in resources {
-            if let object = informer.get(namespace: parts[0], name: parts[1]) { return object }
-        }
-        return nil
-    }
-
-    /// Counts a reconcile by result (`controller_runtime_reconcile_total`) and records its duration.
-    func count(_ result: String, since start: ContinuousClock.Instant) {
-        reconcileTimer.record(duration: ContinuousClock.now - start)
-        Counter(label: "controller_runtime_reconcile_total", dimensions: [("controller", Self.controllerName), ("result", result)]).increment()
-        results.withLock { $0[result, default: 0] += 1 }
-    }
-
-    /// Reconciles so far, by result.
-    public var reconcileResults: [String: Int] { results.withLock { $0 } }
 }

@@ -3,7 +3,7 @@ import Testing
 
 struct WorkQueueTests {
     @Test func keysAreDeduplicatedAndNewWorkGoesAheadOfResyncs() async {
-        let queue = WorkQueue()
+        let queue = WorkQueue<String>()
         queue.add("a", priority: .resync)
         queue.add("b", priority: .resync)
         queue.add("c")
@@ -16,7 +16,7 @@ struct WorkQueueTests {
     }
 
     @Test func aKeyIsNeverProcessedTwiceAtOnceButIsRequeuedWhenDone() async {
-        let queue = WorkQueue()
+        let queue = WorkQueue<String>()
         queue.add("k")
         #expect(await queue.next() == "k")
         queue.add("k")
@@ -27,19 +27,19 @@ struct WorkQueueTests {
     }
 
     @Test func backoffDoublesFromFiveMillisecondsToItsCap() {
-        let queue = WorkQueue()
+        let queue = WorkQueue<String>()
         #expect(queue.retry("x") == .milliseconds(5))
         #expect(queue.retry("x") == .milliseconds(10))
         #expect(queue.retry("x") == .milliseconds(20))
         queue.forget("x")
         #expect(queue.retry("x") == .milliseconds(5))
-        let capped = WorkQueue(baseDelay: .milliseconds(5), maxDelay: .seconds(1000))
+        let capped = WorkQueue<String>(baseDelay: .milliseconds(5), maxDelay: .seconds(1000))
         for _ in 0..<30 { capped.retry("y") }
         #expect(capped.retry("y") == .seconds(1000))
     }
 
     @Test func delayedKeysArriveAfterTheirDelay() async {
-        let queue = WorkQueue()
+        let queue = WorkQueue<String>()
         let timer = Task { await queue.run(tick: .milliseconds(5)) }
         defer { timer.cancel() }
         let added = ContinuousClock.now
@@ -52,7 +52,7 @@ struct WorkQueueTests {
     }
 
     @Test func shutDownReleasesWaitingWorkers() async {
-        let queue = WorkQueue()
+        let queue = WorkQueue<String>()
         async let waiting = queue.next()
         queue.shutDown()
         #expect(await waiting == nil)
@@ -61,7 +61,7 @@ struct WorkQueueTests {
     }
 
     @Test func cancellationReleasesAWaitingWorkerAndLeavesTheOthersWaiting() async {
-        let queue = WorkQueue()
+        let queue = WorkQueue<String>()
         let cancelled = Task { await queue.next() }
         let waiting = Task { await queue.next() }
         try? await Task.sleep(for: .milliseconds(50))
@@ -72,7 +72,7 @@ struct WorkQueueTests {
     }
 
     @Test func shutDownHandsOutNothingMoreEvenWithKeysQueued() async {
-        let queue = WorkQueue()
+        let queue = WorkQueue<String>()
         queue.add("a")
         queue.add("b")
         #expect(await queue.next() == "a")
@@ -83,7 +83,7 @@ struct WorkQueueTests {
 
 struct WorkQueueExpediteTests {
     @Test func delayedKeysCanBeQueuedAtOnce() async {
-        let queue = WorkQueue()
+        let queue = WorkQueue<String>()
         queue.add("later", after: .seconds(3600))
         #expect(queue.depth == 0)
         queue.expediteDelayed()

@@ -1,73 +1,74 @@
 import ControllerRuntime
-import DurationUnits
 import Foundation
 import KeyVault
 import Kubernetes
 import Logging
-import Synchronization
 
-extension UserIntegrationController {
-    /// Reconciles one resource: finalizer, Secret, vault, cache, status, events. Failures are
-    /// written to the status and the key is retried with backoff.
-    func reconcile(key: String) async {
-        guard let resource = cached(key) else { return }
-        let start = ContinuousClock.now
+/// The UserIntegration reconciler, the domain half of the controller: reads a resource from the
+/// informer cache, plans its state (`ReconcilePlanner`, pure), acts on Key Vault, Redis and the API
+/// server, and reports in the status and in events.
+final class IntegrationReconciler: Reconciler {
+    let kube: KubernetesClient
+    let vault: CachedClient
+    let logger: Logger
+    let planner = ReconcilePlanner()
+    let events: EventRecorder
+    let circuit: VaultCircuit
+    /// What this process last put in Redis per integration (to tell its own notifications apart).
+    let warmedVersions: WarmedVersions
+    let resources: [Informer<UserIntegration>]
+    /// Metadata only: the versions of referenced Secrets the informers have seen.
+    let secrets: [Informer<PartialObjectMetadata>]
+
+    init(
+        kube: KubernetesClient, vault: CachedClient, events: EventRecorder, circuit: VaultCircuit, warmedVersions: WarmedVersions,
+        resources: [Informer<UserIntegration>], secrets: [Informer<PartialObjectMetadata>], logger: Logger
+    ) {
+        self.kube = kube
+        self.vault = vault
+        self.events = events
+        self.circuit = circuit
+        self.warmedVersions = warmedVersions
+        self.resources = resources
+        self.secrets = secrets
+        self.logger = logger
+    }
+
+    /// Reconciles one resource: finalizer, Secret, vault, cache, status, events. A vault failure is
+    /// written to the status and thrown, so the key is retried with backoff.
+    func reconcile(_ key: ObjectKey) async throws -> ReconcileResult {
+        guard let resource = cached(key) else { return .done }
         do {
             if resource.metadata.deletionTimestamp != nil {
                 try await finalize(resource)
-            } else {
-                try await sync(resource)
+                return .done
             }
-            queue.forget(key)
-            count("success", since: start)
+            return try await sync(resource)
         } catch let error as KubernetesError where error.isNotFound {
             // The resource itself is gone (a missing Secret is not an error): nothing is left to do.
-            queue.forget(key)
-        } catch where Task.isCancelled {
-            // Shutting down: the next run reconciles this resource again from what it observes.
-            logger.debug("reconcile interrupted by shutdown", metadata: ["k8s.object": "\(key)"])
-        } catch {
-            count("error", since: start)
-            let delay = queue.retry(key)
-            // While the circuit is open every waiting resource fails at once; one warning said so.
-            let circuitOpen = vaultDown.withLock { $0 != nil }
-            logger.log(
-                level: circuitOpen ? .debug : .warning,
-                "reconcile failed", metadata: ["k8s.object": "\(key)", "kv.error": "\(error)", "retry_ms": "\(delay.inMilliseconds)"])
-            if let vaultError = error as? KeyVaultError {
-                if opensCircuit(vaultError.code), vaultDown.withLock({ state in defer { state = state ?? vaultError.code }; return state == nil }) {
-                    logger.warning("vault unavailable: its calls pause until it answers a probe", metadata: ["kv.error.code": "\(vaultError.code.id)"])
-                }
-                let status = planner.failure(resource, error: vaultError, now: Date())
-                try? await writeStatus(resource, status)
-                await record(resource, PlanEvent(reason: status.conditions?[Condition.ready]?.reason ?? "Failed", note: vaultError.code.description, warning: true))
+            return .done
+        } catch let error as KeyVaultError where !Task.isCancelled {
+            if circuit.open(on: error) {
+                logger.warning("vault unavailable: its calls pause until it answers a probe", metadata: ["kv.error.code": "\(error.code.id)"])
             }
+            let status = planner.failure(resource, error: error, now: Date())
+            try? await writeStatus(resource, status)
+            let reason = status.conditions?[Condition.ready]?.reason ?? "Failed"
+            await record(resource, PlanEvent(reason: reason, note: error.code.description, warning: true))
+            throw error
         }
     }
 
-    /// Errors that mean the vault is unreachable or refusing work, rather than this resource being wrong.
-    static let outageCodes: Set<ErrorCode> = [.connectionFailed, .throttled, .retrieveFailed, .writeFailed]
-
-    /// Whether a failure with `code` means the vault is down. Throttling does only when it is
-    /// sustained: as many calls in a row as there are workers ran out of retries on 429 (a vault
-    /// that throttles some requests is busy, and the budget and the retries handle it).
-    func opensCircuit(_ code: ErrorCode) -> Bool {
-        Self.outageCodes.contains(code) && (code != .throttled || throttledStreak.load(ordering: .relaxed) >= configuration.concurrency)
+    /// While the circuit is open every waiting resource fails at once; the warning that opened it said so.
+    func logLevel(for error: any Error) -> Logger.Level {
+        circuit.isOpen ? .debug : .warning
     }
 
-    /// While the vault is down, checks it every `interval`; once it answers, every resource waiting
-    /// out its backoff is retried at once (convergence within seconds, not the backoff's minutes).
-    func watchVaultRecovery(interval: Duration = .seconds(2)) async {
-        while (try? await Task.sleep(for: interval)) != nil {
-            guard vaultDown.withLock({ $0 }) != nil, (try? await vault.vault.health()) != nil else { continue }
-            vaultDown.withLock { $0 = nil }
-            throttledStreak.store(0, ordering: .relaxed)
-            logger.info("vault reachable again: retrying the resources that waited for it")
-            queue.expediteDelayed()
-        }
+    func cached(_ key: ObjectKey) -> UserIntegration? {
+        resources.lazy.compactMap { $0.get(key) }.first
     }
 
-    private func sync(_ resource: UserIntegration) async throws {
+    private func sync(_ resource: UserIntegration) async throws -> ReconcileResult {
         var current = resource
         if !(current.metadata.finalizers ?? []).contains(UserIntegration.finalizer) {
             current = try await setFinalizers(current, (current.metadata.finalizers ?? []) + [UserIntegration.finalizer])
@@ -75,7 +76,7 @@ extension UserIntegrationController {
         let reference = try await readSecretReference(current)
         guard let key = ReconcilePlanner.integrationKey(of: current) else {
             try await writeStatus(current, planner.plan(current, secretRef: reference, vault: .missing, now: Date()).status)
-            return
+            return .done
         }
         let observed = try await observe(key.secretName)
         var plan = planner.plan(current, secretRef: reference, vault: observed, now: Date())
@@ -100,7 +101,7 @@ extension UserIntegrationController {
         plan.status.conditions = conditions
         try await writeStatus(current, plan.status)
         if let event = plan.event { await record(current, event) }
-        if let after = plan.requeueAfter { queue.add(Self.key(current), after: after) }
+        return ReconcileResult(requeueAfter: plan.requeueAfter)
     }
 
     /// Applies the plan's cache action, noting the version Redis holds now.
@@ -140,7 +141,7 @@ extension UserIntegrationController {
                 secret.properties.tags["owner"] == resource.ownerReference
             {
                 do {
-                    try await guarded { try await vault.deleteSecret(key.secretName) }
+                    try await circuit.call { try await vault.deleteSecret(key.secretName) }
                 } catch let error as KeyVaultError where error.code == .secretNotFound {}
                 await record(resource, PlanEvent(reason: "Deleted", note: "deleted Key Vault secret \(key.secretName)", warning: false))
             }
@@ -165,7 +166,7 @@ extension UserIntegrationController {
 
     private func observe(_ name: String) async throws -> VaultObservation {
         do {
-            return .present(try await guarded { try await vault.vault.getSecret(name) })
+            return .present(try await circuit.call { try await vault.vault.getSecret(name) })
         } catch let error as KeyVaultError where error.code == .secretNotFound {
             return .missing
         } catch let error as KeyVaultError where error.code == .secretDisabled {
@@ -180,35 +181,18 @@ extension UserIntegrationController {
         let attributes = SecretAttributes(expiresAt: desired.expiresAt, tags: desired.tags)
         if recoverFirst { try await recover(desired.name) }
         do {
-            return try await guarded { try await vault.vault.setSecret(desired.name, value: desired.value, attributes: attributes) }
+            return try await circuit.call { try await vault.vault.setSecret(desired.name, value: desired.value, attributes: attributes) }
         } catch let error as KeyVaultError where error.code == .deletedButRecoverable {
             try await recover(desired.name)
-            return try await guarded { try await vault.vault.setSecret(desired.name, value: desired.value, attributes: attributes) }
+            return try await circuit.call { try await vault.vault.setSecret(desired.name, value: desired.value, attributes: attributes) }
         }
     }
 
     private func recover(_ name: String) async throws {
         do {
-            try await guarded { try await vault.vault.recoverSecret(name) }
+            try await circuit.call { try await vault.vault.recoverSecret(name) }
         } catch let error as KeyVaultError where error.code == .secretNotFound {}
         // Recovery completes asynchronously in real Key Vault; the emulator's is immediate.
-    }
-
-    /// A vault call, unless the vault is known to be down: then calls fail at once (a circuit
-    /// breaker), so workers are not held, statuses say so quickly, and only `watchVaultRecovery`
-    /// probes the vault. (The vault client's request gate holds every attempt to the budget.)
-    private func guarded<T>(_ call: () async throws -> T) async throws -> T {
-        if let outage = vaultDown.withLock({ $0 }) {
-            throw KeyVaultError(outage, "waiting for the vault to recover before calling it again", context: ["vault": vault.config.keyVault.vaultURL])
-        }
-        do {
-            let result = try await call()
-            throttledStreak.store(0, ordering: .relaxed)
-            return result
-        } catch let error as KeyVaultError where error.code == .throttled {
-            throttledStreak.wrappingAdd(1, ordering: .relaxed)
-            throw error
-        }
     }
 
     private func setFinalizers(_ resource: UserIntegration, _ finalizers: [String]) async throws -> UserIntegration {
