@@ -53,7 +53,7 @@ final class IntegrationReconciler: Reconciler {
             }
             let status = planner.failure(resource, error: error, now: Date())
             try? await writeStatus(resource, status)
-            let reason = status.conditions?[Condition.ready]?.reason ?? "Failed"
+            let reason = status.conditions?[Condition.ready]?.reason ?? ConditionReason.failed
             await record(resource, PlanEvent(reason: reason, note: error.code.description, warning: true))
             throw error
         }
@@ -94,9 +94,9 @@ final class IntegrationReconciler: Reconciler {
         let stamp = ReconcilePlanner.formatTime(Date())
         if await vault.cacheAvailable() {
             await updateCache(key, ReconcilePlanner.cacheAction(from: current.status?.state, to: plan.status.state), secret: vaultSecret)
-            conditions.set(Condition.cacheWarmed, .true, reason: "Warmed", message: "Redis holds the current entry", generation: current.metadata.generation, now: stamp)
+            conditions.set(Condition.cacheWarmed, .true, reason: ConditionReason.warmed, message: "Redis holds the current entry", generation: current.metadata.generation, now: stamp)
         } else {
-            conditions.set(Condition.cacheWarmed, .false, reason: "CacheUnavailable", message: "Redis is unreachable", generation: current.metadata.generation, now: stamp)
+            conditions.set(Condition.cacheWarmed, .false, reason: ConditionReason.cacheUnavailable, message: "Redis is unreachable", generation: current.metadata.generation, now: stamp)
         }
         plan.status.conditions = conditions
         try await writeStatus(current, plan.status)
@@ -143,7 +143,7 @@ final class IntegrationReconciler: Reconciler {
                 do {
                     try await circuit.call { try await vault.deleteSecret(key.secretName) }
                 } catch let error as KeyVaultError where error.code == .secretNotFound {}
-                await record(resource, PlanEvent(reason: "Deleted", note: "deleted Key Vault secret \(key.secretName)", warning: false))
+                await record(resource, PlanEvent(reason: ConditionReason.deleted, note: "deleted Key Vault secret \(key.secretName)", warning: false))
             }
             await vault.invalidate(secretName: key.secretName)
         }

@@ -11,14 +11,14 @@ public struct ReconcilePlanner: Sendable {
     public static let managerName = "keyvault-operator"
 
     /// What Redis should get when a resource's state goes from `previous` to `next`.
-    public static func cacheAction(from previous: String?, to next: String?) -> CacheAction {
+    public static func cacheAction(from previous: UserIntegration.State?, to next: UserIntegration.State?) -> CacheAction {
         switch next {
-        case "connected": return .warm
-        case "expired": return previous == "expired" ? .none : .invalidate
+        case .connected: return .warm
+        case .expired: return previous == .expired ? .none : .invalidate
         // Errors leave Redis alone: while the vault is down the cache is what apps have, and a
         // Conflict's entry belongs to the owning resource.
-        case "error": return .none
-        default: return .dropValue
+        case .error: return .none
+        case .notConfigured, nil: return .dropValue
         }
     }
 
@@ -32,13 +32,13 @@ public struct ReconcilePlanner: Sendable {
         let generation = resource.metadata.generation
         status.observedGeneration = generation
         guard let key = Self.integrationKey(of: resource) else {
-            return failed(status, reason: "InvalidSpec", message: "unknown integration type \(resource.spec.type)", generation: generation, now: now)
+            return failed(status, reason: ConditionReason.invalidSpec, message: "unknown integration type \(resource.spec.type)", generation: generation, now: now)
         }
         status.vaultSecretName = key.secretName
         if case .present(let secret) = vault, let owner = secret.properties.tags["owner"], owner != resource.ownerReference {
             var plan = failed(
-                status, reason: "Conflict", message: "user \(key.userID) \(key.type.rawValue) is already owned by \(owner)", generation: generation, now: now)
-            plan.event = PlanEvent(reason: "Conflict", note: "Key Vault secret \(key.secretName) is owned by \(owner)", warning: true)
+                status, reason: ConditionReason.conflict, message: "user \(key.userID) \(key.type.rawValue) is already owned by \(owner)", generation: generation, now: now)
+            plan.event = PlanEvent(reason: ConditionReason.conflict, note: "Key Vault secret \(key.secretName) is owned by \(owner)", warning: true)
             return plan
         }
         guard let reference = resource.spec.secretRef else {
@@ -47,22 +47,22 @@ public struct ReconcilePlanner: Sendable {
         switch secretRef ?? .secretNotFound {
         case .secretNotFound, .keyNotFound:
             let message = secretRef == .keyNotFound ? "Secret \(reference.name) has no key \(reference.key)" : "Secret \(reference.name) does not exist"
-            var plan = notConfigured(status, reason: "SecretRefNotFound", message: message, generation: generation, now: now)
-            plan.event = PlanEvent(reason: "SecretRefNotFound", note: message, warning: true)
+            var plan = notConfigured(status, reason: ConditionReason.secretRefNotFound, message: message, generation: generation, now: now)
+            plan.event = PlanEvent(reason: ConditionReason.secretRefNotFound, note: message, warning: true)
             return plan
         case .value(let data):
             guard let value = String(data: data, encoding: .utf8) else {
-                return failed(status, reason: "InvalidSecretValue", message: "the value of \(reference.name)/\(reference.key) is not UTF-8 text", generation: generation, now: now)
+                return failed(status, reason: ConditionReason.invalidSecretValue, message: "the value of \(reference.name)/\(reference.key) is not UTF-8 text", generation: generation, now: now)
             }
             guard data.count <= SecretNames.maxValueBytes else {
                 return failed(
-                    status, reason: "InvalidSecretValue",
+                    status, reason: ConditionReason.invalidSecretValue,
                     message: "the value of \(reference.name)/\(reference.key) is \(data.count) bytes; Key Vault takes at most \(SecretNames.maxValueBytes)", generation: generation, now: now)
             }
             var expiresAt: Date?
             if let text = resource.spec.expiresAt {
                 guard let parsed = Self.parseTime(text) else {
-                    return failed(status, reason: "InvalidSpec", message: "expiresAt is not RFC 3339: \(text)", generation: generation, now: now)
+                    return failed(status, reason: ConditionReason.invalidSpec, message: "expiresAt is not RFC 3339: \(text)", generation: generation, now: now)
                 }
                 expiresAt = parsed
             }
@@ -77,11 +77,11 @@ public struct ReconcilePlanner: Sendable {
     public func failure(_ resource: UserIntegration, error: KeyVaultError, now: Date) -> UserIntegration.Status {
         let reason: String
         switch error.code {
-        case .connectionFailed, .tlsFailed: reason = "KeyVaultUnavailable"
-        case .throttled: reason = "Throttled"
-        case .authenticationFailed: reason = "KeyVaultAuthFailed"
-        case .invalidInput: reason = "InvalidSecretValue"
-        default: reason = "KeyVaultError"
+        case .connectionFailed, .tlsFailed: reason = ConditionReason.keyVaultUnavailable
+        case .throttled: reason = ConditionReason.throttled
+        case .authenticationFailed: reason = ConditionReason.keyVaultAuthFailed
+        case .invalidInput: reason = ConditionReason.invalidSecretValue
+        default: reason = ConditionReason.keyVaultError
         }
         var status = resource.status ?? UserIntegration.Status()
         status.observedGeneration = resource.metadata.generation
@@ -104,19 +104,19 @@ public struct ReconcilePlanner: Sendable {
         default:
             action = .write(desired)
         }
-        var plan = settled(status, secret: written, type: type, syncedReason: "Synced", generation: generation, now: now)
+        var plan = settled(status, secret: written, type: type, syncedReason: ConditionReason.synced, generation: generation, now: now)
         plan.vaultAction = action
         if action != .none {
-            plan.event = PlanEvent(reason: "Synced", note: "wrote Key Vault secret \(desired.name)", warning: false)
+            plan.event = PlanEvent(reason: ConditionReason.synced, note: "wrote Key Vault secret \(desired.name)", warning: false)
         }
         return plan
     }
 
     private func observe(_ status: UserIntegration.Status, vault: VaultObservation, generation: Int?, now: Date) -> ReconcilePlan {
         guard case .present(let secret) = vault, secret.properties.enabled, let type = IntegrationKey(secretName: secret.properties.name)?.type else {
-            return notConfigured(status, reason: "NotConfigured", message: "no enabled secret in Key Vault", generation: generation, now: now)
+            return notConfigured(status, reason: ConditionReason.notConfigured, message: "no enabled secret in Key Vault", generation: generation, now: now)
         }
-        return settled(status, secret: secret, type: type, syncedReason: "Observed", generation: generation, now: now)
+        return settled(status, secret: secret, type: type, syncedReason: ConditionReason.observed, generation: generation, now: now)
     }
 
     /// A resource whose vault secret is (or will be) `secret`: connected or expired.
@@ -126,7 +126,7 @@ public struct ReconcilePlanner: Sendable {
         var status = status
         let stamp = Self.formatTime(now)
         let integration = Integration(type: type, secret: secret, now: now)
-        status.state = integration.status.rawValue
+        status.state = UserIntegration.State(integration.status)
         status.maskedKey = integration.maskedKey
         status.vaultSecretVersion = secret.properties.version.isEmpty ? status.vaultSecretVersion : secret.properties.version
         status.expiresAt = secret.properties.expiresAt.map(Self.formatTime)
@@ -135,10 +135,10 @@ public struct ReconcilePlanner: Sendable {
         conditions.set(Condition.keyVaultSynced, .true, reason: syncedReason, message: "the Key Vault secret is current", generation: generation, now: stamp)
         var requeue: Duration?
         if integration.status == .expired {
-            conditions.set(Condition.expired, .true, reason: "Expired", message: "the credential expired", generation: generation, now: stamp)
-            conditions.set(Condition.ready, .false, reason: "Expired", message: "the credential expired", generation: generation, now: stamp)
+            conditions.set(Condition.expired, .true, reason: ConditionReason.expired, message: "the credential expired", generation: generation, now: stamp)
+            conditions.set(Condition.ready, .false, reason: ConditionReason.expired, message: "the credential expired", generation: generation, now: stamp)
         } else {
-            conditions.set(Condition.expired, .false, reason: "Valid", message: "the credential has not expired", generation: generation, now: stamp)
+            conditions.set(Condition.expired, .false, reason: ConditionReason.valid, message: "the credential has not expired", generation: generation, now: stamp)
             conditions.set(Condition.ready, .true, reason: syncedReason, message: "connected", generation: generation, now: stamp)
             if let expiry = secret.properties.expiresAt {
                 requeue = .milliseconds(max(1, Int((expiry.timeIntervalSince(now) * 1000).rounded(.up))))
@@ -151,7 +151,7 @@ public struct ReconcilePlanner: Sendable {
     private func notConfigured(_ status: UserIntegration.Status, reason: String, message: String, generation: Int?, now: Date) -> ReconcilePlan {
         var status = status
         let stamp = Self.formatTime(now)
-        status.state = Integration.Status.notConfigured.rawValue
+        status.state = .notConfigured
         status.maskedKey = nil
         status.vaultSecretVersion = nil
         status.expiresAt = nil
@@ -165,7 +165,7 @@ public struct ReconcilePlanner: Sendable {
     private func failed(_ status: UserIntegration.Status, reason: String, message: String, generation: Int?, now: Date) -> ReconcilePlan {
         var status = status
         let stamp = Self.formatTime(now)
-        status.state = "error"
+        status.state = .error
         var conditions = status.conditions ?? []
         conditions.set(Condition.ready, .false, reason: reason, message: message, generation: generation, now: stamp)
         conditions.set(Condition.keyVaultSynced, .false, reason: reason, message: message, generation: generation, now: stamp)

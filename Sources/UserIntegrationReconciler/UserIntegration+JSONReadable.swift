@@ -69,7 +69,7 @@ extension UserIntegration.Status: JSONReadable {
         self.init()
         try reader.readObject { key, reader in
             switch key {
-            case "state": state = try reader.readOptional { try $0.readString() }
+            case "state": state = try reader.readOptional { try $0.readString() }.flatMap { UserIntegration.State(rawValue: $0) }
             case "maskedKey": maskedKey = try reader.readOptional { try $0.readString() }
             case "vaultSecretName": vaultSecretName = try reader.readOptional { try $0.readString() }
             case "vaultSecretVersion": vaultSecretVersion = try reader.readOptional { try $0.readString() }

@@ -1,3 +1,4 @@
+public import KeyVault
 public import Kubernetes
 
 /// The `UserIntegration` custom resource, a fixed contract (docs/crd-reference.md).
@@ -33,8 +34,28 @@ public struct UserIntegration: KubernetesObject, Hashable {
         }
     }
 
+    /// `status.state`, as `kubectl get userintegrations` shows it.
+    public enum State: String, Codable, Sendable, Hashable {
+        /// The vault secret exists, is enabled and has not expired.
+        case connected
+        /// No vault secret, or the referenced Secret or key is missing.
+        case notConfigured = "not_configured"
+        case expired
+        /// The last attempt failed for another reason (the conditions say which).
+        case error
+
+        /// The state of an integration the library reports.
+        public init(_ status: Integration.Status) {
+            switch status {
+            case .connected: self = .connected
+            case .notConfigured: self = .notConfigured
+            case .expired: self = .expired
+            }
+        }
+    }
+
     public struct Status: Codable, Sendable, Hashable {
-        public var state: String?
+        public var state: State?
         public var maskedKey: String?
         public var vaultSecretName: String?
         public var vaultSecretVersion: String?

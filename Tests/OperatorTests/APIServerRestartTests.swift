@@ -20,7 +20,7 @@ struct APIServerRestartTests {
             try await harness.createSecret("creds-\(index)", key: "k", value: "before-\(index)-aaa")
             try await harness.create("r-\(index)", userID: "\(user)-\(index)", type: "weather", secretRef: ("creds-\(index)", "k"))
         }
-        for index in 0..<5 { _ = try await harness.waitFor("r-\(index)") { $0.status?.state == "connected" } }
+        for index in 0..<5 { _ = try await harness.waitFor("r-\(index)") { $0.status?.state == .connected } }
 
         await server.kill()
         // Through the shared API server (same etcd): rotate, add, delete.
@@ -40,7 +40,7 @@ struct APIServerRestartTests {
         let restarted = ContinuousClock.now
 
         for index in 0..<3 { _ = try await harness.waitFor("r-\(index)", timeout: .seconds(60)) { $0.status?.maskedKey == "***bbb" } }
-        _ = try await harness.waitFor("r-new", timeout: .seconds(60)) { $0.status?.state == "connected" }
+        _ = try await harness.waitFor("r-new", timeout: .seconds(60)) { $0.status?.state == .connected }
         let deadline = ContinuousClock.now + .seconds(60)
         while (try? await harness.get("r-4")) != nil, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(100)) }
         #expect((try? await harness.get("r-4")) == nil, "the deletion was finalized")

@@ -72,7 +72,7 @@ struct BadInputTests {
         for (name, state, reason) in expected {
             let resource = try await harness.waitFor(name) { $0.status?.state != nil }
             let ready = resource.status?.conditions?.first { $0.type == "Ready" }
-            #expect(resource.status?.state == state, "\(name)")
+            #expect(resource.status?.state?.rawValue == state, "\(name)")
             #expect(ready?.reason == reason, "\(name)")
             #expect(ready?.message.contains(big) == false)
         }
@@ -86,7 +86,7 @@ struct BadInputTests {
         // The healthy resource still follows its Secret.
         _ = try await harness.kube.patch(
             KubernetesSecret.self, .secrets, namespace: harness.namespace, name: "healthy", patch: Data(#"{"stringData":{"k":"healthy-value-rotated-002"}}"#.utf8))
-        _ = try await harness.waitFor("healthy") { $0.status?.maskedKey == "***002" && $0.status?.state == "connected" }
+        _ = try await harness.waitFor("healthy") { $0.status?.maskedKey == "***002" && $0.status?.state == .connected }
         #expect(harness.isRunning)
     }
 

@@ -49,7 +49,7 @@ struct ExampleManifestsTests {
         ]
         for (name, state) in expected {
             let resource = try await harness.waitFor(name) { $0.status?.state != nil }
-            #expect(resource.status?.state == state, "\(name)")
+            #expect(resource.status?.state?.rawValue == state, "\(name)")
         }
         let expired = try await harness.get("user-123-smartthings")
         #expect(expired.status?.conditions?.first { $0.type == "Expired" }?.status == .true)

@@ -24,7 +24,7 @@ struct OperatorEndToEndTests {
         try await harness.createSecret("creds", key: "apiKey", value: marker)
         try await harness.create("weather", userID: user, type: "weather", secretRef: ("creds", "apiKey"), expiresAt: "2031-01-01T00:00:00Z")
         let ready = try await harness.waitFor("weather") { $0.status?.conditions?.first { $0.type == "Ready" }?.status == .true }
-        #expect(ready.status?.state == "connected")
+        #expect(ready.status?.state == .connected)
         #expect(ready.status?.maskedKey == "***4f2")
         #expect(ready.status?.vaultSecretVersion?.count == 32)
         #expect(ready.status?.observedGeneration == 1)
@@ -48,7 +48,7 @@ struct OperatorEndToEndTests {
         let user = Self.user()
         try await harness.createSecret("creds", key: "k", value: "steady-value-123")
         try await harness.create("steady", userID: user, type: "alexa", secretRef: ("creds", "k"))
-        let ready = try await harness.waitFor("steady") { $0.status?.state == "connected" }
+        let ready = try await harness.waitFor("steady") { $0.status?.state == .connected }
         let puts = try await harness.vaultRequests("PUT", "/secrets/user-\(user)-alexa")
         // Resyncs every second: once three more reconciles have finished (the first one's count may
         // still be among them), at least two resyncs had their chance to write, however slowly.
@@ -66,7 +66,7 @@ struct OperatorEndToEndTests {
         let user = Self.user()
         try await harness.createSecret("creds", key: "k", value: "expiring-value-123")
         try await harness.create("expiring", userID: user, type: "alexa", secretRef: ("creds", "k"))
-        _ = try await harness.waitFor("expiring") { $0.status?.state == "connected" }
+        _ = try await harness.waitFor("expiring") { $0.status?.state == .connected }
         let path = "/secrets/user-\(user)-alexa"
         let started = ContinuousClock.now
         let before = try await harness.vaultRequests("GET", path)
@@ -110,10 +110,10 @@ struct OperatorEndToEndTests {
         let user = Self.user()
         try await harness.create("waiting", userID: user, type: "sms_notification", secretRef: ("later", "token"))
         let waiting = try await harness.waitFor("waiting") { $0.status?.state != nil }
-        #expect(waiting.status?.state == "not_configured")
+        #expect(waiting.status?.state == .notConfigured)
         #expect(waiting.status?.conditions?.first { $0.type == "Ready" }?.reason == "SecretRefNotFound")
         try await harness.createSecret("later", key: "token", value: "arrived-value-ccc")
-        _ = try await harness.waitFor("waiting") { $0.status?.state == "connected" }
+        _ = try await harness.waitFor("waiting") { $0.status?.state == .connected }
     }
 
     @Test func twoResourcesForOneIntegrationConflict() async throws {
@@ -121,12 +121,12 @@ struct OperatorEndToEndTests {
         let user = Self.user()
         try await harness.createSecret("creds", key: "k", value: "owner-value-ddd")
         try await harness.create("first", userID: user, type: "mqtt_broker", secretRef: ("creds", "k"))
-        _ = try await harness.waitFor("first") { $0.status?.state == "connected" }
+        _ = try await harness.waitFor("first") { $0.status?.state == .connected }
         try await harness.create("second", userID: user, type: "mqtt_broker", secretRef: ("creds", "k"))
         let second = try await harness.waitFor("second") { $0.status?.state != nil }
-        #expect(second.status?.state == "error")
+        #expect(second.status?.state == .error)
         #expect(second.status?.conditions?.first { $0.type == "Ready" }?.reason == "Conflict")
-        #expect(try await harness.get("first").status?.state == "connected")
+        #expect(try await harness.get("first").status?.state == .connected)
         // Neither resource keeps requeueing the other through Redis notifications.
         // The second's reconcile ends with its Conflict event: once that is posted, nothing is left
         // to arrive but the last finalizer and status events, which a loaded machine may still be
@@ -156,8 +156,8 @@ struct OperatorEndToEndTests {
         try await harness.createSecret("creds", key: "k", value: "deleted-value-eee")
         try await harness.create("deleted", userID: user, type: "weather", secretRef: ("creds", "k"))
         try await harness.create("retained", userID: user, type: "alexa", secretRef: ("creds", "k"), retain: true)
-        _ = try await harness.waitFor("deleted") { $0.status?.state == "connected" }
-        _ = try await harness.waitFor("retained") { $0.status?.state == "connected" }
+        _ = try await harness.waitFor("deleted") { $0.status?.state == .connected }
+        _ = try await harness.waitFor("retained") { $0.status?.state == .connected }
         try await harness.kube.delete(UserIntegration.resource, namespace: harness.namespace, name: "deleted")
         try await harness.kube.delete(UserIntegration.resource, namespace: harness.namespace, name: "retained")
         for name in ["deleted", "retained"] {
@@ -174,9 +174,9 @@ struct OperatorEndToEndTests {
         let harness = try await OperatorHarness(resyncPeriod: "1s")
         let user = Self.user()
         try await harness.create("observed", userID: user, type: "smartthings")
-        _ = try await harness.waitFor("observed") { $0.status?.state == "not_configured" }
+        _ = try await harness.waitFor("observed") { $0.status?.state == .notConfigured }
         try await harness.vault.setSecret("user-\(user)-smartthings", value: "app-written-fff")
-        let connected = try await harness.waitFor("observed") { $0.status?.state == "connected" }
+        let connected = try await harness.waitFor("observed") { $0.status?.state == .connected }
         #expect(connected.status?.maskedKey == "***fff")
     }
 
@@ -185,7 +185,7 @@ struct OperatorEndToEndTests {
         let harness = try await OperatorHarness(resyncPeriod: "10m")
         let user = Self.user()
         try await harness.create("live", userID: user, type: "google_home")
-        _ = try await harness.waitFor("live") { $0.status?.state == "not_configured" }
+        _ = try await harness.waitFor("live") { $0.status?.state == .notConfigured }
         try await harness.waitUntilReady()
 
         // Nothing cached for this integration: the write must still notify.
@@ -201,7 +201,7 @@ struct OperatorEndToEndTests {
         let second = ContinuousClock.now - written
         written = ContinuousClock.now
         try await harness.library.deleteUserIntegration(userID: user, type: .googleHome)
-        _ = try await harness.waitFor("live", timeout: Self.changeShows) { $0.status?.state == "not_configured" }
+        _ = try await harness.waitFor("live", timeout: Self.changeShows) { $0.status?.state == .notConfigured }
         let deleted = ContinuousClock.now - written
         print("observe mode: app write → status in \(first) (nothing cached), \(second) (cached), delete → status in \(deleted)")
     }

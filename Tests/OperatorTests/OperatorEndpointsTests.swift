@@ -14,7 +14,7 @@ struct OperatorEndpointsTests {
         let marker = "metrics-marker-\(UUID().uuidString.prefix(8))"
         try await harness.createSecret("creds", key: "k", value: marker)
         try await harness.create("counted", userID: OperatorEndToEndTests.user(), type: "energy_provider", secretRef: ("creds", "k"))
-        _ = try await harness.waitFor("counted") { $0.status?.state == "connected" }
+        _ = try await harness.waitFor("counted") { $0.status?.state == .connected }
 
         // The reconcile is counted when it ends, after the status write and the event's POST; under
         // the suite's load that POST alone has taken longer than 2 s. The limit only ends a test
@@ -98,14 +98,14 @@ struct OperatorEndpointsTests {
         let user = OperatorEndToEndTests.user()
         try await first.createSecret("creds", key: "k", value: "leader-value-111")
         try await first.create("before", userID: user, type: "weather", secretRef: ("creds", "k"))
-        _ = try await first.waitFor("before") { $0.status?.state == "connected" }
+        _ = try await first.waitFor("before") { $0.status?.state == .connected }
         let success = #"controller_runtime_reconcile_total{controller="userintegration",result="success"}"#
         #expect(try await second.metric(success) == nil)
 
         let handover = ContinuousClock.now
         await first.stop()
         try await second.create("after", userID: user, type: "alexa", secretRef: ("creds", "k"))
-        _ = try await second.waitFor("after", timeout: .seconds(120)) { $0.status?.state == "connected" }
+        _ = try await second.waitFor("after", timeout: .seconds(120)) { $0.status?.state == .connected }
         let elapsed = ContinuousClock.now - handover
         print("leader handover: the standby reconciled a new resource \(elapsed) after the leader's SIGTERM")
         #expect(try await second.metric(status) == 1)
@@ -126,7 +126,7 @@ struct OperatorEndpointsTests {
         let user = OperatorEndToEndTests.user()
         try await first.createSecret("creds", key: "k", value: "writes-value-123")
         for index in 0..<10 { try await first.create("w-\(index)", userID: "\(user)-\(index)", type: "weather", secretRef: ("creds", "k")) }
-        for index in 0..<10 { _ = try await first.waitFor("w-\(index)") { $0.status?.state == "connected" } }
+        for index in 0..<10 { _ = try await first.waitFor("w-\(index)") { $0.status?.state == .connected } }
         let writes = #"keyvault_requests_total{operation="set",code="200"}"#
         let leaderWrites = try await first.metric(writes) ?? 0
         let standbyWrites = try await second.metric(writes) ?? 0
@@ -142,7 +142,7 @@ struct OperatorEndpointsTests {
         let status = #"leader_election_master_status{name="keyvault-operator"}"#
         #expect(try await eventually(timeout: .seconds(120), every: .milliseconds(200)) { try await second.metric(status) == 1 })
         let led = ContinuousClock.now - killed
-        for index in 10..<20 { _ = try await second.waitFor("w-\(index)", timeout: .seconds(120)) { $0.status?.state == "connected" } }
+        for index in 10..<20 { _ = try await second.waitFor("w-\(index)", timeout: .seconds(120)) { $0.status?.state == .connected } }
         let takeover = ContinuousClock.now - killed
         print("leader SIGKILL: writes by the leader \(Int(leaderWrites)), by the standby \(Int(standbyWrites)); the standby led \(led) after the kill (lease 15 s) and finished 10 new resources after \(takeover)")
         // Taken over because the killed leader's lease expired (it could not release it): one

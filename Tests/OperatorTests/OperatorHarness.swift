@@ -137,7 +137,7 @@ final class OperatorHarness: @unchecked Sendable {
     /// How many resources whose names start with `prefix` are connected (one list call).
     func connectedCount(prefix: String) async throws -> Int {
         try await kube.listAll(UserIntegration.self, UserIntegration.resource, namespace: namespace).items
-            .filter { ($0.metadata.name ?? "").hasPrefix(prefix) && $0.status?.state == "connected" }.count
+            .filter { ($0.metadata.name ?? "").hasPrefix(prefix) && $0.status?.state == .connected }.count
     }
 
     /// GET on the process's endpoints: the status code and the body.

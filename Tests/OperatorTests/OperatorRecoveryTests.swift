@@ -13,7 +13,7 @@ struct OperatorRecoveryTests {
         let user = OperatorEndToEndTests.user()
         try await harness.createSecret("creds", key: "k", value: "expiring-value-123")
         try await harness.create("expiring", userID: user, type: "weather", secretRef: ("creds", "k"), expiresAt: "2031-01-01T00:00:00Z")
-        let first = try await harness.waitFor("expiring") { $0.status?.state == "connected" }
+        let first = try await harness.waitFor("expiring") { $0.status?.state == .connected }
         _ = try await harness.kube.patch(
             UserIntegration.self, UserIntegration.resource, namespace: harness.namespace, name: "expiring",
             patch: Data(#"{"spec":{"expiresAt":"2032-02-02T00:00:00Z"}}"#.utf8))
@@ -33,7 +33,7 @@ struct OperatorRecoveryTests {
         let user = OperatorEndToEndTests.user()
         try await harness.createSecret("creds", key: "k", value: "outage-value-123")
         try await harness.create("doomed", userID: user, type: "alexa", secretRef: ("creds", "k"))
-        _ = try await harness.waitFor("doomed") { $0.status?.state == "connected" }
+        _ = try await harness.waitFor("doomed") { $0.status?.state == .connected }
 
         await emulator.stop()
         let failedBefore = try await harness.failedReconciles()

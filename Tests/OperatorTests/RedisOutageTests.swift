@@ -54,7 +54,7 @@ struct RedisOutageTests {
         _ = try await harness.waitFor("before", timeout: .seconds(120)) { Self.cacheWarmed($0) == .false }
         try await harness.create("during", userID: user, type: "alexa", secretRef: ("creds", "k"))
         let during = try await harness.waitFor("during", timeout: .seconds(120)) { $0.status?.state != nil }
-        #expect(during.status?.state == "connected")
+        #expect(during.status?.state == .connected)
         #expect(Self.cacheWarmed(during) == .false)
         try await Task.sleep(for: Self.outage)
 

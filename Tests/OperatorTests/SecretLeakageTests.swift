@@ -29,7 +29,7 @@ struct SecretLeakageTests {
         try await harness.createSecret("huge", key: "k", value: markers[1] + String(repeating: "x", count: 26 * 1024))
         try await harness.create("refused", userID: user, type: "ifttt", secretRef: ("huge", "k"))
         try await harness.create("clash", userID: user, type: "weather", secretRef: ("pushed", "k"))
-        _ = try await harness.waitFor("pushed") { $0.status?.state == "connected" }
+        _ = try await harness.waitFor("pushed") { $0.status?.state == .connected }
         _ = try await harness.kube.patch(
             KubernetesSecret.self, .secrets, namespace: harness.namespace, name: "pushed", patch: Data(#"{"stringData":{"k":"\#(markers[2])-9ab"}}"#.utf8))
         _ = try await harness.waitFor("pushed") { $0.status?.maskedKey == "***9ab" }
@@ -37,8 +37,8 @@ struct SecretLeakageTests {
         _ = try await harness.waitFor("observed") { $0.status?.maskedKey == "***c3d" }
         _ = try await library.setUserIntegration(userID: user, type: .mqttBroker, value: markers[4] + "-e5f")
         _ = try await library.listUserIntegrations(userID: user)
-        _ = try await harness.waitFor("refused") { $0.status?.state == "error" }
-        _ = try await harness.waitFor("clash") { $0.status?.state == "error" }
+        _ = try await harness.waitFor("refused") { $0.status?.state == .error }
+        _ = try await harness.waitFor("clash") { $0.status?.state == .error }
         let cli = try await CommandRun(["integration", "list", "--user", user], environment: ["KEYVAULT_CACHE_ENCRYPTION_KEY": key.base64EncodedString()])
         let reconciled = try await harness.reconciles()
         try await harness.kube.delete(UserIntegration.resource, namespace: harness.namespace, name: "pushed")

@@ -32,13 +32,13 @@ struct ThrottlingStormTests {
                     .contains { $0?.conditions?.first { $0.type == "Ready" }?.reason == "Throttled" }
             })
         let states = try await (0..<count).asyncMap { try await harness.get("storm-\($0)").status }
-        #expect(!states.contains { $0?.state == "connected" })
+        #expect(!states.contains { $0?.state == .connected })
 
         await emulator.stop()
         try await emulator.start()
         let after = ContinuousClock.now
         for index in 0..<count {
-            _ = try await harness.waitFor("storm-\(index)", timeout: .seconds(120)) { $0.status?.state == "connected" }
+            _ = try await harness.waitFor("storm-\(index)", timeout: .seconds(120)) { $0.status?.state == .connected }
         }
         let converged = ContinuousClock.now - after
         print(String(format: "429 storm of %@: %d vault requests for %d resources (%.1f/s, %.2f/s per resource); all connected %@ after it ended", "\(Self.storm)", requests, count, rate, rate / Double(count), "\(converged)"))

@@ -28,7 +28,7 @@ struct VaultOutageTests {
             }
             try await group.waitForAll()
         }
-        for index in 0..<secrets * perSecret { _ = try await harness.waitFor("r-\(index)", timeout: .seconds(120)) { $0.status?.state == "connected" } }
+        for index in 0..<secrets * perSecret { _ = try await harness.waitFor("r-\(index)", timeout: .seconds(120)) { $0.status?.state == .connected } }
 
         await emulator.stop()
         let stopped = ContinuousClock.now
@@ -48,7 +48,7 @@ struct VaultOutageTests {
         try await emulator.start()
         let back = ContinuousClock.now
         for index in 0..<secrets * perSecret {
-            _ = try await harness.waitFor("r-\(index)", timeout: .seconds(120)) { $0.status?.maskedKey == "***bbb" && $0.status?.state == "connected" }
+            _ = try await harness.waitFor("r-\(index)", timeout: .seconds(120)) { $0.status?.maskedKey == "***bbb" && $0.status?.state == .connected }
         }
         let converged = ContinuousClock.now - back
         for index in stride(from: 0, to: secrets * perSecret, by: 17) {

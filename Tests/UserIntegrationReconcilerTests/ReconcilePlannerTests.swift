@@ -30,7 +30,7 @@ struct ReconcilePlannerTests {
         #expect(desired.value == "api-key-4f2")
         #expect(desired.expiresAt == ISO8601DateFormatter().date(from: "2031-01-01T00:00:00Z"))
         #expect(desired.tags == ["managed-by": "keyvault-operator", "user-id": "user-123", "integration-type": "weather", "owner": "iot/user-123-weather"])
-        #expect(plan.status.state == "connected")
+        #expect(plan.status.state == .connected)
         #expect(plan.status.maskedKey == "***4f2")
         #expect(plan.status.vaultSecretName == "user-user-123-weather")
         #expect(plan.status.observedGeneration == 3)
@@ -66,7 +66,7 @@ struct ReconcilePlannerTests {
         let plan = planner.plan(
             resource(), secretRef: .value(Data("mine".utf8)), vault: .present(vaultSecret("theirs", owner: "other/thing")), now: now)
         #expect(plan.vaultAction == .none)
-        #expect(plan.status.state == "error")
+        #expect(plan.status.state == .error)
         #expect(plan.status.conditions?["Ready"]?.reason == "Conflict")
         #expect(plan.event?.warning == true)
         #expect(plan.status.conditions?["Ready"]?.message.contains("other/thing") == true)
@@ -76,7 +76,7 @@ struct ReconcilePlannerTests {
     func aMissingSecretOrKeyIsNotConfigured(_ value: SecretReferenceValue) {
         let plan = planner.plan(resource(), secretRef: value, vault: .missing, now: now)
         #expect(plan.vaultAction == .none)
-        #expect(plan.status.state == "not_configured")
+        #expect(plan.status.state == .notConfigured)
         #expect(plan.status.conditions?["Ready"]?.reason == "SecretRefNotFound")
     }
 
@@ -86,30 +86,30 @@ struct ReconcilePlannerTests {
         #expect(big.status.conditions?["Ready"]?.reason == "InvalidSecretValue")
         #expect(big.status.conditions?["Ready"]?.message.contains("AAAA") == false)
         let binary = planner.plan(resource(), secretRef: .value(Data([0xff, 0xfe, 0x00])), vault: .missing, now: now)
-        #expect(binary.status.state == "error")
+        #expect(binary.status.state == .error)
         #expect(binary.status.conditions?["Ready"]?.reason == "InvalidSecretValue")
     }
 
     @Test func observeModeReportsWhatTheVaultHolds() {
         let missing = planner.plan(resource(secretRef: false), secretRef: nil, vault: .missing, now: now)
-        #expect(missing.status.state == "not_configured")
+        #expect(missing.status.state == .notConfigured)
         #expect(missing.vaultAction == .none)
         let connected = planner.plan(resource(secretRef: false), secretRef: nil, vault: .present(vaultSecret("app-written-value-9c3", owner: nil)), now: now)
-        #expect(connected.status.state == "connected")
+        #expect(connected.status.state == .connected)
         #expect(connected.status.maskedKey == "***9c3")
         #expect(connected.status.conditions?["KeyVaultSynced"]?.reason == "Observed")
         let disabled = planner.plan(resource(secretRef: false), secretRef: nil, vault: .present(vaultSecret("v", enabled: false)), now: now)
-        #expect(disabled.status.state == "not_configured")
+        #expect(disabled.status.state == .notConfigured)
     }
 
     @Test func expiryIsRequeuedAndThenReportedExpired() {
         let soon = now.addingTimeInterval(90)
         let before = planner.plan(resource(secretRef: false), secretRef: nil, vault: .present(vaultSecret("v-1234567", expires: soon)), now: now)
-        #expect(before.status.state == "connected")
+        #expect(before.status.state == .connected)
         #expect(before.requeueAfter == .seconds(90))
         let after = planner.plan(
             resource(secretRef: false), secretRef: nil, vault: .present(vaultSecret("v-1234567", expires: soon)), now: now.addingTimeInterval(91))
-        #expect(after.status.state == "expired")
+        #expect(after.status.state == .expired)
         #expect(after.status.conditions?["Expired"]?.status == .true)
         #expect(after.status.conditions?["Ready"]?.status == .false)
         #expect(after.requeueAfter == nil)
@@ -130,18 +130,18 @@ struct ReconcilePlannerTests {
 
     @Test func vaultFailuresMapToConditionReasons() {
         let unavailable = planner.failure(resource(), error: KeyVaultError(.connectionFailed, "refused"), now: now)
-        #expect(unavailable.state == "error")
+        #expect(unavailable.state == .error)
         #expect(unavailable.conditions?["Ready"]?.reason == "KeyVaultUnavailable")
         #expect(planner.failure(resource(), error: KeyVaultError(.throttled), now: now).conditions?["Ready"]?.reason == "Throttled")
     }
 
     @Test func redisIsWarmedWhenConnectedInvalidatedOnceAtExpiryClearedWhenNotConfiguredAndLeftAloneOnErrors() {
-        #expect(ReconcilePlanner.cacheAction(from: nil, to: "connected") == .warm)
-        #expect(ReconcilePlanner.cacheAction(from: "connected", to: "connected") == .warm)
-        #expect(ReconcilePlanner.cacheAction(from: "connected", to: "expired") == .invalidate)
-        #expect(ReconcilePlanner.cacheAction(from: nil, to: "expired") == .invalidate)
-        #expect(ReconcilePlanner.cacheAction(from: "expired", to: "expired") == CacheAction.none)
-        #expect(ReconcilePlanner.cacheAction(from: "connected", to: "not_configured") == .dropValue)
-        #expect(ReconcilePlanner.cacheAction(from: "connected", to: "error") == CacheAction.none)
+        #expect(ReconcilePlanner.cacheAction(from: nil, to: .connected) == .warm)
+        #expect(ReconcilePlanner.cacheAction(from: .connected, to: .connected) == .warm)
+        #expect(ReconcilePlanner.cacheAction(from: .connected, to: .expired) == .invalidate)
+        #expect(ReconcilePlanner.cacheAction(from: nil, to: .expired) == .invalidate)
+        #expect(ReconcilePlanner.cacheAction(from: .expired, to: .expired) == CacheAction.none)
+        #expect(ReconcilePlanner.cacheAction(from: .connected, to: .notConfigured) == .dropValue)
+        #expect(ReconcilePlanner.cacheAction(from: .connected, to: .error) == CacheAction.none)
     }
 }
