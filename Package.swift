@@ -98,7 +98,7 @@ let package = Package(
         .target(
             name: "UserIntegrationReconciler",
             dependencies: [
-                "KeyVault", "Kubernetes", "ControllerRuntime", "JSONReading", "Redis", "YAML", .product(name: "Logging", package: "swift-log"),
+                "KeyVault", "Kubernetes", "ControllerRuntime", "JSONReading", "YAML", .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ],
             swiftSettings: strictSettings),

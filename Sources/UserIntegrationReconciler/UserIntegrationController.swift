@@ -4,7 +4,6 @@ public import KeyVault
 public import Kubernetes
 public import Logging
 import Metrics
-import Redis
 import Synchronization
 
 /// The operator's controller: watches UserIntegrations and (metadata-only) the Secrets they
@@ -113,7 +112,7 @@ public final class UserIntegrationController: Sendable {
             // App writes arrive on the subscription's thread; one consumer checks them in order.
             let (changed, changes) = AsyncStream.makeStream(of: Set<IntegrationKey>.self)
             watchers.addTask {
-                await self.vault.integrationInvalidations(logger: self.logger).run { [weak self] in self?.enqueueInvalidated($0, changes) }
+                await self.vault.watchIntegrationInvalidations(logger: self.logger) { [weak self] in self?.enqueueInvalidated($0, changes) }
             }
             watchers.addTask {
                 for await integrations in changed { await self.requeueChanged(integrations) }
@@ -199,11 +198,11 @@ public final class UserIntegrationController: Sendable {
     /// Requeues the resources whose Redis entries someone else changed: an app wrote the
     /// integration through the library (vault write, then Redis invalidation), or Redis lost data.
     /// An entry that still holds the version this process warmed is its own write.
-    private func enqueueInvalidated(_ notification: RedisKeyInvalidations.Notification, _ changes: AsyncStream<Set<IntegrationKey>>.Continuation) {
-        switch notification {
-        case .keys(let keys):
+    private func enqueueInvalidated(_ invalidation: CacheInvalidation, _ changes: AsyncStream<Set<IntegrationKey>>.Continuation) {
+        switch invalidation {
+        case .integrations(let changed):
             // Only integrations this operator has resources for (Redis may serve many).
-            let integrations = Set(keys.compactMap(vault.integration(ofCacheKey:))).filter { !resources(for: $0).isEmpty }
+            let integrations = changed.filter { !resources(for: $0).isEmpty }
             if !integrations.isEmpty { changes.yield(integrations) }
         case .everything:
             for informer in resources {
