@@ -127,11 +127,14 @@ let package = Package(
             ],
             swiftSettings: strictSettings),
 
+        // The operator's probe and metrics server: a small poll-based HTTP/1.1 server (no framework).
+        .target(name: "HTTPEndpoints", dependencies: ["DurationUnits"], swiftSettings: strictSettings),
+
         // The operator's command line: the controller (`run`) and the library's tools.
         .executableTarget(
             name: "keyvault-operator",
             dependencies: [
-                "DurationUnits", "KeyVault", "Redis", "Kubernetes", "UserIntegrationReconciler", "CMalloc",
+                "HTTPEndpoints", "KeyVault", "Redis", "Kubernetes", "UserIntegrationReconciler", "CMalloc",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -183,6 +186,7 @@ let package = Package(
             name: "OperatorTests",
             dependencies: ["Kubernetes", "KeyVault", "Redis", "HTTPTransport", "UserIntegrationReconciler", "YAML", "TestEnvironment"],
             swiftSettings: strictSettings),
+        .testTarget(name: "HTTPEndpointsTests", dependencies: ["HTTPEndpoints", "TestEnvironment"], swiftSettings: strictSettings),
         .testTarget(
             name: "KeyVaultEmulatorTests",
             dependencies: ["KeyVaultEmulator", "HTTPTransport", "TestEnvironment"],

@@ -1,3 +1,4 @@
+import HTTPEndpoints
 import KeyVault
 import Kubernetes
 import Prometheus
@@ -87,19 +88,5 @@ extension OperatorEndpoints {
             group.cancelAll()
             return first
         }
-    }
-}
-
-/// A `host:port` listening address, as `--health-addr` and `--metrics-addr` take it (`:8081` means
-/// every interface).
-struct HostAndPort: Equatable, Sendable {
-    var host: String
-    var port: Int
-
-    init?(_ text: String) {
-        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port) else { return nil }
-        let host = String(text[..<colon])
-        self.host = host.isEmpty ? "0.0.0.0" : host
-        self.port = port
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Dispatch
 import Foundation
+import HTTPEndpoints
 import KeyVault
 import Kubernetes
 import Logging

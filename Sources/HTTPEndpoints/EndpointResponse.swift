@@ -1,12 +1,19 @@
 /// What `EndpointServer` answers: a status, a content type and a body, sent with `Connection: close`.
-struct EndpointResponse: Sendable {
-    var status: Int
-    var contentType = "text/plain; charset=utf-8"
-    var body: [UInt8]
+package struct EndpointResponse: Sendable {
+    package var status: Int
+    package var contentType: String
+    package var body: [UInt8]
     /// Further header lines, each ending in `\r\n`.
-    var extraHeaders = ""
+    package var extraHeaders: String
 
-    static func text(_ status: Int, _ text: String, extraHeaders: String = "") -> Self {
+    package init(status: Int, contentType: String = "text/plain; charset=utf-8", body: [UInt8], extraHeaders: String = "") {
+        self.status = status
+        self.contentType = contentType
+        self.body = body
+        self.extraHeaders = extraHeaders
+    }
+
+    package static func text(_ status: Int, _ text: String, extraHeaders: String = "") -> Self {
         EndpointResponse(status: status, body: Array(text.utf8), extraHeaders: extraHeaders)
     }
 

@@ -1,12 +1,12 @@
 /// The request line of an HTTP/1.x request head, as `EndpointServer` reads it.
-struct EndpointRequest: Equatable {
-    var method: String
+package struct EndpointRequest: Equatable {
+    package var method: String
     /// The target's path, without its query.
-    var path: String
+    package var path: String
 
     /// Parses `head` (the bytes before the blank line); `nil` unless its first line is
     /// `METHOD /path HTTP/1.x`.
-    init?(head: [UInt8]) {
+    package init?(head: [UInt8]) {
         let line = head.prefix { $0 != UInt8(ascii: "\r") && $0 != UInt8(ascii: "\n") }
         let parts = line.split(separator: UInt8(ascii: " "), omittingEmptySubsequences: false)
         guard parts.count == 3, !parts[0].isEmpty, parts[0].allSatisfy({ (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0) }),
@@ -17,7 +17,7 @@ struct EndpointRequest: Equatable {
     }
 
     /// Where the head ends in `bytes` (before its blank line, `\r\n\r\n` or a bare `\n\n`), if it has.
-    static func endOfHead(in bytes: [UInt8]) -> Int? {
+    package static func endOfHead(in bytes: [UInt8]) -> Int? {
         var index = 0
         while index + 1 < bytes.count {
             if bytes[index] == UInt8(ascii: "\n") {

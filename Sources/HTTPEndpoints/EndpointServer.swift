@@ -14,13 +14,13 @@ import Synchronization
 ///
 /// `@unchecked Sendable`: `connections`, `nextID`, `listenerClosed` and `acceptPausedUntil` belong
 /// to the polling thread (and to `deinit`, after it); the rest is immutable or locked.
-final class EndpointServer: @unchecked Sendable {
+package final class EndpointServer: @unchecked Sendable {
     /// The answer to a path, or `nil` for 404.
-    typealias Handler = @Sendable (_ path: String) async -> EndpointResponse?
+    package typealias Handler = @Sendable (_ path: String) async -> EndpointResponse?
 
-    static let maximumHead = 8192
-    static let connectionTimeout = Duration.seconds(10)
-    static let maximumConnections = 64
+    package static let maximumHead = 8192
+    package static let connectionTimeout = Duration.seconds(10)
+    package static let maximumConnections = 64
 
     private struct Connection {
         enum Phase {
@@ -53,10 +53,13 @@ final class EndpointServer: @unchecked Sendable {
 
     /// Listens on `host:port` (`[::1]` style hosts too).
     /// - Throws: `EndpointServer.Failure` when the address cannot be resolved or bound (a port taken).
-    init(host: String, port: Int, handler: @escaping Handler) throws {
+    package init(host: String, port: Int, handler: @escaping Handler) throws {
         var pipeEnds: [Int32] = [0, 0]
         guard pipe(&pipeEnds) == 0 else { throw Failure(description: "cannot create a pipe: \(String(cString: strerror(errno)))") }
-        for fd in pipeEnds { Self.makeNonBlocking(fd) }
+        for fd in pipeEnds {
+            Self.makeNonBlocking(fd)
+            _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+        }
         wakeReader = pipeEnds[0]
         wakeWriter = pipeEnds[1]
         do {
@@ -75,13 +78,13 @@ final class EndpointServer: @unchecked Sendable {
         close(wakeWriter)
     }
 
-    struct Failure: Error, CustomStringConvertible {
-        let description: String
+    package struct Failure: Error, CustomStringConvertible {
+        package let description: String
     }
 
     /// Serves until the calling task is cancelled, then stops accepting; answers under way are
     /// still written (within their connection's timeout).
-    func run() async {
+    package func run() async {
         await withTaskCancellationHandler {
             await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
                 let thread = Thread { [self] in
@@ -124,7 +127,7 @@ final class EndpointServer: @unchecked Sendable {
         var next: UnsafeMutablePointer<addrinfo>? = results
         while let info = next?.pointee {
             next = info.ai_next
-            let fd = socket(info.ai_family, info.ai_socktype, info.ai_protocol)
+            let fd = socket(info.ai_family, info.ai_socktype | Int32(SOCK_CLOEXEC.rawValue), info.ai_protocol)
             guard fd >= 0 else {
                 problem = String(cString: strerror(errno))
                 continue
@@ -199,6 +202,7 @@ final class EndpointServer: @unchecked Sendable {
                 return  // EAGAIN: all taken; other errors: tried again on the next poll
             }
             Self.makeNonBlocking(fd)
+            _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
             if connections.count >= Self.maximumConnections {
                 let waiting = connections.filter { $0.value.phase == .reading }.min { $0.value.deadline < $1.value.deadline }
                 guard let oldest = waiting?.key else {
