@@ -1,5 +1,4 @@
 import ArgumentParser
-import Dispatch
 import Foundation
 import HTTPEndpoints
 import KeyVault
@@ -7,7 +6,8 @@ import Kubernetes
 import Logging
 import Metrics
 import Prometheus
-import Synchronization
+import ServiceLifecycle
+import UnixSignals
 import UserIntegrationReconciler
 
 /// `keyvault-operator run`: the controller.
@@ -77,78 +77,28 @@ struct RunCommand: AsyncParsableCommand {
                 identity: identity, vaultRequestsPerSecond: vaultRateLimit),
             kube: kube, vault: vault, logger: logger)
         logger.info("starting", metadata: ["namespaces": "\(namespaces.isEmpty ? "all" : namespaces.joined(separator: ","))", "identity": "\(identity)"])
-        let leading = Gauge(label: "leader_election_master_status", dimensions: [("name", "keyvault-operator")])
         let endpoints = OperatorEndpoints(controller: controller, kube: kube, vault: vault, registry: registry)
-        // Also when a task ends the run with an error: exit() must not find libcurl's and Redis's
+        let elector = leaderElect
+            ? LeaderElector(client: kube, namespace: leaderElectionNamespace, name: "keyvault-operator", identity: identity, logger: logger) : nil
+        // In the order of their dependencies: a graceful shutdown (SIGTERM, SIGINT) stops the
+        // controller first, and the endpoints answer probes until it has drained.
+        var configuration = ServiceGroupConfiguration(
+            services: [
+                .init(service: EndpointsService(endpoints: endpoints, healthAddress: HostAndPort(healthAddr)!, metricsAddress: HostAndPort(metricsAddr)!, logger: logger)),
+                .init(service: ControllerService(controller: controller, elector: elector, endpoints: endpoints, logger: logger)),
+            ],
+            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        configuration.maximumGracefulShutdownDuration = Self.drainTimeout
+        // Also when a service ends the run with an error: exit() must not find libcurl's and Redis's
         // threads still running while the libraries' exit handlers tear them down.
         defer {
             vault.close()
             kube.close()
         }
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask {
-                let lead: @Sendable () async throws -> Void = {
-                    leading.record(1)
-                    endpoints.leading.withLock { $0 = true }
-                    defer {
-                        leading.record(0)
-                        endpoints.leading.withLock { $0 = false }
-                    }
-                    try await controller.run()
-                }
-                if leaderElect {
-                    let elector = LeaderElector(client: kube, namespace: leaderElectionNamespace, name: "keyvault-operator", identity: identity, logger: logger)
-                    try await elector.run {
-                        try await lead()
-                        // Drained after SIGTERM: stop campaigning, which releases the Lease.
-                        throw CancellationError()
-                    }
-                } else {
-                    try await lead()
-                }
-            }
-            group.addTask {
-                do {
-                    try await endpoints.run(healthAddress: HostAndPort(healthAddr)!, metricsAddress: HostAndPort(metricsAddr)!)
-                } catch let error where !Task.isCancelled {
-                    // Probes could never reach a replica without its endpoints (a port taken, say): exit.
-                    logger.critical("cannot serve the health and metrics endpoints", metadata: ["error": "\(error)"])
-                    throw ExitCode(2)
-                }
-            }
-            group.addTask {
-                guard let signal = await ShutdownSignal.wait() else { return }
-                logger.info("shutting down: finishing the reconciles in flight", metadata: ["signal": "\(signal)"])
-                controller.shutDown()
-                // A leader's run returns once drained (and then releases its Lease); a standby has nothing to finish.
-                if endpoints.leading.withLock({ $0 }) { try? await Task.sleep(for: Self.drainTimeout) }
-            }
-            _ = try await group.next()
-            group.cancelAll()
+        do {
+            try await ServiceGroup(configuration: configuration).run()
+        } catch is EndpointServer.Failure {
+            throw ExitCode(2)
         }
-        logger.info("stopped", metadata: ["reconciles": "\(controller.reconcileResults)"])
-    }
-}
-
-/// SIGTERM and SIGINT, awaited once.
-enum ShutdownSignal {
-    /// The first SIGTERM or SIGINT; both stay ignored afterwards, so the drain is not cut short.
-    /// `nil` when the task is cancelled first (the process is ending for another reason): then the
-    /// signals end the process again as usual.
-    static func wait() async -> Int32? {
-        let numbers = [SIGTERM, SIGINT]
-        let (signals, continuation) = AsyncStream.makeStream(of: Int32.self)
-        let sources = numbers.map { number in
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler { continuation.yield(number) }
-            source.resume()
-            return source
-        }
-        var iterator = signals.makeAsyncIterator()
-        let received = await iterator.next()
-        sources.forEach { $0.cancel() }
-        if received == nil { numbers.forEach { signal($0, SIG_DFL) } }
-        return received
     }
 }
