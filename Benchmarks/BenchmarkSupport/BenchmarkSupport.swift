@@ -5,7 +5,9 @@ import Foundation
 /// and CPU from /proc, and percentiles.
 public enum Bench {
     /// Runs `body` for 0..<count on `workers` concurrent tasks.
-    public static func parallel(_ count: Int, workers: Int, _ body: @escaping @Sendable (Int) async throws -> Void) async throws {
+    public static func parallel(
+        _ count: Int, workers: Int, _ body: @escaping @Sendable (Int) async throws -> Void
+    ) async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in
             for worker in 0..<workers {
                 group.addTask { for index in stride(from: worker, to: count, by: workers) { try await body(index) } }

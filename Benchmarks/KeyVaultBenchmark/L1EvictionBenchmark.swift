@@ -31,7 +31,9 @@ enum L1EvictionBenchmark {
         let writer = Process()
         writer.executableURL = URL(fileURLWithPath: "/proc/self/exe")
         writer.arguments = [writerArgument]
-        writer.environment = ProcessInfo.processInfo.environment.merging(["KEYVAULT_CACHE_PREFIX": reader.config.cachePrefix]) { $1 }
+        writer.environment = ProcessInfo.processInfo.environment.merging([
+            "KEYVAULT_CACHE_PREFIX": reader.config.cachePrefix
+        ]) { $1 }
         let input = Pipe()
         let output = Pipe()
         writer.standardInput = input
@@ -48,7 +50,10 @@ enum L1EvictionBenchmark {
             input.fileHandleForWriting.write(Data("\(name)\n".utf8))
             let deadline = ContinuousClock.now + .seconds(5)
             while try await reader.getSecret(name).value != value(write) {
-                guard ContinuousClock.now < deadline else { throw CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "write \(write) never seen"]) }
+                guard ContinuousClock.now < deadline else {
+                    throw CocoaError(
+                        .fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "write \(write) never seen"])
+                }
                 sched_yield()
             }
             let seen = monotonicNanoseconds()

@@ -12,7 +12,9 @@ struct Measurement: Encodable {
     var throughput: Double { Double(operations) / seconds }
 
     /// Runs `body` `count` times on `concurrency` tasks and records each call's latency.
-    static func run(_ name: String, count: Int, concurrency: Int, _ body: @escaping @Sendable (Int) async throws -> Void) async throws -> Measurement {
+    static func run(
+        _ name: String, count: Int, concurrency: Int, _ body: @escaping @Sendable (Int) async throws -> Void
+    ) async throws -> Measurement {
         let started = ContinuousClock.now
         let latencies = try await withThrowingTaskGroup(of: [Double].self) { group in
             for worker in 0..<concurrency {
@@ -30,7 +32,9 @@ struct Measurement: Encodable {
             for try await samples in group { all += samples }
             return all
         }
-        return Measurement(name, concurrency: concurrency, seconds: (ContinuousClock.now - started).microseconds / 1_000_000, latencies: latencies)
+        return Measurement(
+            name, concurrency: concurrency, seconds: (ContinuousClock.now - started).microseconds / 1_000_000,
+            latencies: latencies)
     }
 
     /// Runs `first` and `second` by turns, `count` times each, from one caller: each call of one
@@ -39,7 +43,8 @@ struct Measurement: Encodable {
     /// is still awake: on this kind of machine a raw GET takes 22 µs so, and 38 µs when the
     /// caller spends 5 µs between GETs.)
     static func interleaved(
-        count: Int, _ first: (name: String, body: @Sendable (Int) async throws -> Void), _ second: (name: String, body: @Sendable (Int) async throws -> Void)
+        count: Int, _ first: (name: String, body: @Sendable (Int) async throws -> Void),
+        _ second: (name: String, body: @Sendable (Int) async throws -> Void)
     ) async throws -> (Measurement, Measurement) {
         var firstLatencies: [Double] = []
         var secondLatencies: [Double] = []
@@ -71,7 +76,8 @@ extension Measurement {
         let latencies = unsorted.sorted()
         self.init(
             name: name, operations: latencies.count, concurrency: concurrency, seconds: seconds,
-            p50Microseconds: latencies[latencies.count / 2], p99Microseconds: latencies[min(latencies.count - 1, latencies.count * 99 / 100)],
+            p50Microseconds: latencies[latencies.count / 2],
+            p99Microseconds: latencies[min(latencies.count - 1, latencies.count * 99 / 100)],
             meanMicroseconds: latencies.reduce(0, +) / Double(latencies.count))
     }
 }

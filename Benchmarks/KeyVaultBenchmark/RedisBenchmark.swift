@@ -10,7 +10,9 @@ enum RedisBenchmark {
     static func run(host: String, port: Int, operations: Int, clients: Int) throws -> Measurement {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/redis-benchmark")
-        process.arguments = ["-h", host, "-p", "\(port)", "-t", "get", "-n", "\(operations)", "-c", "\(clients)", "-P", "1", "--csv"]
+        process.arguments = [
+            "-h", host, "-p", "\(port)", "-t", "get", "-n", "\(operations)", "-c", "\(clients)", "-P", "1", "--csv",
+        ]
         let output = Pipe()
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
@@ -18,10 +20,14 @@ enum RedisBenchmark {
         let data = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         // "test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms","p95_latency_ms","p99_latency_ms","max_latency_ms"
-        let fields = String(decoding: data, as: UTF8.self).split(separator: "\n").last?
+        let fields =
+            String(decoding: data, as: UTF8.self).split(separator: "\n").last?
             .split(separator: ",").map { Double($0.trimmingCharacters(in: CharacterSet(charactersIn: "\""))) } ?? []
-        guard process.terminationStatus == 0, fields.count >= 7, let rps = fields[1], let mean = fields[2], let p50 = fields[4], let p99 = fields[6] else {
-            throw BenchmarkFailure("redis-benchmark failed (exit \(process.terminationStatus)): \(String(decoding: data, as: UTF8.self))")
+        guard process.terminationStatus == 0, fields.count >= 7, let rps = fields[1], let mean = fields[2],
+            let p50 = fields[4], let p99 = fields[6]
+        else {
+            throw BenchmarkFailure(
+                "redis-benchmark failed (exit \(process.terminationStatus)): \(String(decoding: data, as: UTF8.self))")
         }
         return Measurement(
             name: name, operations: operations, concurrency: clients, seconds: Double(operations) / rps,

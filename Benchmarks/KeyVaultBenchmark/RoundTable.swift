@@ -51,8 +51,10 @@ struct RoundTable {
             let runs = rounds[key] ?? []
             return Summary(
                 name: key.name, concurrency: key.concurrency, operationsPerRound: runs.first?.operations ?? 0,
-                medianThroughput: Self.median(runs.map(\.throughput)), medianP50Microseconds: Self.median(runs.map(\.p50Microseconds)),
-                medianP99Microseconds: Self.median(runs.map(\.p99Microseconds)), medianMeanMicroseconds: Self.median(runs.map(\.meanMicroseconds)),
+                medianThroughput: Self.median(runs.map(\.throughput)),
+                medianP50Microseconds: Self.median(runs.map(\.p50Microseconds)),
+                medianP99Microseconds: Self.median(runs.map(\.p99Microseconds)),
+                medianMeanMicroseconds: Self.median(runs.map(\.meanMicroseconds)),
                 roundP50Microseconds: runs.map(\.p50Microseconds))
         }
     }
@@ -62,7 +64,9 @@ struct RoundTable {
         _ name: String, _ ours: (String, Int), over reference: (String, Int), figure: (Measurement) -> Double,
         atMost: Double? = nil, atLeast: Double? = nil
     ) {
-        let values = zip(measurements(ours.0, ours.1), measurements(reference.0, reference.1)).map { figure($0) / figure($1) }
+        let values = zip(measurements(ours.0, ours.1), measurements(reference.0, reference.1)).map {
+            figure($0) / figure($1)
+        }
         let median = Self.median(values)
         let target = atMost.map { "<= \($0)" } ?? atLeast.map { ">= \($0)" }
         let met = atMost.map { median <= $0 } ?? atLeast.map { median >= $0 }
@@ -76,21 +80,28 @@ struct RoundTable {
             print(
                 summary.name.padding(toLength: 38, withPad: " ", startingAt: 0)
                     + String(
-                        format: " %7d %8.0f %9.1f %9.1f %9.1f   ", summary.concurrency, summary.medianThroughput, summary.medianP50Microseconds,
+                        format: " %7d %8.0f %9.1f %9.1f %9.1f   ", summary.concurrency, summary.medianThroughput,
+                        summary.medianP50Microseconds,
                         summary.medianP99Microseconds, summary.medianMeanMicroseconds) + perRound)
         }
-        print("\nratio (median of the per-round ratios)                                  median  target   met   per round")
+        print(
+            "\nratio (median of the per-round ratios)                                  median  target   met   per round"
+        )
         for ratio in ratios {
             let perRound = ratio.rounds.map { String(format: "%.2f", $0) }.joined(separator: " ")
             let met = ratio.met.map { $0 ? "yes" : "NO" } ?? ""
-            print(ratio.name.padding(toLength: 70, withPad: " ", startingAt: 0) + String(format: " %7.3f", ratio.median) + "  "
-                + (ratio.target ?? "").padding(toLength: 8, withPad: " ", startingAt: 0) + met.padding(toLength: 6, withPad: " ", startingAt: 0) + perRound)
+            print(
+                ratio.name.padding(toLength: 70, withPad: " ", startingAt: 0) + String(format: " %7.3f", ratio.median)
+                    + "  "
+                    + (ratio.target ?? "").padding(toLength: 8, withPad: " ", startingAt: 0)
+                    + met.padding(toLength: 6, withPad: " ", startingAt: 0) + perRound)
         }
     }
 
     static func median(_ values: [Double]) -> Double {
         guard !values.isEmpty else { return .nan }
         let sorted = values.sorted()
-        return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+        return sorted.count % 2 == 1
+            ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
     }
 }

@@ -12,21 +12,27 @@ struct Fixtures: Sendable {
 
     func namespace(_ prefix: String) async throws -> String {
         let name = "\(prefix)-\(UUID().uuidString.prefix(6).lowercased())"
-        _ = try await kube.create(json: JSONSerialization.data(withJSONObject: ["apiVersion": "v1", "kind": "Namespace", "metadata": ["name": name]]), .namespaces)
+        _ = try await kube.create(
+            json: JSONSerialization.data(withJSONObject: [
+                "apiVersion": "v1", "kind": "Namespace", "metadata": ["name": name],
+            ]), .namespaces)
         return name
     }
 
     func createSecret(_ namespace: String, _ name: String) async throws {
         let body = try JSONSerialization.data(withJSONObject: [
-            "apiVersion": "v1", "kind": "Secret", "metadata": ["name": name, "namespace": namespace], "stringData": ["apiKey": "bench-value-\(name)"],
+            "apiVersion": "v1", "kind": "Secret", "metadata": ["name": name, "namespace": namespace],
+            "stringData": ["apiKey": "bench-value-\(name)"],
         ])
         _ = try await kube.create(json: body, .secrets, namespace: namespace)
     }
 
     /// A weather integration of user `<run>-<name>` whose value is in Secret `secret`.
     func createIntegration(_ namespace: String, _ name: String, secret: String) async throws {
-        let spec = UserIntegration.Spec(userId: "\(users)-\(name)", type: "weather", secretRef: .init(name: secret, key: "apiKey"))
-        _ = try await kube.create(UserIntegration(metadata: .init(name: name, namespace: namespace), spec: spec), UserIntegration.resource)
+        let spec = UserIntegration.Spec(
+            userId: "\(users)-\(name)", type: "weather", secretRef: .init(name: secret, key: "apiKey"))
+        _ = try await kube.create(
+            UserIntegration(metadata: .init(name: name, namespace: namespace), spec: spec), UserIntegration.resource)
     }
 
     /// The vault secret the operator keeps for integration `name`.
@@ -38,7 +44,9 @@ struct Fixtures: Sendable {
     func createIntegrationsWithSecrets(_ namespace: String, _ names: [String]) async throws -> Double {
         let started = ContinuousClock.now
         try await Bench.parallel(names.count, workers: 32) { try await createSecret(namespace, names[$0]) }
-        try await Bench.parallel(names.count, workers: 32) { try await createIntegration(namespace, names[$0], secret: names[$0]) }
+        try await Bench.parallel(names.count, workers: 32) {
+            try await createIntegration(namespace, names[$0], secret: names[$0])
+        }
         return Bench.seconds(since: started)
     }
 }

@@ -25,20 +25,26 @@ struct OperatorBenchmark {
         let kube = try KubernetesClient(configuration: kubeConfiguration)
         try await kube.installUserIntegrationCRD()
         let fixtures = Fixtures(kube: kube)
-        let vault = try VaultRequests(url: environment["KVO_TEST_EMULATOR_URL"] ?? "", caFile: environment["KVO_TEST_EMULATOR_CA"] ?? "")
+        let vault = try VaultRequests(
+            url: environment["KVO_TEST_EMULATOR_URL"] ?? "", caFile: environment["KVO_TEST_EMULATOR_CA"] ?? "")
         var report = ScaleReport()
         report.settings = [
-            "resources": "\(count)", "concurrency": "\(concurrency)", "resync_seconds": "\(resyncSeconds)", "cores": "\(ProcessInfo.processInfo.activeProcessorCount)",
+            "resources": "\(count)", "concurrency": "\(concurrency)", "resync_seconds": "\(resyncSeconds)",
+            "cores": "\(ProcessInfo.processInfo.activeProcessorCount)",
             "throttled_resources": "\(throttledCount)", "throttled_budget": "\(throttledBudget)",
         ]
-        ScaleReport.say("operator-bench: \(count) resources, --concurrency \(concurrency), \(ProcessInfo.processInfo.activeProcessorCount) cores")
+        ScaleReport.say(
+            "operator-bench: \(count) resources, --concurrency \(concurrency), \(ProcessInfo.processInfo.activeProcessorCount) cores"
+        )
 
         // Set-up: the operator's resources and the floor's, created before either runs.
         let namespace = try await fixtures.namespace("scale")
         let floorNamespace = try await fixtures.namespace("floor")
         let names = (0..<count).map { "r\($0)" }
         let created = try await fixtures.createIntegrationsWithSecrets(namespace, names)
-        try await Bench.parallel(count, workers: 32) { try await fixtures.createIntegration(floorNamespace, names[$0], secret: "none") }
+        try await Bench.parallel(count, workers: 32) {
+            try await fixtures.createIntegration(floorNamespace, names[$0], secret: "none")
+        }
         report.add("set-up: \(count) Secrets + UserIntegrations created", created, "s")
 
         // 1. Throughput: the floor, then the operator on the same number of resources. Both runs
@@ -48,7 +54,9 @@ struct OperatorBenchmark {
         defer { floorWatching.cancel() }
         let raw = RawDriver(
             kube: kubeConfiguration, vaultURL: vault.url, vaultCA: environment["KVO_TEST_EMULATOR_CA"] ?? "",
-            redis: .init(host: environment["KVO_TEST_REDIS_HOST"] ?? "", port: Int(environment["KVO_TEST_REDIS_PORT"] ?? "") ?? 6379, poolSize: concurrency))
+            redis: .init(
+                host: environment["KVO_TEST_REDIS_HOST"] ?? "",
+                port: Int(environment["KVO_TEST_REDIS_PORT"] ?? "") ?? 6379, poolSize: concurrency))
         let floor = try await raw.run(namespace: floorNamespace, names: names, concurrency: concurrency)
         report.add("floor: raw vault PUT + status PATCH + Redis SET, all \(count)", floor, "s")
 
@@ -60,7 +68,9 @@ struct OperatorBenchmark {
         var running = try OperatorProcess(namespace: namespace, concurrency: concurrency, arguments: unbudgeted)
         defer { running.terminate() }
         let allReady = Bench.seconds(try await watcher.waitUntilReady(names, timeout: .seconds(1800)) - running.started)
-        report.add("operator: start → all \(count) Ready=True", allReady, "s", target: "≤ 1.5× floor", met: allReady <= 1.5 * floor)
+        report.add(
+            "operator: start → all \(count) Ready=True", allReady, "s", target: "≤ 1.5× floor",
+            met: allReady <= 1.5 * floor)
         report.add("  ratio to the floor", allReady / floor, "×")
         let bulk = try await running.sample()
         report.add("  operator CPU for the \(count)", bulk.cpuSeconds, "s")
@@ -70,12 +80,18 @@ struct OperatorBenchmark {
 
         // 2. Latency on an idle operator.
         let idle = try await applyLatencies(fixtures, watcher, namespace, prefix: "idle", trials: trials)
-        report.add("apply → Ready p50, idle (\(trials) trials)", Bench.percentile(idle, 50), "ms", target: "≤ 100 ms", met: Bench.percentile(idle, 50) <= 100)
-        report.add("apply → Ready p99, idle", Bench.percentile(idle, 99), "ms", target: "≤ 300 ms", met: Bench.percentile(idle, 99) <= 300)
+        report.add(
+            "apply → Ready p50, idle (\(trials) trials)", Bench.percentile(idle, 50), "ms", target: "≤ 100 ms",
+            met: Bench.percentile(idle, 50) <= 100)
+        report.add(
+            "apply → Ready p99, idle", Bench.percentile(idle, 99), "ms", target: "≤ 300 ms",
+            met: Bench.percentile(idle, 99) <= 300)
 
         // 3. Memory with every resource cached.
         let peakMiB = Double(try await running.sample().peakKiB) / 1024
-        report.add("operator peak RSS, \(count + trials) resources cached", peakMiB, "MiB", target: "≤ 64 MiB", met: peakMiB <= 64)
+        report.add(
+            "operator peak RSS, \(count + trials) resources cached", peakMiB, "MiB", target: "≤ 64 MiB",
+            met: peakMiB <= 64)
         await running.stop()
 
         // 4. Start-up with every resource in place and unchanged, at the default vault budget;
@@ -83,17 +99,26 @@ struct OperatorBenchmark {
         let all = names + (0..<trials).map { "idle-\($0)" }
         let writesBefore = watcher.modifications()
         let rawLists = try await raw.listSeconds(namespace: namespace)
-        running = try OperatorProcess(namespace: namespace, concurrency: concurrency, arguments: ["--resync-period", "\(resyncSeconds)s"])
+        running = try OperatorProcess(
+            namespace: namespace, concurrency: concurrency, arguments: ["--resync-period", "\(resyncSeconds)s"])
         let startup = Bench.seconds(try await running.waitUntilReady() - running.started)
-        report.add("start-up: process start → /readyz ok, \(all.count) existing", startup, "s", target: "≤ 3 s", met: startup <= 3)
+        report.add(
+            "start-up: process start → /readyz ok, \(all.count) existing", startup, "s", target: "≤ 3 s",
+            met: startup <= 3)
         report.add("  reference: the same lists, raw (received, not decoded)", rawLists, "s")
         let firstPass = try await vault.watch(timeout: .seconds(resyncSeconds * 2))
         let startupWrites = watcher.modifications() - writesBefore
-        report.add("start-up pass: vault writes", Double(firstPass.counts.writes), "", target: "0", met: firstPass.counts.writes == 0)
+        report.add(
+            "start-up pass: vault writes", Double(firstPass.counts.writes), "", target: "0",
+            met: firstPass.counts.writes == 0)
         report.add("start-up pass: status writes", Double(startupWrites), "", target: "0", met: startupWrites == 0)
-        report.add("start-up pass: vault reads per resource", Double(firstPass.counts.reads) / Double(all.count), "", target: "≤ 1", met: firstPass.counts.reads <= all.count)
+        report.add(
+            "start-up pass: vault reads per resource", Double(firstPass.counts.reads) / Double(all.count), "",
+            target: "≤ 1", met: firstPass.counts.reads <= all.count)
         report.add("start-up pass: seconds", firstPass.seconds, "s")
-        report.add("  peak vault requests in one second (budget 300)", Double(firstPass.peakPerSecond), "/s", target: "≤ 330", met: firstPass.peakPerSecond <= 330)
+        report.add(
+            "  peak vault requests in one second (budget 300)", Double(firstPass.peakPerSecond), "/s", target: "≤ 330",
+            met: firstPass.peakPerSecond <= 330)
 
         // The next pass starts about one period after start-up: new resources are applied once it runs.
         let steadyWrites = watcher.modifications()
@@ -110,28 +135,38 @@ struct OperatorBenchmark {
         }
         let passCounts = steady.counts - ownCalls
         let statusWrites = watcher.modifications { !$0.hasPrefix("busy-") } - steadyWrites
-        report.add("apply → Ready p99 during a \(all.count)-resource resync", Bench.percentile(busy, 99), "ms", target: "≤ 1000 ms", met: Bench.percentile(busy, 99) <= 1000)
+        report.add(
+            "apply → Ready p99 during a \(all.count)-resource resync", Bench.percentile(busy, 99), "ms",
+            target: "≤ 1000 ms", met: Bench.percentile(busy, 99) <= 1000)
         report.add("  p50 during the resync", Bench.percentile(busy, 50), "ms")
         report.add("steady pass: vault writes", Double(passCounts.writes), "", target: "0", met: passCounts.writes == 0)
         report.add("steady pass: status writes", Double(statusWrites), "", target: "0", met: statusWrites == 0)
-        report.add("steady pass: vault reads per resource", Double(passCounts.reads) / Double(all.count), "", target: "≤ 1", met: passCounts.reads <= all.count)
+        report.add(
+            "steady pass: vault reads per resource", Double(passCounts.reads) / Double(all.count), "", target: "≤ 1",
+            met: passCounts.reads <= all.count)
         report.add("steady pass: seconds", steady.seconds, "s")
-        report.add("  peak vault requests in one second (budget 300)", Double(steady.peakPerSecond), "/s", target: "≤ 330", met: steady.peakPerSecond <= 330)
+        report.add(
+            "  peak vault requests in one second (budget 300)", Double(steady.peakPerSecond), "/s", target: "≤ 330",
+            met: steady.peakPerSecond <= 330)
         report.add("  mean vault requests a second", steady.meanPerSecond, "/s")
         // The restart lists every resource with its status (the first start listed them bare).
         let restartPeakMiB = Double(try await running.sample().peakKiB) / 1024
-        report.add("restarted operator peak RSS (start-up list, two passes)", restartPeakMiB, "MiB", target: "≤ 64 MiB", met: restartPeakMiB <= 64)
+        report.add(
+            "restarted operator peak RSS (start-up list, two passes)", restartPeakMiB, "MiB", target: "≤ 64 MiB",
+            met: restartPeakMiB <= 64)
         await running.stop()
 
         // 7. Convergence while the vault answers 429 to 30 % of requests.
-        try await throttledRun(fixtures, count: throttledCount, budget: throttledBudget, concurrency: concurrency, report: &report)
+        try await throttledRun(
+            fixtures, count: throttledCount, budget: throttledBudget, concurrency: concurrency, report: &report)
 
         // 8. The contract floor, last, so that its writes (30,000 and 10,000 Events at full scale)
         // weigh on no figure of the operator's: what the contract asks of a new resource (a Secret
         // GET, a finalizer PATCH, a vault GET and PUT, a Redis SET, a status PATCH with four
         // conditions, an Event POST), raw, with the operator's concurrency.
         try await fixtures.createSecret(floorNamespace, "none")
-        let contract = try await raw.runContract(namespace: floorNamespace, names: names, secret: "none", concurrency: concurrency)
+        let contract = try await raw.runContract(
+            namespace: floorNamespace, names: names, secret: "none", concurrency: concurrency)
         report.add("contract floor: the contract's calls, raw, all \(count)", contract, "s")
         report.add("  contract floor / floor", contract / floor, "×")
         report.add("  operator (start → all Ready) / contract floor", allReady / contract, "×")
@@ -141,7 +176,9 @@ struct OperatorBenchmark {
     }
 
     /// Applies `trials` integrations one at a time and returns each one's apply → Ready=True in ms.
-    static func applyLatencies(_ fixtures: Fixtures, _ watcher: ReadyWatcher, _ namespace: String, prefix: String, trials: Int) async throws -> [Double] {
+    static func applyLatencies(
+        _ fixtures: Fixtures, _ watcher: ReadyWatcher, _ namespace: String, prefix: String, trials: Int
+    ) async throws -> [Double] {
         try await fixtures.createSecret(namespace, prefix)
         var latencies: [Double] = []
         for trial in 0..<trials {

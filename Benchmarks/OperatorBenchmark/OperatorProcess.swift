@@ -30,13 +30,16 @@ final class OperatorProcess: Sendable {
         process = try ChildProcess(
             binary,
             arguments: [
-                "run", "--kubeconfig", environment["KVO_TEST_KUBECONFIG"] ?? "", "--namespace", namespace, "--concurrency", "\(concurrency)",
+                "run", "--kubeconfig", environment["KVO_TEST_KUBECONFIG"] ?? "", "--namespace", namespace,
+                "--concurrency", "\(concurrency)",
                 // Errors only: in the 429 pass every give-up is a warning, and they would break up the table.
                 "--health-addr", "127.0.0.1:\(port)", "--metrics-addr", "127.0.0.1:\(port)", "--log-level", "error",
             ] + arguments,
             environment: [
-                "KEYVAULT_URL": environment["KVO_TEST_EMULATOR_URL"] ?? "", "KEYVAULT_CA_FILE": environment["KVO_TEST_EMULATOR_CA"] ?? "",
-                "REDIS_HOST": environment["KVO_TEST_REDIS_HOST"] ?? "", "REDIS_PORT": environment["KVO_TEST_REDIS_PORT"] ?? "",
+                "KEYVAULT_URL": environment["KVO_TEST_EMULATOR_URL"] ?? "",
+                "KEYVAULT_CA_FILE": environment["KVO_TEST_EMULATOR_CA"] ?? "",
+                "REDIS_HOST": environment["KVO_TEST_REDIS_HOST"] ?? "",
+                "REDIS_PORT": environment["KVO_TEST_REDIS_PORT"] ?? "",
             ].merging(vault) { $1 },
             output: .inherit)
     }
@@ -64,11 +67,15 @@ final class OperatorProcess: Sendable {
     }
 
     func sample() async throws -> Sample {
-        let metrics = String(decoding: try await HTTPClient().execute(HTTPRequest(url: endpoint + "/metrics")).body, as: UTF8.self)
+        let metrics = String(
+            decoding: try await HTTPClient().execute(HTTPRequest(url: endpoint + "/metrics")).body, as: UTF8.self)
         let pid = "\(process.pid)"
         return Sample(
-            vaultCalls: PrometheusText.sum(metrics, "keyvault_requests_total"), apiCalls: PrometheusText.sum(metrics, "rest_client_requests_total"),
-            apiWrites: ["POST", "PUT", "PATCH", "DELETE"].map { PrometheusText.sum(metrics, "rest_client_requests_total", containing: #"method="\#($0)""#) }.reduce(0, +),
+            vaultCalls: PrometheusText.sum(metrics, "keyvault_requests_total"),
+            apiCalls: PrometheusText.sum(metrics, "rest_client_requests_total"),
+            apiWrites: ["POST", "PUT", "PATCH", "DELETE"].map {
+                PrometheusText.sum(metrics, "rest_client_requests_total", containing: #"method="\#($0)""#)
+            }.reduce(0, +),
             cpuSeconds: Bench.cpuSeconds(pid: pid), peakKiB: Bench.statusKiB("VmHWM", pid: pid))
     }
 }

@@ -19,7 +19,8 @@ struct RawDriver {
             let name = names[index]
             let secret = #"{"value":"floor-value-\#(index)","tags":{"owner":"\#(namespace)/\#(name)"}}"#
             try await connections.vault(.put, "floor-\(name)", body: secret)
-            try await connections.kube(.patch, "\(integrationsPath(namespace))/\(name)/status", body: #"{"status":{"state":"connected"}}"#)
+            try await connections.kube(
+                .patch, "\(integrationsPath(namespace))/\(name)/status", body: #"{"status":{"state":"connected"}}"#)
             try await connections.redis.set("floor:\(namespace):\(name)", Data(secret.utf8), expiration: .seconds(300))
         }
     }
@@ -35,19 +36,25 @@ struct RawDriver {
             let name = names[index]
             let vaultName = "contract-\(namespace)-\(name)"
             let now = Date().formatted(Date.ISO8601FormatStyle())
-            try await connections.kube(.get, "\(kube.server)/api/v1/namespaces/\(namespace)/secrets/\(secret)?resourceVersion=0")
+            try await connections.kube(
+                .get, "\(kube.server)/api/v1/namespaces/\(namespace)/secrets/\(secret)?resourceVersion=0")
             try await connections.kube(.patch, "\(integrationsPath(namespace))/\(name)", body: finalizer)
             try await connections.vault(.get, vaultName, allowing: 404)
-            let value = #"{"value":"contract-value-\#(index)","tags":{"managed-by":"keyvault-operator","user-id":"\#(name)","integration-type":"weather","owner":"\#(namespace)/\#(name)"}}"#
+            let value =
+                #"{"value":"contract-value-\#(index)","tags":{"managed-by":"keyvault-operator","user-id":"\#(name)","integration-type":"weather","owner":"\#(namespace)/\#(name)"}}"#
             try await connections.vault(.put, vaultName, body: value)
-            try await connections.redis.set("contract:\(namespace):\(name)", Data(value.utf8), expiration: .seconds(300))
+            try await connections.redis.set(
+                "contract:\(namespace):\(name)", Data(value.utf8), expiration: .seconds(300))
             let conditions = ["Ready", "KeyVaultSynced", "CacheWarmed", "Expired"].map { type in
                 #"{"type":"\#(type)","status":"\#(type == "Expired" ? "False" : "True")","reason":"Synced","message":"the Key Vault secret is current","lastTransitionTime":"\#(now)","observedGeneration":1}"#
             }
-            let status = #"{"status":{"state":"connected","maskedKey":"***\#(index % 1000)","vaultSecretName":"\#(vaultName)","vaultSecretVersion":"\#(UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased())","lastSyncTime":"\#(now)","observedGeneration":1,"conditions":[\#(conditions.joined(separator: ","))]}}"#
+            let status =
+                #"{"status":{"state":"connected","maskedKey":"***\#(index % 1000)","vaultSecretName":"\#(vaultName)","vaultSecretVersion":"\#(UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased())","lastSyncTime":"\#(now)","observedGeneration":1,"conditions":[\#(conditions.joined(separator: ","))]}}"#
             try await connections.kube(.patch, "\(integrationsPath(namespace))/\(name)/status", body: status)
-            let event = #"{"apiVersion":"events.k8s.io/v1","kind":"Event","metadata":{"name":"\#(name).\#(UUID().uuidString.prefix(8).lowercased())"},"eventTime":"\#(now.dropLast()).000000Z","reportingController":"integrations.keyvault.dev/keyvault-operator","reportingInstance":"contract-floor","action":"Reconcile","reason":"Synced","type":"Normal","note":"wrote Key Vault secret \#(vaultName)","regarding":{"apiVersion":"integrations.keyvault.dev/v1alpha1","kind":"UserIntegration","namespace":"\#(namespace)","name":"\#(name)"}}"#
-            try await connections.kube(.post, "\(kube.server)/apis/events.k8s.io/v1/namespaces/\(namespace)/events", body: event)
+            let event =
+                #"{"apiVersion":"events.k8s.io/v1","kind":"Event","metadata":{"name":"\#(name).\#(UUID().uuidString.prefix(8).lowercased())"},"eventTime":"\#(now.dropLast()).000000Z","reportingController":"integrations.keyvault.dev/keyvault-operator","reportingInstance":"contract-floor","action":"Reconcile","reason":"Synced","type":"Normal","note":"wrote Key Vault secret \#(vaultName)","regarding":{"apiVersion":"integrations.keyvault.dev/v1alpha1","kind":"UserIntegration","namespace":"\#(namespace)","name":"\#(name)"}}"#
+            try await connections.kube(
+                .post, "\(kube.server)/apis/events.k8s.io/v1/namespaces/\(namespace)/events", body: event)
         }
     }
 
@@ -66,19 +73,30 @@ struct RawDriver {
 
         func kube(_ method: HTTPRequest.Method, _ url: String, body: String? = nil) async throws {
             var headers = kubeHeaders
-            if body != nil { headers.add(name: "Content-Type", value: method == .patch ? "application/merge-patch+json" : "application/json") }
-            try RawDriver.expect(await kubeHTTP.execute(HTTPRequest(method: method, url: url, headers: headers, body: body.map { Data($0.utf8) })))
+            if body != nil {
+                headers.add(
+                    name: "Content-Type", value: method == .patch ? "application/merge-patch+json" : "application/json")
+            }
+            try RawDriver.expect(
+                await kubeHTTP.execute(
+                    HTTPRequest(method: method, url: url, headers: headers, body: body.map { Data($0.utf8) })))
         }
 
-        func vault(_ method: HTTPRequest.Method, _ name: String, body: String? = nil, allowing allowed: Int? = nil) async throws {
+        func vault(
+            _ method: HTTPRequest.Method, _ name: String, body: String? = nil, allowing allowed: Int? = nil
+        ) async throws {
             let response = try await vaultHTTP.execute(
-                HTTPRequest(method: method, url: "\(vaultURL)/secrets/\(name)?api-version=7.5", headers: vaultHeaders, body: body.map { Data($0.utf8) }))
+                HTTPRequest(
+                    method: method, url: "\(vaultURL)/secrets/\(name)?api-version=7.5", headers: vaultHeaders,
+                    body: body.map { Data($0.utf8) }))
             if response.status != allowed { try RawDriver.expect(response) }
         }
     }
 
     /// Seconds `work` takes for every index of `names` on `concurrency` tasks sharing one set of connections.
-    private func drive(_ names: [String], concurrency: Int, _ work: @escaping @Sendable (Connections, Int) async throws -> Void) async throws -> Double {
+    private func drive(
+        _ names: [String], concurrency: Int, _ work: @escaping @Sendable (Connections, Int) async throws -> Void
+    ) async throws -> Double {
         let kubeHTTP = try HTTPClient(configuration: .init(tls: kube.tls))
         let vaultHTTP = try HTTPClient(configuration: .init(tls: .init(trust: .file(vaultCA))))
         let redisClient = RedisClient(configuration: redis)
@@ -89,8 +107,10 @@ struct RawDriver {
         }
         let vaultToken = try await Bench.emulatorToken(vaultHTTP, vaultURL: vaultURL)
         let connections = Connections(
-            kubeHTTP: kubeHTTP, kubeHeaders: kubeHeaders(["Accept": "application/json"]), vaultHTTP: vaultHTTP, vaultURL: vaultURL,
-            vaultHeaders: ["Authorization": "Bearer \(vaultToken)", "Content-Type": "application/json"], redis: redisClient)
+            kubeHTTP: kubeHTTP, kubeHeaders: kubeHeaders(["Accept": "application/json"]), vaultHTTP: vaultHTTP,
+            vaultURL: vaultURL,
+            vaultHeaders: ["Authorization": "Bearer \(vaultToken)", "Content-Type": "application/json"],
+            redis: redisClient)
         let started = ContinuousClock.now
         try await Bench.parallel(names.count, workers: concurrency) { try await work(connections, $0) }
         return Bench.seconds(since: started)
@@ -104,12 +124,16 @@ struct RawDriver {
         defer { http.close() }
         let lists = [
             ("apis/integrations.keyvault.dev/v1alpha1/namespaces/\(namespace)/userintegrations", "application/json"),
-            ("api/v1/namespaces/\(namespace)/secrets", "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1"),
+            (
+                "api/v1/namespaces/\(namespace)/secrets",
+                "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1"
+            ),
         ]
         let started = ContinuousClock.now
         try await withThrowingTaskGroup(of: Void.self) { group in
             for (path, accept) in lists {
-                let request = HTTPRequest(url: "\(kube.server)/\(path)?resourceVersion=0", headers: kubeHeaders(["Accept": accept]))
+                let request = HTTPRequest(
+                    url: "\(kube.server)/\(path)?resourceVersion=0", headers: kubeHeaders(["Accept": accept]))
                 group.addTask { try Self.expect(await http.execute(request)) }
             }
             try await group.waitForAll()
@@ -127,7 +151,10 @@ struct RawDriver {
     static func expect(_ response: HTTPResponse) throws -> Data {
         guard (200..<300).contains(response.status) else {
             // The server's own words (a Status of a refused write holds no value, only names and causes).
-            throw HTTPError(code: .transport, message: "status \(response.status): \(String(decoding: response.body.prefix(500), as: UTF8.self))", url: "")
+            throw HTTPError(
+                code: .transport,
+                message: "status \(response.status): \(String(decoding: response.body.prefix(500), as: UTF8.self))",
+                url: "")
         }
         return response.body
     }

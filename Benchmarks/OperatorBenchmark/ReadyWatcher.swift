@@ -18,14 +18,22 @@ final class ReadyWatcher: Sendable {
     }
 
     func run() async throws {
-        var resourceVersion = try await kube.listAll(UserIntegration.self, UserIntegration.resource, namespace: namespace).resourceVersion
+        var resourceVersion = try await kube.listAll(
+            UserIntegration.self, UserIntegration.resource, namespace: namespace
+        ).resourceVersion
         while !Task.isCancelled {
-            for try await event in try await kube.watch(UserIntegration.self, UserIntegration.resource, namespace: namespace, resourceVersion: resourceVersion) {
+            for try await event in try await kube.watch(
+                UserIntegration.self, UserIntegration.resource, namespace: namespace, resourceVersion: resourceVersion)
+            {
                 switch event {
                 case .added(let object), .modified(let object):
-                    if case .modified = event, let name = object.metadata.name { modified.withLock { $0[name, default: 0] += 1 } }
+                    if case .modified = event, let name = object.metadata.name {
+                        modified.withLock { $0[name, default: 0] += 1 }
+                    }
                     resourceVersion = object.metadata.resourceVersion ?? resourceVersion
-                    if object.status?.conditions?.contains(where: { $0.type == "Ready" && $0.status == .true }) == true, let name = object.metadata.name {
+                    if object.status?.conditions?.contains(where: { $0.type == "Ready" && $0.status == .true }) == true,
+                        let name = object.metadata.name
+                    {
                         let now = ContinuousClock.now
                         readyAt.withLock { if $0[name] == nil { $0[name] = now } }
                     }
@@ -48,7 +56,9 @@ final class ReadyWatcher: Sendable {
             let times = readyAt.withLock { ready in names.compactMap { ready[$0] } }
             if times.count == names.count { return times.max() ?? .now }
             guard ContinuousClock.now < deadline else {
-                throw KubernetesError(code: 0, reason: "Timeout", message: "\(names.count - times.count) of \(names.count) resources never became Ready")
+                throw KubernetesError(
+                    code: 0, reason: "Timeout",
+                    message: "\(names.count - times.count) of \(names.count) resources never became Ready")
             }
             try await Task.sleep(for: .milliseconds(1))
         }

@@ -19,7 +19,10 @@ struct ScaleReport {
         let row = Row(figure: figure, value: value, unit: unit, target: target, met: met)
         rows.append(row)
         let verdict = met.map { $0 ? "met" : "NOT met" } ?? ""
-        Self.say(figure.padding(toLength: 62, withPad: " ", startingAt: 0) + String(format: " %10.2f ", value) + unit.padding(toLength: 7, withPad: " ", startingAt: 0) + target.padding(toLength: 20, withPad: " ", startingAt: 0) + " " + verdict)
+        Self.say(
+            figure.padding(toLength: 62, withPad: " ", startingAt: 0) + String(format: " %10.2f ", value)
+                + unit.padding(toLength: 7, withPad: " ", startingAt: 0)
+                + target.padding(toLength: 20, withPad: " ", startingAt: 0) + " " + verdict)
     }
 
     /// Prints a line at once, unbuffered (the figures show as they are measured, also in a pipe).
@@ -31,7 +34,8 @@ struct ScaleReport {
         struct Document: Encodable { var settings: [String: String]; var rows: [Row] }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         try encoder.encode(Document(settings: settings, rows: rows)).write(to: URL(fileURLWithPath: path))
     }
 }

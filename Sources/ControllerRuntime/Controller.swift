@@ -1,6 +1,6 @@
+import DurationUnits
 public import Kubernetes
 public import Logging
-import DurationUnits
 import Metrics
 import Synchronization
 
@@ -31,7 +31,10 @@ public final class Controller<R: Reconciler>: Sendable {
     ///   - queue: the queue the sources' event handlers feed.
     ///   - sources: the caches the reconciler reads, waited for before any worker starts.
     ///   - concurrency: reconciles at once (at least one).
-    public init(name: String, reconciler: R, queue: WorkQueue<ObjectKey>, sources: [any CacheSource], concurrency: Int, logger: Logger) {
+    public init(
+        name: String, reconciler: R, queue: WorkQueue<ObjectKey>, sources: [any CacheSource], concurrency: Int,
+        logger: Logger
+    ) {
         self.name = name
         self.reconciler = reconciler
         self.queue = queue
@@ -80,7 +83,7 @@ public final class Controller<R: Reconciler>: Sendable {
             queue.forget(key)
             record(.success, since: start)
             if let after = result.requeueAfter { queue.add(key, after: after) }
-        } catch where Task.isCancelled {
+        } catch  where Task.isCancelled {
             // Shutting down: the next run reconciles this object again from what it observes.
             logger.debug("reconcile interrupted by shutdown", metadata: ["k8s.object": "\(key)"])
         } catch {
@@ -95,7 +98,10 @@ public final class Controller<R: Reconciler>: Sendable {
     private func record(_ outcome: Outcome, since start: ContinuousClock.Instant) {
         reconcileTimer.record(duration: ContinuousClock.now - start)
         // Made at first use, so a standby replica shows no reconcile counts at all.
-        Counter(label: "controller_runtime_reconcile_total", dimensions: [("controller", name), ("result", outcome.rawValue)]).increment()
+        Counter(
+            label: "controller_runtime_reconcile_total",
+            dimensions: [("controller", name), ("result", outcome.rawValue)]
+        ).increment()
         outcomes.withLock { $0[outcome, default: 0] += 1 }
     }
 }

@@ -9,7 +9,8 @@ package struct EndpointRequest: Equatable {
     package init?(head: [UInt8]) {
         let line = head.prefix { $0 != UInt8(ascii: "\r") && $0 != UInt8(ascii: "\n") }
         let parts = line.split(separator: UInt8(ascii: " "), omittingEmptySubsequences: false)
-        guard parts.count == 3, !parts[0].isEmpty, parts[0].allSatisfy({ (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0) }),
+        guard parts.count == 3, !parts[0].isEmpty,
+            parts[0].allSatisfy({ (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0) }),
             parts[1].first == UInt8(ascii: "/"), parts[2].starts(with: "HTTP/1.".utf8)
         else { return nil }
         method = String(decoding: parts[0], as: UTF8.self)
@@ -22,7 +23,11 @@ package struct EndpointRequest: Equatable {
         while index + 1 < bytes.count {
             if bytes[index] == UInt8(ascii: "\n") {
                 if bytes[index + 1] == UInt8(ascii: "\n") { return index }
-                if bytes[index + 1] == UInt8(ascii: "\r"), index + 2 < bytes.count, bytes[index + 2] == UInt8(ascii: "\n") { return index }
+                if bytes[index + 1] == UInt8(ascii: "\r"), index + 2 < bytes.count,
+                    bytes[index + 2] == UInt8(ascii: "\n")
+                {
+                    return index
+                }
             }
             index += 1
         }

@@ -6,7 +6,9 @@ package struct EndpointResponse: Sendable {
     /// Further header lines, each ending in `\r\n`.
     package var extraHeaders: String
 
-    package init(status: Int, contentType: String = "text/plain; charset=utf-8", body: [UInt8], extraHeaders: String = "") {
+    package init(
+        status: Int, contentType: String = "text/plain; charset=utf-8", body: [UInt8], extraHeaders: String = ""
+    ) {
         self.status = status
         self.contentType = contentType
         self.body = body

@@ -55,7 +55,9 @@ package final class EndpointServer: @unchecked Sendable {
     /// - Throws: `EndpointServer.Failure` when the address cannot be resolved or bound (a port taken).
     package init(host: String, port: Int, handler: @escaping Handler) throws {
         var pipeEnds: [Int32] = [0, 0]
-        guard pipe(&pipeEnds) == 0 else { throw Failure(description: "cannot create a pipe: \(String(cString: strerror(errno)))") }
+        guard pipe(&pipeEnds) == 0 else {
+            throw Failure(description: "cannot create a pipe: \(String(cString: strerror(errno)))")
+        }
         for fd in pipeEnds {
             Self.makeNonBlocking(fd)
             _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
@@ -161,7 +163,10 @@ package final class EndpointServer: @unchecked Sendable {
             }
             let ids = Array(connections.keys)
             let accepting = !stopped && acceptPausedUntil <= .now
-            var descriptors = [pollfd(fd: wakeReader, events: Int16(POLLIN), revents: 0), pollfd(fd: accepting ? listener : -1, events: Int16(POLLIN), revents: 0)]
+            var descriptors = [
+                pollfd(fd: wakeReader, events: Int16(POLLIN), revents: 0),
+                pollfd(fd: accepting ? listener : -1, events: Int16(POLLIN), revents: 0),
+            ]
             for id in ids {
                 let connection = connections[id]!
                 let events: Int32 =
@@ -176,7 +181,9 @@ package final class EndpointServer: @unchecked Sendable {
             var wakeAt = connections.values.map(\.deadline)
             if acceptPausedUntil > now { wakeAt.append(acceptPausedUntil) }
             let nearest = wakeAt.min().map { now.duration(to: $0) } ?? .seconds(1)
-            _ = poll(&descriptors, nfds_t(descriptors.count), Int32(max(.zero, min(nearest, .seconds(1))).inMilliseconds + 1))
+            _ = poll(
+                &descriptors, nfds_t(descriptors.count), Int32(max(.zero, min(nearest, .seconds(1))).inMilliseconds + 1)
+            )
 
             if descriptors[0].revents != 0 { takeAnswers() }
             if descriptors[1].revents != 0 { acceptConnections() }
@@ -198,13 +205,17 @@ package final class EndpointServer: @unchecked Sendable {
         while true {
             let fd = accept(listener, nil, nil)
             guard fd >= 0 else {
-                if errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM { acceptPausedUntil = .now + .milliseconds(100) }
+                if errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM {
+                    acceptPausedUntil = .now + .milliseconds(100)
+                }
                 return  // EAGAIN: all taken; other errors: tried again on the next poll
             }
             Self.makeNonBlocking(fd)
             _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
             if connections.count >= Self.maximumConnections {
-                let waiting = connections.filter { $0.value.phase == .reading }.min { $0.value.deadline < $1.value.deadline }
+                let waiting = connections.filter { $0.value.phase == .reading }.min {
+                    $0.value.deadline < $1.value.deadline
+                }
                 guard let oldest = waiting?.key else {
                     close(fd)
                     continue
@@ -238,8 +249,12 @@ package final class EndpointServer: @unchecked Sendable {
             connections[id] = connection
             return
         }
-        guard let end, end <= Self.maximumHead else { return respond(id, connection, .text(431, "request head larger than \(Self.maximumHead) bytes\n")) }
-        guard let request = EndpointRequest(head: Array(connection.input[..<end])) else { return respond(id, connection, .text(400, "malformed request\n")) }
+        guard let end, end <= Self.maximumHead else {
+            return respond(id, connection, .text(431, "request head larger than \(Self.maximumHead) bytes\n"))
+        }
+        guard let request = EndpointRequest(head: Array(connection.input[..<end])) else {
+            return respond(id, connection, .text(400, "malformed request\n"))
+        }
         guard request.method == "GET" || request.method == "HEAD" else {
             return respond(id, connection, .text(405, "only GET and HEAD\n", extraHeaders: "Allow: GET, HEAD\r\n"))
         }
@@ -282,7 +297,9 @@ package final class EndpointServer: @unchecked Sendable {
     private func write(_ id: UInt64) {
         guard var connection = connections[id] else { return }
         while connection.sent < connection.output.count {
-            let count = connection.output.withUnsafeBytes { send(connection.fd, $0.baseAddress! + connection.sent, $0.count - connection.sent, Int32(MSG_NOSIGNAL)) }
+            let count = connection.output.withUnsafeBytes {
+                send(connection.fd, $0.baseAddress! + connection.sent, $0.count - connection.sent, Int32(MSG_NOSIGNAL))
+            }
             if count < 0, errno == EINTR { continue }
             if count < 0, errno == EAGAIN || errno == EWOULDBLOCK {
                 connections[id] = connection

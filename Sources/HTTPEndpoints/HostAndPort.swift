@@ -11,7 +11,9 @@ package struct HostAndPort: Equatable, Sendable {
 
     /// Parses `host:port`; an empty host is every interface (`0.0.0.0`).
     package init?(_ text: String) {
-        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port) else { return nil }
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
+            (0...65535).contains(port)
+        else { return nil }
         let host = String(text[..<colon])
         self.host = host.isEmpty ? "0.0.0.0" : host
         self.port = port

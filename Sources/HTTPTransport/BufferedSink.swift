@@ -1,5 +1,6 @@
-import struct Foundation.Data
 import Synchronization
+
+import struct Foundation.Data
 
 /// Collects a whole response and resumes its caller once, at completion.
 final class BufferedSink: TransferSink {
@@ -24,7 +25,8 @@ final class BufferedSink: TransferSink {
     }
 
     func completed(with error: (any Error)?) {
-        let (continuation, result) = state.withLock { state -> (CheckedContinuation<HTTPResponse, any Error>?, Result<HTTPResponse, any Error>) in
+        let (continuation, result) = state.withLock {
+            state -> (CheckedContinuation<HTTPResponse, any Error>?, Result<HTTPResponse, any Error>) in
             let continuation = state.continuation
             state.continuation = nil
             if let error { return (continuation, .failure(error)) }

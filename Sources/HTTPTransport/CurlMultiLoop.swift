@@ -61,7 +61,8 @@ final class CurlMultiLoop: @unchecked Sendable {
             }
             if shuttingDown {
                 for transfer in Array(transfers.values) {
-                    remove(transfer, error: HTTPError(code: .shutdown, message: "the client shut down", url: transfer.url))
+                    remove(
+                        transfer, error: HTTPError(code: .shutdown, message: "the client shut down", url: transfer.url))
                 }
                 break
             }
@@ -81,7 +82,8 @@ final class CurlMultiLoop: @unchecked Sendable {
             if code == CURLM_OK {
                 transfers[transfer.easy] = transfer
             } else {
-                transfer.sink.completed(with: HTTPError(code: .transport, message: "curl_multi_add_handle failed", url: transfer.url))
+                transfer.sink.completed(
+                    with: HTTPError(code: .transport, message: "curl_multi_add_handle failed", url: transfer.url))
                 transfer.close()
             }
         case .resume(let transfer):

@@ -18,7 +18,8 @@ final class CurlTransfer: @unchecked Sendable {
     private var headers = HTTPHeaders()
     private var headDelivered = false
 
-    init(request: HTTPRequest, configuration: HTTPClient.Configuration, streaming: Bool, sink: any TransferSink) throws {
+    init(request: HTTPRequest, configuration: HTTPClient.Configuration, streaming: Bool, sink: any TransferSink) throws
+    {
         guard let easy = curl_easy_init() else {
             throw HTTPError(code: .transport, message: "curl_easy_init failed", url: request.url)
         }
@@ -88,7 +89,8 @@ final class CurlTransfer: @unchecked Sendable {
             try body.withUnsafeBytes { bytes in
                 // COPYPOSTFIELDS copies the bytes, so the body need not outlive this call.
                 let base = bytes.baseAddress ?? UnsafeRawPointer(errorBuffer)
-                try check(kvo_easy_setopt_pointer(easy, CURLOPT_COPYPOSTFIELDS, UnsafeMutableRawPointer(mutating: base)))
+                try check(
+                    kvo_easy_setopt_pointer(easy, CURLOPT_COPYPOSTFIELDS, UnsafeMutableRawPointer(mutating: base)))
             }
         }
     }
@@ -175,7 +177,8 @@ final class CurlTransfer: @unchecked Sendable {
         }
         var connects = 0
         _ = kvo_easy_getinfo_long(easy, CURLINFO_NUM_CONNECTS, &connects)
-        sink.receivedHead(HTTPResponseHead(status: status, headers: headers, version: version, newConnections: connects))
+        sink.receivedHead(
+            HTTPResponseHead(status: status, headers: headers, version: version, newConnections: connects))
     }
 
     func error(for result: CURLcode) -> HTTPError {
@@ -241,4 +244,3 @@ private let curlWriteCallback: kvo_curl_data_callback = { data, size, count, con
     let transfer = Unmanaged<CurlTransfer>.fromOpaque(context).takeUnretainedValue()
     return transfer.receivedBody(UnsafeRawBufferPointer(start: data, count: length)) ? length : kvo_curl_writefunc_pause
 }
-

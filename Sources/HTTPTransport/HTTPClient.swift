@@ -28,7 +28,9 @@ public final class HTTPClient: Sendable {
     /// SIGPIPE is ignored (unless the process handles it itself): such a write fails as an error.
     private static let brokenPipesIgnored: Void = {
         var current = sigaction()
-        if sigaction(SIGPIPE, nil, &current) == 0, current.__sigaction_handler.sa_handler == nil { _ = signal(SIGPIPE, SIG_IGN) }
+        if sigaction(SIGPIPE, nil, &current) == 0, current.__sigaction_handler.sa_handler == nil {
+            _ = signal(SIGPIPE, SIG_IGN)
+        }
     }()
 
     deinit {
@@ -44,7 +46,8 @@ public final class HTTPClient: Sendable {
     ///
     /// - Throws: `HTTPError` when no response arrives (connection, TLS, timeout);
     ///   `CancellationError` when the task is cancelled. Error statuses are returned, not thrown.
-    public func execute(_ request: HTTPRequest, logger: Logger = HTTPClient.disabledLogger) async throws -> HTTPResponse {
+    public func execute(_ request: HTTPRequest, logger: Logger = HTTPClient.disabledLogger) async throws -> HTTPResponse
+    {
         let started = ContinuousClock.now
         let box = TransferBox()
         let response = try await withTaskCancellationHandler {
@@ -59,7 +62,8 @@ public final class HTTPClient: Sendable {
             "http request",
             metadata: [
                 "http.method": "\(request.method)", "http.url": "\(Self.redacted(request.url))",
-                "http.status": "\(response.status)", "http.duration_ms": "\((ContinuousClock.now - started).inMilliseconds)",
+                "http.status": "\(response.status)",
+                "http.duration_ms": "\((ContinuousClock.now - started).inMilliseconds)",
             ])
         return response
     }
@@ -67,12 +71,15 @@ public final class HTTPClient: Sendable {
     /// Sends a request and returns as soon as the response head arrives; the body streams.
     ///
     /// - Throws: `HTTPError` when no response head arrives; `CancellationError` on cancellation.
-    public func stream(_ request: HTTPRequest, logger: Logger = HTTPClient.disabledLogger) async throws -> HTTPStreamingResponse {
+    public func stream(
+        _ request: HTTPRequest, logger: Logger = HTTPClient.disabledLogger
+    ) async throws -> HTTPStreamingResponse {
         let box = TransferBox()
         let loop = self.loop
         let sinkBox = SinkBox()
         let head = try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<HTTPResponseHead, any Error>) in
+            try await withCheckedThrowingContinuation {
+                (continuation: CheckedContinuation<HTTPResponseHead, any Error>) in
                 let sink = StreamSink(
                     bufferLimit: configuration.streamBufferLimit, headContinuation: continuation,
                     resumeTransfer: { box.resume(on: loop) }, cancelTransfer: { box.cancel(on: loop) })
@@ -84,16 +91,22 @@ public final class HTTPClient: Sendable {
         }
         logger.debug(
             "http stream opened",
-            metadata: ["http.method": "\(request.method)", "http.url": "\(Self.redacted(request.url))", "http.status": "\(head.status)"])
+            metadata: [
+                "http.method": "\(request.method)", "http.url": "\(Self.redacted(request.url))",
+                "http.status": "\(head.status)",
+            ])
         return HTTPStreamingResponse(head: head, body: HTTPBody(consumer: .init(sink: sinkBox.sink!)))
     }
 
     private func start(_ request: HTTPRequest, streaming: Bool, sink: any TransferSink, box: TransferBox) {
         do {
-            let transfer = try CurlTransfer(request: request, configuration: configuration, streaming: streaming, sink: sink)
+            let transfer = try CurlTransfer(
+                request: request, configuration: configuration, streaming: streaming, sink: sink)
             guard box.attach(transfer), loop.submit(.add(transfer)) else {
-                let error: any Error = box.isCancelled
-                    ? CancellationError() : HTTPError(code: .shutdown, message: "the client shut down", url: request.url)
+                let error: any Error =
+                    box.isCancelled
+                    ? CancellationError()
+                    : HTTPError(code: .shutdown, message: "the client shut down", url: request.url)
                 sink.completed(with: error)
                 transfer.close()
                 return

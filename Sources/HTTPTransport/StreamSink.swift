@@ -1,5 +1,6 @@
-import struct Foundation.Data
 import Synchronization
+
+import struct Foundation.Data
 
 /// Hands a streaming response to its consumer: the head once, then body chunks with back-pressure.
 ///

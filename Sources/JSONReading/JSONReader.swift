@@ -140,14 +140,16 @@ public struct JSONReader {
             offset += 1
         }
         let count = offset - digits
-        guard count > 0, count == 1 || bytes[digits] != UInt8(ascii: "0"), peek.map({ !Self.isNumberByte($0) }) ?? true else {
+        guard count > 0, count == 1 || bytes[digits] != UInt8(ascii: "0"), peek.map({ !Self.isNumberByte($0) }) ?? true
+        else {
             throw Malformed(offset: start)
         }
         return bytes[start] == UInt8(ascii: "-") ? -value : value
     }
 
     /// A string that must be one of `T`'s raw values.
-    @inlinable public mutating func readRawValue<T: RawRepresentable>(_ type: T.Type) throws -> T where T.RawValue == String {
+    @inlinable public mutating func readRawValue<T: RawRepresentable>(_ type: T.Type) throws -> T
+    where T.RawValue == String {
         let start = offset
         guard let value = T(rawValue: try readString()) else { throw Malformed(offset: start) }
         return value
@@ -234,7 +236,8 @@ public struct JSONReader {
     @usableFromInline mutating func literal(_ word: StaticString) throws {
         let count = word.utf8CodeUnitCount
         guard offset + count <= bytes.count,
-            UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + count]).elementsEqual(UnsafeRawBufferPointer(start: word.utf8Start, count: count))
+            UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + count]).elementsEqual(
+                UnsafeRawBufferPointer(start: word.utf8Start, count: count))
         else { throw Malformed(offset: offset) }
         offset += count
     }
@@ -279,7 +282,9 @@ public struct JSONReader {
         }
         try literal("\\u")
         let low = try readHex4()
-        guard (0xDC00..<0xE000).contains(low), let scalar = Unicode.Scalar(0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00)) else {
+        guard (0xDC00..<0xE000).contains(low),
+            let scalar = Unicode.Scalar(0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00))
+        else {
             throw Malformed(offset: offset)
         }
         return scalar
@@ -289,7 +294,9 @@ public struct JSONReader {
         guard offset + 4 <= bytes.count else { throw Malformed(offset: offset) }
         var value: UInt32 = 0
         for _ in 0..<4 {
-            guard let digit = Character(Unicode.Scalar(bytes[offset])).hexDigitValue else { throw Malformed(offset: offset) }
+            guard let digit = Character(Unicode.Scalar(bytes[offset])).hexDigitValue else {
+                throw Malformed(offset: offset)
+            }
             value = value << 4 | UInt32(digit)
             offset += 1
         }

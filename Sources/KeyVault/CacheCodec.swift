@@ -17,7 +17,8 @@ struct CacheCodec: Sendable {
 
     init(encryptionKey: Data?) throws {
         if let key = encryptionKey, key.count != 32 {
-            throw KeyVaultError(.invalidInput, "the cache encryption key must be 32 bytes (base64 in KEYVAULT_CACHE_ENCRYPTION_KEY)")
+            throw KeyVaultError(
+                .invalidInput, "the cache encryption key must be 32 bytes (base64 in KEYVAULT_CACHE_ENCRYPTION_KEY)")
         }
         keyBytes = encryptionKey
     }
@@ -36,7 +37,8 @@ struct CacheCodec: Sendable {
         let isSealed = data.withUnsafeBytes { $0.prefix(Self.sealedMagic.count).elementsEqual(Self.sealedMagic) }
         if let keyBytes {
             guard isSealed, let box = try? AES.GCM.SealedBox(combined: data.dropFirst(Self.sealedMagic.count)),
-                let opened = try? AES.GCM.open(box, using: SymmetricKey(data: keyBytes), authenticating: Data(redisKey.utf8))
+                let opened = try? AES.GCM.open(
+                    box, using: SymmetricKey(data: keyBytes), authenticating: Data(redisKey.utf8))
             else { return nil }
             plain = opened
         } else if isSealed {

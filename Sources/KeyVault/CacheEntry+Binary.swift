@@ -40,10 +40,12 @@ extension CacheEntry {
     }
 
     init?(binary data: Data, detail: Detail = .full) {
-        guard let entry = data.withUnsafeBytes({ bytes in
-            var reader = BinaryReader(bytes: bytes)
-            return Self(reading: &reader, detail: detail)
-        }) else { return nil }
+        guard
+            let entry = data.withUnsafeBytes({ bytes in
+                var reader = BinaryReader(bytes: bytes)
+                return Self(reading: &reader, detail: detail)
+            })
+        else { return nil }
         self = entry
     }
 
@@ -55,8 +57,10 @@ extension CacheEntry {
         }
         let full = detail == .full
         guard kind == 1, let name = reader.string(building: full), let version = reader.string(building: full),
-            let contentType = reader.optionalString(building: full), let enabled = reader.byte(), let notBefore = reader.optionalDate(),
-            let expiresAt = reader.optionalDate(), let createdAt = reader.optionalDate(), let updatedAt = reader.optionalDate(),
+            let contentType = reader.optionalString(building: full), let enabled = reader.byte(),
+            let notBefore = reader.optionalDate(),
+            let expiresAt = reader.optionalDate(), let createdAt = reader.optionalDate(),
+            let updatedAt = reader.optionalDate(),
             let tagCount = reader.integer()
         else { return nil }
         var tags = [String: String](minimumCapacity: full ? Int(min(tagCount, 16)) : 0)
@@ -66,7 +70,8 @@ extension CacheEntry {
         }
         guard let value = reader.string(), reader.isAtEnd else { return nil }
         let properties = SecretProperties(
-            name: name, version: version, contentType: contentType, enabled: enabled == 1, notBefore: notBefore, expiresAt: expiresAt,
+            name: name, version: version, contentType: contentType, enabled: enabled == 1, notBefore: notBefore,
+            expiresAt: expiresAt,
             createdAt: createdAt, updatedAt: updatedAt, tags: tags)
         self = .secret(Secret(properties: properties, value: value))
     }
@@ -118,14 +123,16 @@ struct BinaryReader {
     mutating func integer() -> UInt32? {
         guard offset + 4 <= bytes.count else { return nil }
         defer { offset += 4 }
-        return UInt32(bytes[offset]) | UInt32(bytes[offset + 1]) << 8 | UInt32(bytes[offset + 2]) << 16 | UInt32(bytes[offset + 3]) << 24
+        return UInt32(bytes[offset]) | UInt32(bytes[offset + 1]) << 8 | UInt32(bytes[offset + 2]) << 16 | UInt32(
+            bytes[offset + 3]) << 24
     }
 
     /// The next string; with `building` false it is only skipped (and read as empty).
     mutating func string(building: Bool = true) -> String? {
         guard let count = integer().map(Int.init), offset + count <= bytes.count else { return nil }
         defer { offset += count }
-        return building ? String(decoding: UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + count]), as: UTF8.self) : ""
+        return building
+            ? String(decoding: UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + count]), as: UTF8.self) : ""
     }
 
     /// `.some(nil)` for an absent value, `nil` for malformed input.

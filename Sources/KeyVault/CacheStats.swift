@@ -39,7 +39,8 @@ final class CacheCounters: Sendable {
     func error() { errors.wrappingAdd(1, ordering: .relaxed) }
     var snapshot: CacheStats {
         CacheStats(
-            hits: hits.load(ordering: .relaxed), misses: misses.load(ordering: .relaxed), errors: errors.load(ordering: .relaxed),
+            hits: hits.load(ordering: .relaxed), misses: misses.load(ordering: .relaxed),
+            errors: errors.load(ordering: .relaxed),
             l1Hits: l1Hits.load(ordering: .relaxed))
     }
 }

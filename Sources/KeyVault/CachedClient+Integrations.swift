@@ -40,9 +40,17 @@ extension CachedClient {
             try await withThrowingTaskGroup(of: (Int, CacheEntry).self) { group in
                 for index in misses {
                     let secretName = IntegrationKey(userID: userID, type: types[index]).secretName
-                    group.addTask { (index, try await self.fetchAndFill(redisKey: redisKeys[index], secretName: secretName, since: ticket)) }
+                    group.addTask {
+                        (
+                            index,
+                            try await self.fetchAndFill(
+                                redisKey: redisKeys[index], secretName: secretName, since: ticket)
+                        )
+                    }
                 }
-                for try await (index, entry) in group { integrations[index] = Self.integration(type: types[index], entry: entry, now: now) }
+                for try await (index, entry) in group {
+                    integrations[index] = Self.integration(type: types[index], entry: entry, now: now)
+                }
             }
         }
         return integrations.compactMap { $0 }
@@ -50,12 +58,15 @@ extension CachedClient {
 
     /// Stores a user's credential for an integration (optionally expiring), then invalidates the cache.
     @discardableResult
-    public func setUserIntegration(userID: String, type: IntegrationType, value: String, expiresAt: Date? = nil) async throws -> Integration {
+    public func setUserIntegration(
+        userID: String, type: IntegrationType, value: String, expiresAt: Date? = nil
+    ) async throws -> Integration {
         let key = IntegrationKey(userID: userID, type: type)
         try validate(userID: userID)
         let properties = try await setSecret(
             key.secretName, value: value,
-            attributes: SecretAttributes(expiresAt: expiresAt, tags: ["user-id": userID, "integration-type": type.rawValue]))
+            attributes: SecretAttributes(
+                expiresAt: expiresAt, tags: ["user-id": userID, "integration-type": type.rawValue]))
         return Integration(type: type, secret: Secret(properties: properties, value: value))
     }
 
@@ -74,10 +85,16 @@ extension CachedClient {
     /// Unicode property look-ups were a fifth of a cached list's time).
     private func validate(userID: String) throws {
         let bytes = userID.utf8
-        let valid = !bytes.isEmpty && bytes.count <= 63 && bytes.first != UInt8(ascii: "-") && bytes.last != UInt8(ascii: "-")
-            && bytes.allSatisfy { (UInt8(ascii: "a")...UInt8(ascii: "z")).contains($0) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || $0 == UInt8(ascii: "-") }
+        let valid =
+            !bytes.isEmpty && bytes.count <= 63 && bytes.first != UInt8(ascii: "-") && bytes.last != UInt8(ascii: "-")
+            && bytes.allSatisfy {
+                (UInt8(ascii: "a")...UInt8(ascii: "z")).contains($0)
+                    || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || $0 == UInt8(ascii: "-")
+            }
         guard valid else {
-            throw KeyVaultError(.invalidInput, "user IDs are lowercase letters, digits and inner dashes, at most 63 characters", context: ["user": userID])
+            throw KeyVaultError(
+                .invalidInput, "user IDs are lowercase letters, digits and inner dashes, at most 63 characters",
+                context: ["user": userID])
         }
     }
 

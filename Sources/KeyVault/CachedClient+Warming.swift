@@ -21,7 +21,9 @@ extension CachedClient {
     /// How long the entry of `secretName` that apps read (its integration entry, else its secret
     /// entry) has left in Redis; `nil` when there is none, it never expires, or Redis is unreachable.
     package func cachedTimeToLive(secretName: String) async -> Duration? {
-        guard let key = cacheKeys(forSecret: secretName).last, let milliseconds = try? await redis.pttl(key), milliseconds >= 0 else { return nil }
+        guard let key = cacheKeys(forSecret: secretName).last, let milliseconds = try? await redis.pttl(key),
+            milliseconds >= 0
+        else { return nil }
         return .milliseconds(milliseconds)
     }
 
@@ -41,7 +43,8 @@ extension CachedClient {
     /// The secret Redis holds for `secretName` under its integration key (or its secret key), or
     /// `nil`: no entry, "not found", or Redis unreachable.
     package func cachedSecret(_ secretName: String) async -> Secret? {
-        guard case .secret(let secret) = await readCache(cacheKeys(forSecret: secretName).last ?? secretKey(secretName)) else { return nil }
+        guard case .secret(let secret) = await readCache(cacheKeys(forSecret: secretName).last ?? secretKey(secretName))
+        else { return nil }
         return secret
     }
 
@@ -54,8 +57,11 @@ extension CachedClient {
     /// Delivers Redis's invalidation notifications for every integration entry to `handler` (on a
     /// dedicated thread) until the task is cancelled: how the operator learns within milliseconds
     /// that an app wrote an integration through this library.
-    package func watchIntegrationInvalidations(logger: Logger, _ handler: @escaping @Sendable (CacheInvalidation) -> Void) async {
-        let subscription = RedisKeyInvalidations(configuration: redis.configuration, prefixes: [config.cachePrefix + "user:"], logger: logger)
+    package func watchIntegrationInvalidations(
+        logger: Logger, _ handler: @escaping @Sendable (CacheInvalidation) -> Void
+    ) async {
+        let subscription = RedisKeyInvalidations(
+            configuration: redis.configuration, prefixes: [config.cachePrefix + "user:"], logger: logger)
         await subscription.run { [self] notification in
             switch notification {
             case .keys(let keys): handler(.integrations(Set(keys.compactMap(integration(ofCacheKey:)))))

@@ -32,14 +32,18 @@ public final class CachedClient: SecretStore {
     let missCounter = Counter(label: "keyvault_cache_misses_total")
 
     /// - Throws: `KeyVaultError` for an invalid vault URL, CA bundle or encryption key.
-    public init(config: CachedClientConfig, logger: Logger = Logger(label: "keyvault", factory: { _ in SwiftLogNoOpLogHandler() })) throws {
+    public init(
+        config: CachedClientConfig,
+        logger: Logger = Logger(label: "keyvault", factory: { _ in SwiftLogNoOpLogHandler() })
+    ) throws {
         self.config = config
         self.logger = logger
         vault = try KeyVaultClient(config: config.keyVault, logger: logger)
         codec = try CacheCodec(encryptionKey: config.encryptionKey)
         redis = RedisClient(
             configuration: .init(
-                host: config.redis.host, port: config.redis.port, password: config.redis.password, database: config.redis.db,
+                host: config.redis.host, port: config.redis.port, password: config.redis.password,
+                database: config.redis.db,
                 poolSize: config.redis.poolSize))
         guard config.l1CacheSize > 0 else {
             l1 = nil
@@ -47,7 +51,8 @@ public final class CachedClient: SecretStore {
             return
         }
         let l1 = L1Cache(capacity: config.l1CacheSize)
-        let invalidations = RedisKeyInvalidations(configuration: redis.configuration, prefixes: [config.cachePrefix], logger: logger)
+        let invalidations = RedisKeyInvalidations(
+            configuration: redis.configuration, prefixes: [config.cachePrefix], logger: logger)
         self.l1 = l1
         l1Subscription = Task {
             await invalidations.run(l1.apply)
@@ -77,7 +82,9 @@ public final class CachedClient: SecretStore {
 
     /// Writes the vault, then invalidates the cache.
     @discardableResult
-    public func setSecret(_ name: String, value: String, attributes: SecretAttributes = .init()) async throws -> SecretProperties {
+    public func setSecret(
+        _ name: String, value: String, attributes: SecretAttributes = .init()
+    ) async throws -> SecretProperties {
         let properties = try await vault.setSecret(name, value: value, attributes: attributes)
         await invalidate(secretName: name)
         return properties
@@ -85,10 +92,14 @@ public final class CachedClient: SecretStore {
 
     /// `setSecret` with the Go package's parameters.
     @discardableResult
-    public func setSecret(name: String, value: String, contentType: String? = nil, expiresAt: Date? = nil, tags: [String: String]? = nil)
+    public func setSecret(
+        name: String, value: String, contentType: String? = nil, expiresAt: Date? = nil, tags: [String: String]? = nil
+    )
         async throws -> SecretProperties
     {
-        try await setSecret(name, value: value, attributes: SecretAttributes(contentType: contentType, expiresAt: expiresAt, tags: tags))
+        try await setSecret(
+            name, value: value, attributes: SecretAttributes(contentType: contentType, expiresAt: expiresAt, tags: tags)
+        )
     }
 
     /// Deletes in the vault, then invalidates the cache.
@@ -131,7 +142,8 @@ public final class CachedClient: SecretStore {
             try await check()
             return ComponentHealth(name: name, healthy: true, latency: ContinuousClock.now - started)
         } catch {
-            return ComponentHealth(name: name, healthy: false, latency: ContinuousClock.now - started, error: "\(error)")
+            return ComponentHealth(
+                name: name, healthy: false, latency: ContinuousClock.now - started, error: "\(error)")
         }
     }
 
@@ -139,7 +151,8 @@ public final class CachedClient: SecretStore {
 
     /// Vault names are case-insensitive, so are their cache keys (names are ASCII: most need no change).
     func secretKey(_ name: String) -> String {
-        let lowered = name.utf8.contains { (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0) } ? name.lowercased() : name
+        let lowered =
+            name.utf8.contains { (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0) } ? name.lowercased() : name
         return config.cachePrefix + "secret:" + lowered
     }
     func integrationKey(_ key: IntegrationKey) -> String { config.cachePrefix + key.logicalKey }
@@ -211,7 +224,9 @@ public final class CachedClient: SecretStore {
     func decodeEntry(_ data: Data, redisKey: String, detail: CacheEntry.Detail = .full) -> CacheEntry? {
         guard !data.isEmpty else { return nil }
         guard let entry = codec.decode(data, redisKey: redisKey, detail: detail) else {
-            logger.warning("cache entry unreadable (wrong encryption key or format): treated as a miss", metadata: ["kv.cache.key": "\(redisKey)"])
+            logger.warning(
+                "cache entry unreadable (wrong encryption key or format): treated as a miss",
+                metadata: ["kv.cache.key": "\(redisKey)"])
             return nil
         }
         return entry
@@ -252,6 +267,7 @@ public final class CachedClient: SecretStore {
     func cacheError(_ code: ErrorCode, _ error: any Error, key: String) {
         counters.error()
         logger.warning(
-            "\(code.description)", metadata: ["kv.error.code": "\(code.id)", "kv.cache.key": "\(key)", "kv.error": "\(error)"])
+            "\(code.description)",
+            metadata: ["kv.error.code": "\(code.id)", "kv.cache.key": "\(key)", "kv.error": "\(error)"])
     }
 }

@@ -10,7 +10,9 @@ public struct CachedClientConfig: Sendable {
         public var db: Int
         public var poolSize: Int
 
-        public init(host: String = "localhost", port: Int = 6379, password: String? = nil, db: Int = 0, poolSize: Int = 8) {
+        public init(
+            host: String = "localhost", port: Int = 6379, password: String? = nil, db: Int = 0, poolSize: Int = 8
+        ) {
             self.host = host
             self.port = port
             self.password = password
@@ -35,7 +37,8 @@ public struct CachedClientConfig: Sendable {
 
     public init(
         keyVault: ClientConfig = .init(), redis: RedisConfig = .init(), cacheTTL: Duration = .seconds(300),
-        cachePrefix: String = "keyvault:", negativeTTL: Duration = .seconds(30), encryptionKey: Data? = nil, l1CacheSize: Int = 0
+        cachePrefix: String = "keyvault:", negativeTTL: Duration = .seconds(30), encryptionKey: Data? = nil,
+        l1CacheSize: Int = 0
     ) {
         self.keyVault = keyVault
         self.redis = redis

@@ -21,8 +21,10 @@ public struct ClientConfig: Sendable {
     public var requestGate: (@Sendable () async throws -> Void)?
 
     public init(
-        vaultURL: String = "https://iot-keyvault:4997", timeout: Duration = .seconds(30), insecureSkipVerify: Bool = false,
-        caBundle: Data? = nil, credential: Credential = .emulator, apiVersion: String = "7.5", retry: RetryPolicy = .init(),
+        vaultURL: String = "https://iot-keyvault:4997", timeout: Duration = .seconds(30),
+        insecureSkipVerify: Bool = false,
+        caBundle: Data? = nil, credential: Credential = .emulator, apiVersion: String = "7.5",
+        retry: RetryPolicy = .init(),
         requestGate: (@Sendable () async throws -> Void)? = nil
     ) {
         self.vaultURL = Self.withoutTrailingSlash(vaultURL)

@@ -6,7 +6,9 @@ public enum EnvironmentConfiguration {
     public static func parseDuration(_ text: String) -> Duration? {
         let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600)]
         for (suffix, seconds) in units where text.hasSuffix(suffix) {
-            if let value = Double(text.dropLast(suffix.count)), value >= 0 { return .milliseconds(Int(value * seconds * 1000)) }
+            if let value = Double(text.dropLast(suffix.count)), value >= 0 {
+                return .milliseconds(Int(value * seconds * 1000))
+            }
         }
         return Double(text).flatMap { $0 >= 0 ? .milliseconds(Int($0 * 1000)) : nil }
     }
@@ -14,7 +16,8 @@ public enum EnvironmentConfiguration {
     static func duration(_ environment: [String: String], _ name: String, default value: Duration) throws -> Duration {
         guard let text = environment[name], !text.isEmpty else { return value }
         guard let parsed = parseDuration(text) else {
-            throw KeyVaultError(.invalidInput, "\(name) is not a duration (use e.g. 30s, 5m, 500ms)", context: ["variable": name])
+            throw KeyVaultError(
+                .invalidInput, "\(name) is not a duration (use e.g. 30s, 5m, 500ms)", context: ["variable": name])
         }
         return parsed
     }
@@ -29,7 +32,8 @@ public enum EnvironmentConfiguration {
 
     /// The credential, first match wins: workload identity, client secret, static token, emulator.
     static func credential(_ environment: [String: String]) throws -> Credential {
-        let authority = environment["AZURE_AUTHORITY_HOST"].flatMap { $0.isEmpty ? nil : $0 } ?? "https://login.microsoftonline.com"
+        let authority =
+            environment["AZURE_AUTHORITY_HOST"].flatMap { $0.isEmpty ? nil : $0 } ?? "https://login.microsoftonline.com"
         let tenant = environment["AZURE_TENANT_ID"] ?? ""
         let client = environment["AZURE_CLIENT_ID"] ?? ""
         if let file = environment["AZURE_FEDERATED_TOKEN_FILE"], !file.isEmpty {
@@ -54,7 +58,9 @@ extension ClientConfig {
     /// `KEYVAULT_TLS_SKIP_VERIFY`, `KEYVAULT_CA_FILE`, the credential variables).
     ///
     /// - Throws: `KeyVaultError` (`invalidInput`) naming the variable that is wrong.
-    public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws -> ClientConfig {
+    public static func fromEnvironment(
+        _ environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws -> ClientConfig {
         var caBundle: Data?
         if let path = environment["KEYVAULT_CA_FILE"], !path.isEmpty {
             guard let data = FileManager.default.contents(atPath: path) else {
@@ -74,25 +80,35 @@ extension CachedClientConfig {
     /// The configuration the environment describes: `ClientConfig.fromEnvironment` plus
     /// `KEYVAULT_CACHE_TTL`, `KEYVAULT_CACHE_PREFIX`, `KEYVAULT_CACHE_ENCRYPTION_KEY`,
     /// `KEYVAULT_L1_CACHE_SIZE` and `REDIS_*`.
-    public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws -> CachedClientConfig {
+    public static func fromEnvironment(
+        _ environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws -> CachedClientConfig {
         var key: Data?
         if let text = environment["KEYVAULT_CACHE_ENCRYPTION_KEY"], !text.isEmpty {
             guard let data = Data(base64Encoded: text), data.count == 32 else {
-                throw KeyVaultError(.invalidInput, "KEYVAULT_CACHE_ENCRYPTION_KEY must be 32 bytes in base64", context: ["variable": "KEYVAULT_CACHE_ENCRYPTION_KEY"])
+                throw KeyVaultError(
+                    .invalidInput, "KEYVAULT_CACHE_ENCRYPTION_KEY must be 32 bytes in base64",
+                    context: ["variable": "KEYVAULT_CACHE_ENCRYPTION_KEY"])
             }
             key = data
         }
         func integer(_ name: String, _ value: Int, minimum: Int = .min) throws -> Int {
             guard let text = environment[name], !text.isEmpty else { return value }
-            guard let parsed = Int(text) else { throw KeyVaultError(.invalidInput, "\(name) must be a whole number", context: ["variable": name]) }
-            guard parsed >= minimum else { throw KeyVaultError(.invalidInput, "\(name) must be at least \(minimum)", context: ["variable": name]) }
+            guard let parsed = Int(text) else {
+                throw KeyVaultError(.invalidInput, "\(name) must be a whole number", context: ["variable": name])
+            }
+            guard parsed >= minimum else {
+                throw KeyVaultError(.invalidInput, "\(name) must be at least \(minimum)", context: ["variable": name])
+            }
             return parsed
         }
         return CachedClientConfig(
             keyVault: try ClientConfig.fromEnvironment(environment),
             redis: .init(
-                host: environment["REDIS_HOST"].flatMap { $0.isEmpty ? nil : $0 } ?? "localhost", port: try integer("REDIS_PORT", 6379),
-                password: environment["REDIS_PASSWORD"].flatMap { $0.isEmpty ? nil : $0 }, db: try integer("REDIS_DB", 0)),
+                host: environment["REDIS_HOST"].flatMap { $0.isEmpty ? nil : $0 } ?? "localhost",
+                port: try integer("REDIS_PORT", 6379),
+                password: environment["REDIS_PASSWORD"].flatMap { $0.isEmpty ? nil : $0 },
+                db: try integer("REDIS_DB", 0)),
             cacheTTL: try EnvironmentConfiguration.duration(environment, "KEYVAULT_CACHE_TTL", default: .seconds(300)),
             cachePrefix: environment["KEYVAULT_CACHE_PREFIX"].flatMap { $0.isEmpty ? nil : $0 } ?? "keyvault:",
             encryptionKey: key, l1CacheSize: try integer("KEYVAULT_L1_CACHE_SIZE", 0, minimum: 0))

@@ -33,7 +33,8 @@ public final class HealthChecker: Sendable {
             return results
         }
         let order = registered.map(\.name)
-        return HealthReport(components: results.sorted { order.firstIndex(of: $0.name)! < order.firstIndex(of: $1.name)! })
+        return HealthReport(
+            components: results.sorted { order.firstIndex(of: $0.name)! < order.firstIndex(of: $1.name)! })
     }
 
     private static func run(name: String, check: @escaping Check, timeout: Duration) async -> ComponentHealth {
@@ -43,14 +44,17 @@ public final class HealthChecker: Sendable {
                 group.addTask { try await check() }
                 group.addTask {
                     try await Task.sleep(for: timeout)
-                    throw KeyVaultError(.connectionFailed, "the health check did not finish within \(timeout)", context: ["check": name])
+                    throw KeyVaultError(
+                        .connectionFailed, "the health check did not finish within \(timeout)", context: ["check": name]
+                    )
                 }
                 try await group.next()
                 group.cancelAll()
             }
             return ComponentHealth(name: name, healthy: true, latency: ContinuousClock.now - started)
         } catch {
-            return ComponentHealth(name: name, healthy: false, latency: ContinuousClock.now - started, error: "\(error)")
+            return ComponentHealth(
+                name: name, healthy: false, latency: ContinuousClock.now - started, error: "\(error)")
         }
     }
 }

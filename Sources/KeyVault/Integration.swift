@@ -18,7 +18,9 @@ public struct Integration: Sendable, Hashable, Codable {
     public var expiresAt: Date?
     public var updatedAt: Date?
 
-    public init(type: IntegrationType, status: Status, maskedKey: String = "", expiresAt: Date? = nil, updatedAt: Date? = nil) {
+    public init(
+        type: IntegrationType, status: Status, maskedKey: String = "", expiresAt: Date? = nil, updatedAt: Date? = nil
+    ) {
         self.type = type
         self.status = status
         self.maskedKey = maskedKey
@@ -33,7 +35,8 @@ public struct Integration: Sendable, Hashable, Codable {
             return
         }
         self.init(
-            type: type, status: secret.properties.isExpired(at: now) ? .expired : .connected, maskedKey: Masking.mask(secret.value),
+            type: type, status: secret.properties.isExpired(at: now) ? .expired : .connected,
+            maskedKey: Masking.mask(secret.value),
             expiresAt: secret.properties.expiresAt, updatedAt: secret.properties.updatedAt)
     }
 }

@@ -51,7 +51,8 @@ public struct IntegrationKey: Sendable, Hashable {
         let lowered = hasUpper ? secretName.lowercased() : secretName
         guard lowered.hasPrefix("user-") else { return nil }
         let rest = lowered.utf8.dropFirst("user-".count)
-        for (suffix, type) in Self.nameSuffixes where rest.count > suffix.count && rest.suffix(suffix.count).elementsEqual(suffix) {
+        for (suffix, type) in Self.nameSuffixes
+        where rest.count > suffix.count && rest.suffix(suffix.count).elementsEqual(suffix) {
             self.init(userID: String(decoding: rest.dropLast(suffix.count), as: UTF8.self), type: type)
             return
         }

@@ -28,30 +28,47 @@ extension KeyVaultClient {
 
     /// Writes a new version of a secret and returns its metadata.
     @discardableResult
-    public func setSecret(_ name: String, value: String, attributes: SecretAttributes = .init()) async throws -> SecretProperties {
+    public func setSecret(
+        _ name: String, value: String, attributes: SecretAttributes = .init()
+    ) async throws -> SecretProperties {
         try SecretNames.validate(name)
         guard value.utf8.count <= SecretNames.maxValueBytes else {
-            throw KeyVaultError(.invalidInput, "the value is \(value.utf8.count) bytes; Key Vault takes at most \(SecretNames.maxValueBytes)", context: ["secret": name])
+            throw KeyVaultError(
+                .invalidInput,
+                "the value is \(value.utf8.count) bytes; Key Vault takes at most \(SecretNames.maxValueBytes)",
+                context: ["secret": name])
         }
-        let reply = try await send(.put, path: "/secrets/\(name)", body: try VaultWire.body(value: value, attributes: attributes), operation: "set", name: name)
-        return VaultWire.properties(of: try decode(VaultWire.Bundle.init(json:), reply, operation: "set", name: name), fallbackName: name)
+        let reply = try await send(
+            .put, path: "/secrets/\(name)", body: try VaultWire.body(value: value, attributes: attributes),
+            operation: "set", name: name)
+        return VaultWire.properties(
+            of: try decode(VaultWire.Bundle.init(json:), reply, operation: "set", name: name), fallbackName: name)
     }
 
     /// `setSecret` with the Go package's parameters.
     @discardableResult
-    public func setSecret(name: String, value: String, contentType: String? = nil, expiresAt: Date? = nil, tags: [String: String]? = nil)
+    public func setSecret(
+        name: String, value: String, contentType: String? = nil, expiresAt: Date? = nil, tags: [String: String]? = nil
+    )
         async throws -> SecretProperties
     {
-        try await setSecret(name, value: value, attributes: SecretAttributes(contentType: contentType, expiresAt: expiresAt, tags: tags))
+        try await setSecret(
+            name, value: value, attributes: SecretAttributes(contentType: contentType, expiresAt: expiresAt, tags: tags)
+        )
     }
 
     /// Changes a version's attributes (the latest when `version` is `nil`); absent fields stay.
     @discardableResult
-    public func updateSecretProperties(_ name: String, version: String? = nil, attributes: SecretAttributes) async throws -> SecretProperties {
+    public func updateSecretProperties(
+        _ name: String, version: String? = nil, attributes: SecretAttributes
+    ) async throws -> SecretProperties {
         try SecretNames.validate(name)
         let path = "/secrets/\(name)/\(version ?? "")"
-        let reply = try await send(.patch, path: path, body: try VaultWire.body(value: nil, attributes: attributes), operation: "update", name: name)
-        return VaultWire.properties(of: try decode(VaultWire.Bundle.init(json:), reply, operation: "update", name: name), fallbackName: name)
+        let reply = try await send(
+            .patch, path: path, body: try VaultWire.body(value: nil, attributes: attributes), operation: "update",
+            name: name)
+        return VaultWire.properties(
+            of: try decode(VaultWire.Bundle.init(json:), reply, operation: "update", name: name), fallbackName: name)
     }
 
     /// Soft-deletes every version of a secret.
@@ -112,8 +129,10 @@ extension KeyVaultClient {
 
     /// Follows an absolute `nextLink` (it carries its own query, api-version included).
     private func sendLink(_ link: String, operation: String, name: String?) async throws -> Reply {
-        guard let schemeEnd = link.range(of: "://"), let pathStart = link[schemeEnd.upperBound...].firstIndex(of: "/") else {
-            throw KeyVaultError(.malformedResponse, "nextLink is not an absolute URL", context: ["operation": operation])
+        guard let schemeEnd = link.range(of: "://"), let pathStart = link[schemeEnd.upperBound...].firstIndex(of: "/")
+        else {
+            throw KeyVaultError(
+                .malformedResponse, "nextLink is not an absolute URL", context: ["operation": operation])
         }
         let pathAndQuery = String(link[pathStart...])
         let (path, query) = pathAndQuery.split(separator: "?", maxSplits: 1).map(String.init).splitPair
@@ -137,7 +156,8 @@ extension KeyVaultClient {
         var context = ["operation": operation]
         if let name { context["secret"] = name }
         let response = HTTPResponse(head: .init(status: reply.status, headers: [:], version: "1.1"), body: reply.body)
-        throw Self.statusError(response, operation: operation, context: context, write: operation != "get" && operation != "list")
+        throw Self.statusError(
+            response, operation: operation, context: context, write: operation != "get" && operation != "list")
     }
 }
 

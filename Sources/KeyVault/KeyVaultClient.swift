@@ -17,15 +17,22 @@ public final class KeyVaultClient: Sendable {
     let logger: Logger
 
     /// - Throws: `KeyVaultError` (`invalidInput`) for a malformed URL or an unreadable CA bundle.
-    public init(config: ClientConfig, logger: Logger = Logger(label: "keyvault", factory: { _ in SwiftLogNoOpLogHandler() })) throws {
+    public init(
+        config: ClientConfig, logger: Logger = Logger(label: "keyvault", factory: { _ in SwiftLogNoOpLogHandler() })
+    ) throws {
         guard config.vaultURL.hasPrefix("https://") || config.vaultURL.hasPrefix("http://") else {
-            throw KeyVaultError(.invalidInput, "the vault URL must start with https:// (or http:// for a local emulator)", context: ["url": config.vaultURL])
+            throw KeyVaultError(
+                .invalidInput, "the vault URL must start with https:// (or http:// for a local emulator)",
+                context: ["url": config.vaultURL])
         }
         self.config = config
         self.logger = logger
-        let tls = HTTPClient.TLSConfiguration(trust: config.caBundle.map { .pem($0) } ?? .system, skipVerify: config.insecureSkipVerify)
+        let tls = HTTPClient.TLSConfiguration(
+            trust: config.caBundle.map { .pem($0) } ?? .system, skipVerify: config.insecureSkipVerify)
         do {
-            http = try HTTPClient(configuration: .init(tls: tls, connectTimeout: min(config.timeout, .seconds(10)), requestTimeout: config.timeout))
+            http = try HTTPClient(
+                configuration: .init(
+                    tls: tls, connectTimeout: min(config.timeout, .seconds(10)), requestTimeout: config.timeout))
         } catch {
             throw KeyVaultError(.tlsFailed, "\(error)")
         }
@@ -45,7 +52,8 @@ public final class KeyVaultClient: Sendable {
     /// Sends one API request with authentication and retries; returns any final HTTP status
     /// other than 401/429/5xx, which become errors.
     func send(
-        _ method: HTTPRequest.Method, path: String, query: String = "", body: Data? = nil, operation: String, name: String?
+        _ method: HTTPRequest.Method, path: String, query: String = "", body: Data? = nil, operation: String,
+        name: String?
     ) async throws -> Reply {
         let started = ContinuousClock.now
         let deadline = started + config.timeout
@@ -63,7 +71,11 @@ public final class KeyVaultClient: Sendable {
                 if body != nil { headers.add(name: "Content-Type", value: "application/json") }
                 let url = "\(config.vaultURL)\(path)?api-version=\(config.apiVersion)\(query)"
                 let remaining = deadline - ContinuousClock.now
-                outcome = .success(try await http.execute(HTTPRequest(method: method, url: url, headers: headers, body: body, timeout: max(remaining, .milliseconds(1)))))
+                outcome = .success(
+                    try await http.execute(
+                        HTTPRequest(
+                            method: method, url: url, headers: headers, body: body,
+                            timeout: max(remaining, .milliseconds(1)))))
             } catch let error as KeyVaultError {
                 outcome = .failure(error)
             } catch let error as HTTPError {
@@ -75,7 +87,8 @@ public final class KeyVaultClient: Sendable {
                 refreshedToken = true
                 _ = try? await tokens.token(refresh: true)
                 continue
-            case .success(let response) where response.status == 401 || response.status == 429 || response.status >= 500:
+            case .success(let response)
+            where response.status == 401 || response.status == 429 || response.status >= 500:
                 failure = Self.statusError(response, operation: operation, context: context, write: method != .get)
             case .success(let response):
                 record(operation: operation, status: "\(response.status)", started: started, name: name)
@@ -83,13 +96,24 @@ public final class KeyVaultClient: Sendable {
             case .failure(let error):
                 failure = error
             }
-            let retryable = failure.code == .throttled || failure.code == .connectionFailed || (Int(failure.context["status"] ?? "") ?? 0) >= 500
+            let retryable =
+                failure.code == .throttled || failure.code == .connectionFailed
+                || (Int(failure.context["status"] ?? "") ?? 0) >= 500
             let remaining = deadline - ContinuousClock.now
-            guard retryable, let delay = config.retry.delay(afterAttempt: attempt, retryAfter: failure.retryAfter, remaining: remaining, random: Double.random(in: 0..<1)) else {
+            guard retryable,
+                let delay = config.retry.delay(
+                    afterAttempt: attempt, retryAfter: failure.retryAfter, remaining: remaining,
+                    random: Double.random(in: 0..<1))
+            else {
                 record(operation: operation, status: failure.context["status"] ?? "error", started: started, name: name)
                 throw failure
             }
-            logger.debug("keyvault retry", metadata: ["kv.operation": "\(operation)", "kv.attempt": "\(attempt)", "kv.error": "\(failure.code.id)", "kv.delay_ms": "\(delay.inMilliseconds)"])
+            logger.debug(
+                "keyvault retry",
+                metadata: [
+                    "kv.operation": "\(operation)", "kv.attempt": "\(attempt)", "kv.error": "\(failure.code.id)",
+                    "kv.delay_ms": "\(delay.inMilliseconds)",
+                ])
             try await Task.sleep(for: delay)
         }
     }
@@ -99,7 +123,9 @@ public final class KeyVaultClient: Sendable {
         Timer(label: "keyvault_request_duration_seconds", dimensions: [("operation", operation)]).recordNanoseconds(
             elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
         Counter(label: "keyvault_requests_total", dimensions: [("operation", operation), ("code", status)]).increment()
-        logger.debug("keyvault request", metadata: ["kv.operation": "\(operation)", "kv.secret.name": "\(name ?? "-")", "http.status": "\(status)"])
+        logger.debug(
+            "keyvault request",
+            metadata: ["kv.operation": "\(operation)", "kv.secret.name": "\(name ?? "-")", "http.status": "\(status)"])
     }
 
     static func transportError(_ error: HTTPError, operation: String) -> KeyVaultError {
@@ -112,7 +138,9 @@ public final class KeyVaultClient: Sendable {
     }
 
     /// The error for a non-success status, with the server's code and message (which never hold values).
-    static func statusError(_ response: HTTPResponse, operation: String, context: [String: String], write: Bool = false) -> KeyVaultError {
+    static func statusError(
+        _ response: HTTPResponse, operation: String, context: [String: String], write: Bool = false
+    ) -> KeyVaultError {
         var context = context
         context["status"] = "\(response.status)"
         let detail = (try? JSONDecoder().decode(VaultWire.ErrorBody.self, from: response.body))?.detail
@@ -125,7 +153,8 @@ public final class KeyVaultClient: Sendable {
         case 403 where inner == "SecretDisabled": return KeyVaultError(.secretDisabled, message, context: context)
         case 403: return KeyVaultError(.authenticationFailed, message, context: context)
         case 404: return KeyVaultError(.secretNotFound, message, context: context)
-        case 409 where inner == "ObjectIsDeletedButRecoverable": return KeyVaultError(.deletedButRecoverable, message, context: context)
+        case 409 where inner == "ObjectIsDeletedButRecoverable":
+            return KeyVaultError(.deletedButRecoverable, message, context: context)
         case 429: return KeyVaultError(.throttled, message, context: context, retryAfter: retryAfter)
         case 400..<500: return KeyVaultError(.invalidInput, message, context: context)
         default: return KeyVaultError(write ? .writeFailed : .retrieveFailed, message, context: context)

@@ -22,7 +22,8 @@ public struct KeyVaultError: Error, Sendable, CustomStringConvertible {
         var text = code.description
         if !message.isEmpty { text += ": \(message)" }
         if !context.isEmpty {
-            text += " (" + context.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", ") + ")"
+            text +=
+                " (" + context.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", ") + ")"
         }
         return text
     }

@@ -7,7 +7,9 @@ public struct RetryPolicy: Sendable, Hashable {
     /// The most attempts, the first one included.
     public var maximumAttempts: Int
 
-    public init(initialBackoff: Duration = .milliseconds(500), maximumBackoff: Duration = .seconds(16), maximumAttempts: Int = 8) {
+    public init(
+        initialBackoff: Duration = .milliseconds(500), maximumBackoff: Duration = .seconds(16), maximumAttempts: Int = 8
+    ) {
         self.initialBackoff = initialBackoff
         self.maximumBackoff = maximumBackoff
         self.maximumAttempts = maximumAttempts
@@ -19,7 +21,8 @@ public struct RetryPolicy: Sendable, Hashable {
     ///   - retryAfter: seconds the server asked for; used as is, without jitter.
     ///   - remaining: time left before the deadline; a delay that would not fit gives up.
     ///   - random: a number in 0..<1 for the jitter (±50 % of the exponential delay).
-    public func delay(afterAttempt attempt: Int, retryAfter: Double?, remaining: Duration, random: Double) -> Duration? {
+    public func delay(afterAttempt attempt: Int, retryAfter: Double?, remaining: Duration, random: Double) -> Duration?
+    {
         guard attempt < maximumAttempts else { return nil }
         let delay: Duration
         if let retryAfter {

@@ -57,7 +57,10 @@ public struct SecretAttributes: Sendable, Hashable {
     public var enabled: Bool?
     public var tags: [String: String]?
 
-    public init(contentType: String? = nil, expiresAt: Date? = nil, notBefore: Date? = nil, enabled: Bool? = nil, tags: [String: String]? = nil) {
+    public init(
+        contentType: String? = nil, expiresAt: Date? = nil, notBefore: Date? = nil, enabled: Bool? = nil,
+        tags: [String: String]? = nil
+    ) {
         self.contentType = contentType
         self.expiresAt = expiresAt
         self.notBefore = notBefore

@@ -30,7 +30,9 @@ public final class InMemorySecretStore: SecretStore {
     }
 
     @discardableResult
-    public func setSecret(_ name: String, value: String, attributes: SecretAttributes = .init()) async throws -> SecretProperties {
+    public func setSecret(
+        _ name: String, value: String, attributes: SecretAttributes = .init()
+    ) async throws -> SecretProperties {
         try SecretNames.validate(name)
         let now = Date()
         let properties = SecretProperties(

@@ -37,14 +37,17 @@ final class SingleFlight<Value: Sendable>: Sendable {
     func run(key: String, since ticket: UInt64? = nil, _ body: () async throws -> Value) async throws -> Value {
         while true {
             let (isLeader, recent) = state.withLock { state -> (Bool, Value?) in
-                if let ticket, let completed = state.completed[key], completed.sequence > ticket { return (false, completed.value) }
+                if let ticket, let completed = state.completed[key], completed.sequence > ticket {
+                    return (false, completed.value)
+                }
                 if state.calls[key] != nil { return (false, nil) }
                 state.calls[key] = []
                 return (true, nil)
             }
             if let recent { return recent }
             if isLeader { return try await lead(key: key, body) }
-            let shared = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Value?, any Error>) in
+            let shared = try await withCheckedThrowingContinuation {
+                (continuation: CheckedContinuation<Value?, any Error>) in
                 let joined = state.withLock { state -> Bool in
                     guard state.calls[key] != nil else { return false }
                     state.calls[key]!.append(continuation)

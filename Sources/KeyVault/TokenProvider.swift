@@ -21,7 +21,9 @@ actor TokenProvider {
     /// A valid token; `refresh` drops the cached one first (after a 401).
     nonisolated func token(refresh: Bool = false) async throws -> String {
         if case .staticToken(let token) = credential { return token }
-        if !refresh, let current = cached.withLock({ $0 }), ContinuousClock.now < current.refreshAt { return current.token }
+        if !refresh, let current = cached.withLock({ $0 }), ContinuousClock.now < current.refreshAt {
+            return current.token
+        }
         return try await fetchToken(refresh: refresh)
     }
 
@@ -54,33 +56,43 @@ actor TokenProvider {
         case .staticToken(let token):
             return (token, 3600)
         case .emulator:
-            return try await request(HTTPRequest(url: vaultURL + "/token", headers: ["Accept": "application/json"], timeout: .seconds(10)))
+            return try await request(
+                HTTPRequest(url: vaultURL + "/token", headers: ["Accept": "application/json"], timeout: .seconds(10)))
         case .clientSecret(let tenant, let clientID, let secret, let authority):
-            return try await request(Self.form(authority: authority, tenant: tenant, fields: [
-                ("grant_type", "client_credentials"), ("client_id", clientID), ("client_secret", secret),
-                ("scope", "https://vault.azure.net/.default"),
-            ]))
+            return try await request(
+                Self.form(
+                    authority: authority, tenant: tenant,
+                    fields: [
+                        ("grant_type", "client_credentials"), ("client_id", clientID), ("client_secret", secret),
+                        ("scope", "https://vault.azure.net/.default"),
+                    ]))
         case .workloadIdentity(let tenant, let clientID, let tokenFile, let authority):
             guard let assertion = try? String(contentsOfFile: tokenFile, encoding: .utf8) else {
-                throw KeyVaultError(.authenticationFailed, "cannot read the federated token file", context: ["file": tokenFile])
+                throw KeyVaultError(
+                    .authenticationFailed, "cannot read the federated token file", context: ["file": tokenFile])
             }
-            return try await request(Self.form(authority: authority, tenant: tenant, fields: [
-                ("grant_type", "client_credentials"), ("client_id", clientID),
-                ("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"),
-                ("client_assertion", assertion.trimmingCharacters(in: .whitespacesAndNewlines)),
-                ("scope", "https://vault.azure.net/.default"),
-            ]))
+            return try await request(
+                Self.form(
+                    authority: authority, tenant: tenant,
+                    fields: [
+                        ("grant_type", "client_credentials"), ("client_id", clientID),
+                        ("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"),
+                        ("client_assertion", assertion.trimmingCharacters(in: .whitespacesAndNewlines)),
+                        ("scope", "https://vault.azure.net/.default"),
+                    ]))
         }
     }
 
     private static func form(authority: String, tenant: String, fields: [(String, String)]) -> HTTPRequest {
         var allowed = CharacterSet.alphanumerics
         allowed.insert(charactersIn: "-._~")
-        let body = fields.map { "\($0.0)=\($0.1.addingPercentEncoding(withAllowedCharacters: allowed) ?? "")" }.joined(separator: "&")
+        let body = fields.map { "\($0.0)=\($0.1.addingPercentEncoding(withAllowedCharacters: allowed) ?? "")" }.joined(
+            separator: "&")
         let base = authority.hasSuffix("/") ? String(authority.dropLast()) : authority
         return HTTPRequest(
             method: .post, url: "\(base)/\(tenant)/oauth2/v2.0/token",
-            headers: ["Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json"], body: Data(body.utf8),
+            headers: ["Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json"],
+            body: Data(body.utf8),
             timeout: .seconds(10))
     }
 
@@ -93,7 +105,9 @@ actor TokenProvider {
             throw KeyVaultClient.transportError(error, operation: "token")
         }
         guard response.status == 200 else {
-            throw KeyVaultError(.authenticationFailed, "the token endpoint answered \(response.status)", context: ["status": "\(response.status)"])
+            throw KeyVaultError(
+                .authenticationFailed, "the token endpoint answered \(response.status)",
+                context: ["status": "\(response.status)"])
         }
         if let json = try? JSONSerialization.jsonObject(with: response.body) as? [String: Any] {
             guard let token = json["access_token"] as? String ?? json["token"] as? String else {
@@ -102,7 +116,8 @@ actor TokenProvider {
             let lifetime = (json["expires_in"] as? Int) ?? Int(json["expires_in"] as? String ?? "") ?? 3600
             return (token, lifetime)
         }
-        let text = String(decoding: response.body, as: UTF8.self).trimmingCharacters(in: CharacterSet(charactersIn: "\" \n\r"))
+        let text = String(decoding: response.body, as: UTF8.self).trimmingCharacters(
+            in: CharacterSet(charactersIn: "\" \n\r"))
         guard text.split(separator: ".").count == 3 else {
             throw KeyVaultError(.authenticationFailed, "the token endpoint's answer is neither JSON nor a JWT")
         }
@@ -114,7 +129,8 @@ actor TokenProvider {
         guard parts.count == 3 else { return nil }
         var base64 = String(parts[1]).replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
-        guard let data = Data(base64Encoded: base64), let claims = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+        guard let data = Data(base64Encoded: base64),
+            let claims = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
             let exp = (claims["exp"] as? NSNumber)?.intValue
         else { return nil }
         return exp - Int(Date().timeIntervalSince1970)

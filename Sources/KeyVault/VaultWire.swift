@@ -82,7 +82,9 @@ enum VaultWire {
         let parts = (bundle.id ?? "").utf8.split(separator: UInt8(ascii: "/"))
         var name = fallbackName
         var version = ""
-        if let index = parts.firstIndex(where: { $0.elementsEqual("secrets".utf8) || $0.elementsEqual("deletedsecrets".utf8) }), index + 1 < parts.count {
+        if let index = parts.firstIndex(where: {
+            $0.elementsEqual("secrets".utf8) || $0.elementsEqual("deletedsecrets".utf8)
+        }), index + 1 < parts.count {
             name = String(decoding: parts[index + 1], as: UTF8.self)
             if index + 2 < parts.count { version = String(decoding: parts[index + 2], as: UTF8.self) }
         }

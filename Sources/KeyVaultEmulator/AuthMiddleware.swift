@@ -8,7 +8,9 @@ struct AuthMiddleware<Context: RequestContext>: RouterMiddleware {
     let issuer: TokenIssuer
     let accepted = AcceptedTokens()
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
         if RequestCounter.isOpenPath(request.uri.path) { return try await next(request, context) }
         guard let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer ") else {
             return try unauthorized(.missingToken, request: request, context: context)
@@ -18,7 +20,8 @@ struct AuthMiddleware<Context: RequestContext>: RouterMiddleware {
         if !accepted.contains(token, now: now) {
             switch issuer.verify(token, now: now) {
             case .success(let expiry): accepted.insert(token, expiresAt: expiry)
-            case .failure(let rejection): return try unauthorized(.invalidToken(rejection.text), request: request, context: context)
+            case .failure(let rejection):
+                return try unauthorized(.invalidToken(rejection.text), request: request, context: context)
             }
         }
         return try await next(request, context)

@@ -18,7 +18,8 @@ struct AzureError: Error, Sendable, Equatable {
         let id = version.map { "\(name)/\($0)" } ?? name
         return .init(
             statusCode: 404, code: "SecretNotFound",
-            message: "A secret with (name/id) \(id) was not found in this key vault. If you recently deleted this secret you may be able to recover it using the correct recovery command. For help resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125182"
+            message:
+                "A secret with (name/id) \(id) was not found in this key vault. If you recently deleted this secret you may be able to recover it using the correct recovery command. For help resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125182"
         )
     }
 
@@ -27,12 +28,14 @@ struct AzureError: Error, Sendable, Equatable {
     }
 
     static let secretDisabled = AzureError(
-        statusCode: 403, code: "Forbidden", message: "Operation get is not allowed on a disabled secret.", innerCode: "SecretDisabled")
+        statusCode: 403, code: "Forbidden", message: "Operation get is not allowed on a disabled secret.",
+        innerCode: "SecretDisabled")
 
     static func deletedButRecoverable(_ name: String) -> Self {
         .init(
             statusCode: 409, code: "Conflict",
-            message: "Secret \(name) is currently in a deleted but recoverable state, and its name cannot be reused; in this state, the secret can only be recovered or purged.",
+            message:
+                "Secret \(name) is currently in a deleted but recoverable state, and its name cannot be reused; in this state, the secret can only be recovered or purged.",
             innerCode: "ObjectIsDeletedButRecoverable")
     }
 
@@ -40,23 +43,29 @@ struct AzureError: Error, Sendable, Equatable {
         .init(statusCode: 409, code: "Conflict", message: "Secret \(name) already exists in this key vault.")
     }
 
-    static let missingToken = AzureError(statusCode: 401, code: "Unauthorized", message: "AKV10000: Request is missing a Bearer or PoP token.")
+    static let missingToken = AzureError(
+        statusCode: 401, code: "Unauthorized", message: "AKV10000: Request is missing a Bearer or PoP token.")
 
     static func invalidToken(_ reason: String) -> Self {
         .init(statusCode: 401, code: "Unauthorized", message: "AKV10022: Invalid token: \(reason).")
     }
 
-    static let methodNotAllowed = AzureError(statusCode: 405, code: "MethodNotAllowed", message: "The requested method is not allowed for this resource.")
+    static let methodNotAllowed = AzureError(
+        statusCode: 405, code: "MethodNotAllowed", message: "The requested method is not allowed for this resource.")
 
     static let throttled = AzureError(
         statusCode: 429, code: "Throttled",
-        message: "Request was not processed because too many requests were received. Reason: VaultRequestTypeLimitReached")
+        message:
+            "Request was not processed because too many requests were received. Reason: VaultRequestTypeLimitReached")
 
     static let serviceUnavailable = AzureError(
         statusCode: 503, code: "ServiceUnavailable", message: "The service is temporarily unavailable. Please retry.")
 
     static func unsupportedAPIVersion(_ version: String?) -> Self {
-        guard let version else { return badParameter("The api-version query parameter (?api-version=) is required for all requests.") }
-        return badParameter("The specified version (\(version)) is not recognized. Consider using the latest supported version (7.6).")
+        guard let version else {
+            return badParameter("The api-version query parameter (?api-version=) is required for all requests.")
+        }
+        return badParameter(
+            "The specified version (\(version)) is not recognized. Consider using the latest supported version (7.6).")
     }
 }

@@ -89,7 +89,9 @@ final class DurableLog: @unchecked Sendable {
 
             var bytes = Data()
             for entry in batch { bytes.append(entry.line) }
-            let error = Self.writeAll(bytes, to: descriptor) ?? (fsync(descriptor) == 0 ? nil : POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO))
+            let error =
+                Self.writeAll(bytes, to: descriptor)
+                ?? (fsync(descriptor) == 0 ? nil : POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO))
             for entry in batch { entry.acknowledge(error) }
         }
     }
@@ -118,7 +120,9 @@ final class DurableLog: @unchecked Sendable {
     /// line without its newline is a torn write that was never acknowledged, and is ignored.
     static func replay(path: String) throws -> (VaultState, Int) {
         var state = VaultState()
-        guard let data = FileManager.default.contents(atPath: path), let lastNewline = data.lastIndex(of: UInt8(ascii: "\n")) else {
+        guard let data = FileManager.default.contents(atPath: path),
+            let lastNewline = data.lastIndex(of: UInt8(ascii: "\n"))
+        else {
             return (state, 0)
         }
         var bytes = [UInt8](data[data.startIndex...lastNewline])
@@ -142,13 +146,15 @@ final class DurableLog: @unchecked Sendable {
 
     /// Cuts a torn last record off, so the next append starts on a line of its own.
     private static func truncateTornTail(path: String) throws {
-        guard let data = FileManager.default.contents(atPath: path), !data.isEmpty, data.last != UInt8(ascii: "\n") else { return }
+        guard let data = FileManager.default.contents(atPath: path), !data.isEmpty, data.last != UInt8(ascii: "\n")
+        else { return }
         let validLength = data.lastIndex(of: UInt8(ascii: "\n")).map { $0 - data.startIndex + 1 } ?? 0
         guard truncate(path, off_t(validLength)) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
     }
 
     private static func replayLineByLine(_ data: Data, path: String, decoder: JSONDecoder) throws -> [LogRecord] {
-        try data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).dropLast().enumerated().map { index, line in
+        try data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).dropLast().enumerated().map {
+            index, line in
             do {
                 return try decoder.decode(LogRecord.self, from: line)
             } catch {
@@ -170,7 +176,9 @@ final class DurableLog: @unchecked Sendable {
         guard descriptor >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
         defer { Foundation.close(descriptor) }
         if let error = writeAll(bytes, to: descriptor) { throw error }
-        guard fsync(descriptor) == 0, rename(temporary, path) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+        guard fsync(descriptor) == 0, rename(temporary, path) == 0 else {
+            throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO)
+        }
         syncDirectory(of: path)
     }
 

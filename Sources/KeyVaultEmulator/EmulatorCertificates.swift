@@ -21,7 +21,8 @@ struct EmulatorCertificates: Sendable {
     /// Reuses the CA and server certificate in `directory` when they cover `hosts`, else makes new ones.
     static func generated(in directory: String, hosts: [String]) throws -> Self {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let caPath = directory + "/ca.pem", certificatePath = directory + "/server.pem", keyPath = directory + "/server-key.pem"
+        let caPath = directory + "/ca.pem", certificatePath = directory + "/server.pem",
+            keyPath = directory + "/server-key.pem"
         let hostsPath = directory + "/server-hosts.txt"
         let wanted = Set(hosts).sorted().joined(separator: "\n")
         if let existing = try? String(contentsOfFile: hostsPath, encoding: .utf8), existing == wanted,
@@ -55,7 +56,9 @@ struct EmulatorCertificates: Sendable {
         return Self(certificateChainPEM: chain, privateKeyPEM: serverKey.pemRepresentation, caPath: caPath)
     }
 
-    private static func makeAuthority(reusing caPath: String, keyPath: String) throws -> (P256.Signing.PrivateKey, DistinguishedName) {
+    private static func makeAuthority(
+        reusing caPath: String, keyPath: String
+    ) throws -> (P256.Signing.PrivateKey, DistinguishedName) {
         let name = try DistinguishedName {
             OrganizationName("keyvault-emulator")
             CommonName("keyvault-emulator local CA")
@@ -85,8 +88,12 @@ struct EmulatorCertificates: Sendable {
     }
 
     private static func generalName(_ host: String) -> GeneralName {
-        if let address = IPv4Address(host) { return .ipAddress(ASN1OctetString(contentBytes: ArraySlice(address.bytes))) }
-        if host == "::1" { return .ipAddress(ASN1OctetString(contentBytes: ArraySlice([UInt8](repeating: 0, count: 15) + [1]))) }
+        if let address = IPv4Address(host) {
+            return .ipAddress(ASN1OctetString(contentBytes: ArraySlice(address.bytes)))
+        }
+        if host == "::1" {
+            return .ipAddress(ASN1OctetString(contentBytes: ArraySlice([UInt8](repeating: 0, count: 15) + [1])))
+        }
         return .dnsName(host)
     }
 

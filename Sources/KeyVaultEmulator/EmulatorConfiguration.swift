@@ -21,7 +21,9 @@ public struct EmulatorConfiguration: Sendable {
         /// The `Retry-After` seconds sent with throttled responses that carry one.
         public var retryAfterSeconds: Int
 
-        public init(throttleRate: Double = 0, errorRate: Double = 0, latency: Duration = .zero, retryAfterSeconds: Int = 1) {
+        public init(
+            throttleRate: Double = 0, errorRate: Double = 0, latency: Duration = .zero, retryAfterSeconds: Int = 1
+        ) {
             self.throttleRate = throttleRate
             self.errorRate = errorRate
             self.latency = latency
@@ -42,7 +44,8 @@ public struct EmulatorConfiguration: Sendable {
 
     public init(
         host: String = "127.0.0.1", port: Int = 4997, dataDirectory: String? = nil,
-        tls: TLS = .generated(hosts: ["localhost", "127.0.0.1"]), tenant: String = "00000000-0000-0000-0000-000000000000",
+        tls: TLS = .generated(hosts: ["localhost", "127.0.0.1"]),
+        tenant: String = "00000000-0000-0000-0000-000000000000",
         requireTokenSignature: Bool = false, faults: Faults = .init()
     ) {
         self.host = host

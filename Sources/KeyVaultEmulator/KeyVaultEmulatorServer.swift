@@ -36,7 +36,9 @@ public struct KeyVaultEmulatorServer: Service {
             server = try .tls(.http1(), tlsConfiguration: Self.tlsConfiguration(identity))
             caPath = nil
         case .generated(let hosts):
-            let directory = (configuration.dataDirectory ?? NSTemporaryDirectory() + "keyvault-emulator-\(configuration.port)") + "/tls"
+            let directory =
+                (configuration.dataDirectory ?? NSTemporaryDirectory() + "keyvault-emulator-\(configuration.port)")
+                + "/tls"
             let identity = try EmulatorCertificates.generated(in: directory, hosts: hosts)
             server = try .tls(.http1(), tlsConfiguration: Self.tlsConfiguration(identity))
             caPath = identity.caPath
@@ -65,7 +67,8 @@ public struct KeyVaultEmulatorServer: Service {
     private static func tlsConfiguration(_ identity: EmulatorCertificates) throws -> TLSConfiguration {
         let chain = try NIOSSLCertificate.fromPEMBytes(Array(identity.certificateChainPEM.utf8))
         let key = try NIOSSLPrivateKey(bytes: Array(identity.privateKeyPEM.utf8), format: .pem)
-        return TLSConfiguration.makeServerConfiguration(certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key))
+        return TLSConfiguration.makeServerConfiguration(
+            certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key))
     }
 }
 

@@ -32,11 +32,16 @@ struct Paging {
 
     /// The items of this page and the link to the next one (`nil` on the last page). `items` are in
     /// ascending order of `key`.
-    func page<Item>(_ items: [Item], key: (Item) -> String, path: String, base: String, apiVersion: String) -> ([Item], String?) {
+    func page<Item>(
+        _ items: [Item], key: (Item) -> String, path: String, base: String, apiVersion: String
+    ) -> ([Item], String?) {
         let start = after.map { after in items.firstIndex { key($0) > after } ?? items.count } ?? 0
         let end = min(start + pageSize, items.count)
         guard end < items.count else { return (Array(items[start..<end]), nil) }
         let token = Base64URL.encode(Data(key(items[end - 1]).utf8))
-        return (Array(items[start..<end]), "\(base)\(path)?api-version=\(apiVersion)&maxresults=\(pageSize)&$skiptoken=\(token)")
+        return (
+            Array(items[start..<end]),
+            "\(base)\(path)?api-version=\(apiVersion)&maxresults=\(pageSize)&$skiptoken=\(token)"
+        )
     }
 }

@@ -35,14 +35,18 @@ struct SecretRoutes<Context: RequestContext> {
         let name = try Self.name(context)
         let body: SetSecretRequest = try await Self.decodeBody(request)
         let now = Self.now()
-        let secret = try await vault.write { state throws(AzureError) in try state.set(name: name, request: body, now: now) }
-        return try JSONResponse.make(WireSecret(base: base(request), secret: secret, version: secret.latest, value: secret.latest.value))
+        let secret = try await vault.write { state throws(AzureError) in
+            try state.set(name: name, request: body, now: now)
+        }
+        return try JSONResponse.make(
+            WireSecret(base: base(request), secret: secret, version: secret.latest, value: secret.latest.value))
     }
 
     private func get(_ request: Request, _ context: Context, version: String?) throws -> Response {
         let name = try Self.name(context)
         let (secret, found) = try vault.read { state throws(AzureError) in try state.get(name: name, version: version) }
-        return try JSONResponse.make(WireSecret(base: base(request), secret: secret, version: found, value: found.value))
+        return try JSONResponse.make(
+            WireSecret(base: base(request), secret: secret, version: found, value: found.value))
     }
 
     private func update(_ request: Request, _ context: Context, version: String?) async throws -> Response {
@@ -71,13 +75,17 @@ struct SecretRoutes<Context: RequestContext> {
         let name = try Self.name(context)
         let (secret, versions) = try vault.read { state throws(AzureError) in try state.versions(name: name) }
         // Versions are only ever added, in order: a version's place is its key.
-        return try page(request, path: "/secrets/\(name)/versions", items: Array(versions.enumerated()), key: { String(format: "%010d", $0.offset) }) {
+        return try page(
+            request, path: "/secrets/\(name)/versions", items: Array(versions.enumerated()),
+            key: { String(format: "%010d", $0.offset) }
+        ) {
             base, version in WireSecret(base: base, secret: secret!, version: version.element)
         }
     }
 
     private func listDeleted(_ request: Request) throws -> Response {
-        try listLatest(request, path: "/deletedsecrets", secrets: vault.read { state throws(AzureError) in state.listDeleted() })
+        try listLatest(
+            request, path: "/deletedsecrets", secrets: vault.read { state throws(AzureError) in state.listDeleted() })
     }
 
     /// A page of secrets as items with base ids (their latest version's attributes).
@@ -107,7 +115,8 @@ struct SecretRoutes<Context: RequestContext> {
 
     private func backup(_ request: Request, _ context: Context) throws -> Response {
         let name = try Self.name(context)
-        return try JSONResponse.make(WireBackup(value: try vault.read { state throws(AzureError) in try state.backup(name: name) }))
+        return try JSONResponse.make(
+            WireBackup(value: try vault.read { state throws(AzureError) in try state.backup(name: name) }))
     }
 
     private func restore(_ request: Request) async throws -> Response {
@@ -130,7 +139,8 @@ struct SecretRoutes<Context: RequestContext> {
         for (key, value) in request.uri.queryParameters { query[String(key)] = String(value) }
         let paging = try Paging(query: query)
         let base = base(request)
-        let (slice, next) = paging.page(items, key: key, path: path, base: base, apiVersion: query["api-version"] ?? "7.5")
+        let (slice, next) = paging.page(
+            items, key: key, path: path, base: base, apiVersion: query["api-version"] ?? "7.5")
         return try JSONResponse.make(WirePage(value: slice.map { wire(base, $0) }, nextLink: next))
     }
 

@@ -8,7 +8,9 @@ enum SecretValidation {
     /// `^[0-9a-zA-Z-]{1,127}$`
     static func isValidName(_ name: String) -> Bool {
         (1...127).contains(name.utf8.count)
-            && name.utf8.allSatisfy { $0 == UInt8(ascii: "-") || (48...57).contains($0) || (65...90).contains($0) || (97...122).contains($0) }
+            && name.utf8.allSatisfy {
+                $0 == UInt8(ascii: "-") || (48...57).contains($0) || (65...90).contains($0) || (97...122).contains($0)
+            }
     }
 
     static func validateName(_ name: String) throws(AzureError) {
@@ -17,7 +19,8 @@ enum SecretValidation {
 
     static func validateValue(_ value: String) throws(AzureError) {
         guard value.utf8.count <= maxValueBytes else {
-            throw .badParameter("The secret value is too large: \(value.utf8.count) bytes, the limit is \(maxValueBytes) bytes.")
+            throw .badParameter(
+                "The secret value is too large: \(value.utf8.count) bytes, the limit is \(maxValueBytes) bytes.")
         }
     }
 
@@ -30,10 +33,13 @@ enum SecretValidation {
 
     static func validateTags(_ tags: [String: String]?) throws(AzureError) {
         guard let tags else { return }
-        guard tags.count <= maxTags else { throw .badParameter("Too many tags: \(tags.count), the limit is \(maxTags).") }
+        guard tags.count <= maxTags else {
+            throw .badParameter("Too many tags: \(tags.count), the limit is \(maxTags).")
+        }
         for (name, value) in tags {
             guard !name.isEmpty, name.count <= maxTagLength, value.count <= maxTagLength else {
-                throw .badParameter("Tag names must be 1 to \(maxTagLength) characters and values at most \(maxTagLength).")
+                throw .badParameter(
+                    "Tag names must be 1 to \(maxTagLength) characters and values at most \(maxTagLength).")
             }
         }
     }

@@ -29,7 +29,9 @@ final class SecretVault: Sendable {
     }
 
     /// Runs a mutation under the lock and returns its result once the change is durable.
-    func write<T: Sendable>(_ body: @Sendable (inout VaultState) throws(AzureError) -> (T, StoreChange)) async throws -> T {
+    func write<T: Sendable>(
+        _ body: @Sendable (inout VaultState) throws(AzureError) -> (T, StoreChange)
+    ) async throws -> T {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
             do {
                 try state.withLock { state throws(AzureError) in
@@ -39,7 +41,11 @@ final class SecretVault: Sendable {
                         return
                     }
                     log.append(change) { error in
-                        if let error { continuation.resume(throwing: error) } else { continuation.resume(returning: result) }
+                        if let error {
+                            continuation.resume(throwing: error)
+                        } else {
+                            continuation.resume(returning: result)
+                        }
                     }
                 }
             } catch {

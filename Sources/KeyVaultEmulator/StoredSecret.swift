@@ -77,7 +77,10 @@ struct LogRecord: Codable {
         }
     }
 
-    private init(op: Operation, name: String, version: StoredSecret.Version? = nil, deletion: StoredSecret.Deletion? = nil, secret: StoredSecret? = nil) {
+    private init(
+        op: Operation, name: String, version: StoredSecret.Version? = nil, deletion: StoredSecret.Deletion? = nil,
+        secret: StoredSecret? = nil
+    ) {
         self.op = op
         self.name = name
         self.version = version

@@ -21,8 +21,12 @@ struct TokenIssuer: Sendable {
             "aud": "https://vault.azure.net", "iss": "https://sts.windows.net/\(tenant)/", "tid": tenant,
             "sub": subject, "appid": subject, "iat": now, "nbf": now, "exp": now + lifetime,
         ]
-        let payload = Base64URL.encode((try? JSONSerialization.data(withJSONObject: claims, options: [.sortedKeys])) ?? Data())
-        let signature = Base64URL.encode(Data(HMAC<SHA256>.authenticationCode(for: Data("\(header).\(payload)".utf8), using: SymmetricKey(data: keyBytes))))
+        let payload = Base64URL.encode(
+            (try? JSONSerialization.data(withJSONObject: claims, options: [.sortedKeys])) ?? Data())
+        let signature = Base64URL.encode(
+            Data(
+                HMAC<SHA256>.authenticationCode(
+                    for: Data("\(header).\(payload)".utf8), using: SymmetricKey(data: keyBytes))))
         return ("\(header).\(payload).\(signature)", lifetime)
     }
 
@@ -50,7 +54,8 @@ struct TokenIssuer: Sendable {
         if let exp = (claims["exp"] as? NSNumber)?.intValue, exp < now { return "the token has expired" }
         guard requireSignature else { return nil }
         guard let signature = Base64URL.decode(String(parts[2])),
-            HMAC<SHA256>.isValidAuthenticationCode(signature, authenticating: Data("\(parts[0]).\(parts[1])".utf8), using: SymmetricKey(data: keyBytes))
+            HMAC<SHA256>.isValidAuthenticationCode(
+                signature, authenticating: Data("\(parts[0]).\(parts[1])".utf8), using: SymmetricKey(data: keyBytes))
         else { return "the token's signature is not valid" }
         return nil
     }
@@ -62,7 +67,8 @@ struct TokenIssuer: Sendable {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let path = directory + "/token-signing.key"
         if let existing = FileManager.default.contents(atPath: path), existing.count == 32 { return existing }
-        guard FileManager.default.createFile(atPath: path, contents: data, attributes: [.posixPermissions: 0o600]) else {
+        guard FileManager.default.createFile(atPath: path, contents: data, attributes: [.posixPermissions: 0o600])
+        else {
             throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path])
         }
         return data

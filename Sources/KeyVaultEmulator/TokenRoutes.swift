@@ -15,16 +15,20 @@ struct TokenRoutes<Context: RequestContext> {
             let body = try await request.body.collect(upTo: 64 * 1024)
             let form = Self.parseForm(String(buffer: body))
             guard form["grant_type"] == "client_credentials" else {
-                return try oauthError("unsupported_grant_type", "AADSTS70003: The grant type must be client_credentials.")
+                return try oauthError(
+                    "unsupported_grant_type", "AADSTS70003: The grant type must be client_credentials.")
             }
             guard let clientID = form["client_id"], !clientID.isEmpty else {
-                return try oauthError("invalid_request", "AADSTS900144: The request body must contain the parameter 'client_id'.")
+                return try oauthError(
+                    "invalid_request", "AADSTS900144: The request body must contain the parameter 'client_id'.")
             }
             guard form["client_secret"] != nil || form["client_assertion"] != nil else {
-                return try oauthError("invalid_client", "AADSTS7000216: 'client_assertion' or 'client_secret' is required.")
+                return try oauthError(
+                    "invalid_client", "AADSTS7000216: 'client_assertion' or 'client_secret' is required.")
             }
             guard form["scope"]?.isEmpty == false else {
-                return try oauthError("invalid_request", "AADSTS900144: The request body must contain the parameter 'scope'.")
+                return try oauthError(
+                    "invalid_request", "AADSTS900144: The request body must contain the parameter 'scope'.")
             }
             return try tokenResponse(subject: clientID)
         }

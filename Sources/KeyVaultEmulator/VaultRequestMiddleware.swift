@@ -13,7 +13,9 @@ struct VaultRequestMiddleware<Context: RequestContext>: RouterMiddleware {
 
     let faults: EmulatorConfiguration.Faults
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
         if RequestCounter.isOpenPath(request.uri.path) { return try await next(request, context) }
         let version = request.uri.queryParameters.get("api-version")
         guard let version, Self.isSupported(version) else { throw AzureError.unsupportedAPIVersion(version) }
@@ -43,10 +45,14 @@ struct VaultRequestMiddleware<Context: RequestContext>: RouterMiddleware {
 struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
     let counter: RequestCounter
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
         let started = ContinuousClock.now
         let requestID = UUID().uuidString.lowercased()
-        if !RequestCounter.isOpenPath(request.uri.path) { counter.record(method: "\(request.method)", path: request.uri.path) }
+        if !RequestCounter.isOpenPath(request.uri.path) {
+            counter.record(method: "\(request.method)", path: request.uri.path)
+        }
         var response: Response
         do {
             response = try await next(request, context)

@@ -48,7 +48,9 @@ struct VaultState: Sendable {
     // MARK: Secrets
 
     /// `PUT /secrets/{name}`: a new version, which becomes the latest.
-    mutating func set(name: String, request: SetSecretRequest, now: Int) throws(AzureError) -> (StoredSecret, StoreChange) {
+    mutating func set(
+        name: String, request: SetSecretRequest, now: Int
+    ) throws(AzureError) -> (StoredSecret, StoreChange) {
         try SecretValidation.validateName(name)
         guard let value = request.value else { throw .badParameter("The request body must contain a 'value'.") }
         try SecretValidation.validateValue(value)
@@ -71,7 +73,9 @@ struct VaultState: Sendable {
     }
 
     /// `PATCH /secrets/{name}/{version}`: changes attributes, content type and tags.
-    mutating func update(name: String, version: String?, request: UpdateSecretRequest, now: Int) throws(AzureError)
+    mutating func update(
+        name: String, version: String?, request: UpdateSecretRequest, now: Int
+    ) throws(AzureError)
         -> (StoredSecret, StoredSecret.Version, StoreChange)
     {
         let secret = try active(name)
@@ -94,7 +98,8 @@ struct VaultState: Sendable {
     /// `DELETE /secrets/{name}`: soft delete of every version.
     mutating func delete(name: String, now: Int) throws(AzureError) -> (StoredSecret, StoreChange) {
         let secret = try active(name)
-        let deletion = StoredSecret.Deletion(deletedDate: now, scheduledPurgeDate: now + StoredSecret.recoverableDays * 86_400)
+        let deletion = StoredSecret.Deletion(
+            deletedDate: now, scheduledPurgeDate: now + StoredSecret.recoverableDays * 86_400)
         return commit(.setDeletion(name: secret.name, deletion: deletion))
     }
 
@@ -158,7 +163,9 @@ struct VaultState: Sendable {
 
     // MARK: Helpers
 
-    private static func select(_ secret: StoredSecret, version: String?, name: String) throws(AzureError) -> StoredSecret.Version {
+    private static func select(
+        _ secret: StoredSecret, version: String?, name: String
+    ) throws(AzureError) -> StoredSecret.Version {
         guard let version, !version.isEmpty else { return secret.latest }
         guard let found = secret.version(version) else { throw .secretNotFound(name, version: version) }
         return found

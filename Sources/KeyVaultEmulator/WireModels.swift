@@ -33,7 +33,10 @@ struct WireSecret: Encodable {
     /// - Parameters:
     ///   - value: the value to include (bundles of get and set only).
     ///   - versionedID: `…/secrets/{name}/{version}` (bundles, version lists) or `…/secrets/{name}` (lists).
-    init(base: String, secret: StoredSecret, version: StoredSecret.Version, value: String? = nil, versionedID: Bool = true) {
+    init(
+        base: String, secret: StoredSecret, version: StoredSecret.Version, value: String? = nil,
+        versionedID: Bool = true
+    ) {
         self.value = value
         contentType = version.contentType
         id = versionedID ? "\(base)/secrets/\(secret.name)/\(version.id)" : "\(base)/secrets/\(secret.name)"
@@ -71,7 +74,8 @@ struct WireError: Encodable {
     var error: Body
 
     init(_ error: AzureError) {
-        self.error = Body(code: error.code, message: error.message, innererror: error.innerCode.map(Body.Inner.init(code:)))
+        self.error = Body(
+            code: error.code, message: error.message, innererror: error.innerCode.map(Body.Inner.init(code:)))
     }
 }
 

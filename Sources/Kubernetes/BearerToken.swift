@@ -16,7 +16,9 @@ final class BearerToken: Sendable {
         case .none: return nil
         case .token(let token): return token
         case .tokenFile(let path):
-            if let cached = cached.withLock({ $0 }), ContinuousClock.now - cached.readAt < .seconds(60) { return cached.token }
+            if let cached = cached.withLock({ $0 }), ContinuousClock.now - cached.readAt < .seconds(60) {
+                return cached.token
+            }
             guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
                 throw KubernetesError(code: 0, reason: "Unauthorized", message: "cannot read the token file \(path)")
             }

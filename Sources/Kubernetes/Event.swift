@@ -12,7 +12,10 @@ public struct Event: KubernetesObject, Hashable {
         public var uid: String?
         public var resourceVersion: String?
 
-        public init(apiVersion: String?, kind: String?, namespace: String?, name: String?, uid: String?, resourceVersion: String? = nil) {
+        public init(
+            apiVersion: String?, kind: String?, namespace: String?, name: String?, uid: String?,
+            resourceVersion: String? = nil
+        ) {
             self.apiVersion = apiVersion
             self.kind = kind
             self.namespace = namespace

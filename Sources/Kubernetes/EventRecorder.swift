@@ -14,7 +14,10 @@ public final class EventRecorder: Sendable {
     private let logger: Logger
     private let series: EventSeriesTable
 
-    public init(client: KubernetesClient, controller: String, instance: String, seriesWindow: Duration = .seconds(360), logger: Logger? = nil) {
+    public init(
+        client: KubernetesClient, controller: String, instance: String, seriesWindow: Duration = .seconds(360),
+        logger: Logger? = nil
+    ) {
         self.client = client
         self.controller = controller
         self.instance = instance
@@ -23,21 +26,26 @@ public final class EventRecorder: Sendable {
     }
 
     /// Records an event about `regarding`. `note` must not hold secret values.
-    public func record(regarding: Event.Reference, type: EventType, reason: String, action: String, note: String) async {
+    public func record(regarding: Event.Reference, type: EventType, reason: String, action: String, note: String) async
+    {
         let namespace = regarding.namespace ?? "default"
-        let key = [regarding.uid ?? regarding.name ?? "", type.rawValue, reason, action, note].joined(separator: "\u{1F}")
+        let key = [regarding.uid ?? regarding.name ?? "", type.rawValue, reason, action, note].joined(
+            separator: "\u{1F}")
         let now = Date()
         do {
             if let previous = series.repeatOf(key) {
                 let series = Event.Series(count: previous.count, lastObservedTime: KubernetesTime.micro(now))
                 let patch = try JSONEncoder().encode(["series": series])
-                _ = try await client.patch(Event.self, .events, namespace: previous.namespace, name: previous.name, patch: patch)
+                _ = try await client.patch(
+                    Event.self, .events, namespace: previous.namespace, name: previous.name, patch: patch)
                 return
             }
             let name = "\(regarding.name ?? "object").\(String(UInt64.random(in: 0...UInt64.max), radix: 16))"
             let event = Event(
-                metadata: .init(name: name, namespace: namespace), eventTime: KubernetesTime.micro(now), reportingController: controller,
-                reportingInstance: instance, action: action, reason: reason, regarding: regarding, note: String(note.prefix(1024)),
+                metadata: .init(name: name, namespace: namespace), eventTime: KubernetesTime.micro(now),
+                reportingController: controller,
+                reportingInstance: instance, action: action, reason: reason, regarding: regarding,
+                note: String(note.prefix(1024)),
                 type: type.rawValue)
             _ = try await client.create(event, .events)
             series.remember(key, name: name, namespace: namespace)

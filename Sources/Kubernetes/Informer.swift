@@ -39,7 +39,8 @@ public final class Informer<Object: KubernetesObject>: Sendable {
 
     public init(
         client: KubernetesClient, resource: ResourceType, namespace: String? = nil, labelSelector: String? = nil,
-        resyncPeriod: Duration? = nil, metadataOnly: Bool = false, indexers: [String: IndexFunction] = [:], transform: Transform? = nil,
+        resyncPeriod: Duration? = nil, metadataOnly: Bool = false, indexers: [String: IndexFunction] = [:],
+        transform: Transform? = nil,
         logger: Logger? = nil
     ) {
         self.transform = transform
@@ -126,7 +127,11 @@ public final class Informer<Object: KubernetesObject>: Sendable {
                 failures += 1
                 let delay = Self.backoff(failures: failures)
                 logger.warning(
-                    "watch failed: retrying", metadata: ["k8s.resource": "\(resource)", "k8s.error": "\(error)", "k8s.retry_ms": "\(delay.inMilliseconds)"])
+                    "watch failed: retrying",
+                    metadata: [
+                        "k8s.resource": "\(resource)", "k8s.error": "\(error)",
+                        "k8s.retry_ms": "\(delay.inMilliseconds)",
+                    ])
                 try await Task.sleep(for: delay)
             }
         }
@@ -140,12 +145,15 @@ public final class Informer<Object: KubernetesObject>: Sendable {
         var remaining = store.keys
         let version: String
         if fromCache {
-            version = try await client.streamList(Object.self, resource, namespace: namespace, labelSelector: labelSelector, metadataOnly: metadataOnly) { item in
+            version = try await client.streamList(
+                Object.self, resource, namespace: namespace, labelSelector: labelSelector, metadataOnly: metadataOnly
+            ) { item in
                 remaining.remove(InformerStore<Object>.key(item))
                 apply(item)
             }
         } else {
-            let list = try await client.listAll(Object.self, resource, namespace: namespace, labelSelector: labelSelector, metadataOnly: metadataOnly)
+            let list = try await client.listAll(
+                Object.self, resource, namespace: namespace, labelSelector: labelSelector, metadataOnly: metadataOnly)
             for item in list.items {
                 remaining.remove(InformerStore<Object>.key(item))
                 apply(item)
@@ -163,7 +171,9 @@ public final class Informer<Object: KubernetesObject>: Sendable {
     private func apply(_ received: Object) {
         let object = transform?(received) ?? received
         if let old = store.upsert(object) {
-            if old.metadata.resourceVersion != object.metadata.resourceVersion { notify(.updated(old: old, new: object)) }
+            if old.metadata.resourceVersion != object.metadata.resourceVersion {
+                notify(.updated(old: old, new: object))
+            }
         } else {
             notify(.added(object))
         }

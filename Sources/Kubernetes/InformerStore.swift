@@ -82,7 +82,9 @@ final class InformerStore<Object: KubernetesObject>: Sendable {
         for (name, function) in indexers {
             for value in function(object) {
                 // Adds to the value's keys in place; a value not indexed yet starts with this one.
-                if state.indices[name, default: [:]][value]?.insert(key) == nil { state.indices[name, default: [:]][value] = .one(key) }
+                if state.indices[name, default: [:]][value]?.insert(key) == nil {
+                    state.indices[name, default: [:]][value] = .one(key)
+                }
             }
         }
     }

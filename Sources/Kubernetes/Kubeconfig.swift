@@ -65,18 +65,27 @@ struct Kubeconfig: Decodable {
                 continue
             }
             found = true
-            var file = try YAMLDecoder().decode(Kubeconfig.self, from: String(decoding: data, as: UTF8.self), file: path)
+            var file = try YAMLDecoder().decode(
+                Kubeconfig.self, from: String(decoding: data, as: UTF8.self), file: path)
             file.absolutize(relativeTo: (path as NSString).deletingLastPathComponent)
             merged.merge(file)
         }
-        guard found else { throw KubernetesConfigurationError("none of the kubeconfig files exists: \(paths.joined(separator: ":"))") }
+        guard found else {
+            throw KubernetesConfigurationError("none of the kubeconfig files exists: \(paths.joined(separator: ":"))")
+        }
         return merged
     }
 
     private mutating func merge(_ other: Kubeconfig) {
-        for cluster in other.clusters ?? [] where !(clusters ?? []).contains(where: { $0.name == cluster.name }) { clusters?.append(cluster) }
-        for user in other.users ?? [] where !(users ?? []).contains(where: { $0.name == user.name }) { users?.append(user) }
-        for context in other.contexts ?? [] where !(contexts ?? []).contains(where: { $0.name == context.name }) { contexts?.append(context) }
+        for cluster in other.clusters ?? [] where !(clusters ?? []).contains(where: { $0.name == cluster.name }) {
+            clusters?.append(cluster)
+        }
+        for user in other.users ?? [] where !(users ?? []).contains(where: { $0.name == user.name }) {
+            users?.append(user)
+        }
+        for context in other.contexts ?? [] where !(contexts ?? []).contains(where: { $0.name == context.name }) {
+            contexts?.append(context)
+        }
         if currentContext?.isEmpty ?? true { currentContext = other.currentContext }
     }
 
@@ -104,16 +113,19 @@ struct Kubeconfig: Decodable {
             throw KubernetesConfigurationError("context \(contextName) is not in the kubeconfig")
         }
         guard let cluster = clusters?.first(where: { $0.name == context.cluster })?.cluster else {
-            throw KubernetesConfigurationError("cluster \(context.cluster) of context \(contextName) is not in the kubeconfig")
+            throw KubernetesConfigurationError(
+                "cluster \(context.cluster) of context \(contextName) is not in the kubeconfig")
         }
         let user = try context.user.map { userName in
             guard let user = users?.first(where: { $0.name == userName })?.user else {
-                throw KubernetesConfigurationError("user \(userName) of context \(contextName) is not in the kubeconfig")
+                throw KubernetesConfigurationError(
+                    "user \(userName) of context \(contextName) is not in the kubeconfig")
             }
             return user
         }
         if user?.exec != nil || user?.authProvider != nil {
-            throw KubernetesConfigurationError("user \(context.user ?? "") uses an exec or auth-provider plugin, which this client does not run")
+            throw KubernetesConfigurationError(
+                "user \(context.user ?? "") uses an exec or auth-provider plugin, which this client does not run")
         }
         var tls = HTTPClient.TLSConfiguration(skipVerify: cluster.insecureSkipTLSVerify ?? false)
         if let data = cluster.certificateAuthorityData {
@@ -139,7 +151,8 @@ struct Kubeconfig: Decodable {
         } else {
             authentication = .none
         }
-        return KubernetesConfiguration(server: cluster.server, tls: tls, authentication: authentication, namespace: context.namespace ?? "default")
+        return KubernetesConfiguration(
+            server: cluster.server, tls: tls, authentication: authentication, namespace: context.namespace ?? "default")
     }
 
     private static func base64(_ text: String, field: String) throws -> Data {

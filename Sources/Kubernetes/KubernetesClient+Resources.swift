@@ -7,16 +7,20 @@ extension KubernetesClient {
     /// - Parameter resourceVersion: with a version (one the caller has seen, e.g. in an informer),
     ///   the API server answers from its watch cache with a copy at least that recent, without a
     ///   read from etcd; without one, it reads the latest from etcd.
-    public func get<T: Decodable>(_ type: T.Type, _ resource: ResourceType, namespace: String?, name: String, resourceVersion: String? = nil)
+    public func get<T: Decodable>(
+        _ type: T.Type, _ resource: ResourceType, namespace: String?, name: String, resourceVersion: String? = nil
+    )
         async throws -> T
     {
         let query = resourceVersion.map { [("resourceVersion", $0)] } ?? []
-        return try decode(type, try await send(request(.get, path: resource.path(namespace: namespace, name: name), query: query)))
+        return try decode(
+            type, try await send(request(.get, path: resource.path(namespace: namespace, name: name), query: query)))
     }
 
     /// One page of a list; `continue` carries the token of the previous page.
     public func list<T: Decodable & Sendable>(
-        _ type: T.Type, _ resource: ResourceType, namespace: String?, labelSelector: String? = nil, fieldSelector: String? = nil,
+        _ type: T.Type, _ resource: ResourceType, namespace: String?, labelSelector: String? = nil,
+        fieldSelector: String? = nil,
         limit: Int? = nil, continue token: String? = nil, metadataOnly: Bool = false
     ) async throws -> ObjectList<T> {
         var query: [(String, String)] = []
@@ -25,7 +29,9 @@ extension KubernetesClient {
         if let limit { query.append(("limit", String(limit))) }
         if let token { query.append(("continue", token)) }
         let accept = metadataOnly ? Self.metadataListAccept : "application/json"
-        return try decode(ObjectList<T>.self, try await send(request(.get, path: resource.path(namespace: namespace), query: query, accept: accept)))
+        return try decode(
+            ObjectList<T>.self,
+            try await send(request(.get, path: resource.path(namespace: namespace), query: query, accept: accept)))
     }
 
     /// Every object, page by page; returns the items and the resourceVersion to watch from.
@@ -37,7 +43,8 @@ extension KubernetesClient {
         var token: String?
         repeat {
             let page = try await list(
-                type, resource, namespace: namespace, labelSelector: labelSelector, limit: pageSize, continue: token, metadataOnly: metadataOnly)
+                type, resource, namespace: namespace, labelSelector: labelSelector, limit: pageSize, continue: token,
+                metadataOnly: metadataOnly)
             items += page.items
             token = page.metadata.continue.flatMap { $0.isEmpty ? nil : $0 }
             if token == nil { return (items, page.metadata.resourceVersion ?? "") }
@@ -45,7 +52,9 @@ extension KubernetesClient {
     }
 
     /// Creates an object in `namespace` (or the object's own).
-    public func create<T: KubernetesObject>(_ object: T, _ resource: ResourceType, namespace: String? = nil) async throws -> T {
+    public func create<T: KubernetesObject>(
+        _ object: T, _ resource: ResourceType, namespace: String? = nil
+    ) async throws -> T {
         let body = try JSONEncoder().encode(object)
         let path = resource.path(namespace: namespace ?? object.metadata.namespace)
         return try decode(T.self, try await send(request(.post, path: path, body: body)))
@@ -57,8 +66,12 @@ extension KubernetesClient {
     }
 
     /// Replaces an object; its `metadata.resourceVersion` makes the write conditional (409 when stale).
-    public func update<T: KubernetesObject>(_ object: T, _ resource: ResourceType, subresource: String? = nil) async throws -> T {
-        guard let name = object.metadata.name else { throw KubernetesError(code: 0, reason: "Invalid", message: "the object has no name") }
+    public func update<T: KubernetesObject>(
+        _ object: T, _ resource: ResourceType, subresource: String? = nil
+    ) async throws -> T {
+        guard let name = object.metadata.name else {
+            throw KubernetesError(code: 0, reason: "Invalid", message: "the object has no name")
+        }
         let path = resource.path(namespace: object.metadata.namespace, name: name, subresource: subresource)
         return try decode(T.self, try await send(request(.put, path: path, body: try JSONEncoder().encode(object))))
     }
@@ -70,11 +83,13 @@ extension KubernetesClient {
 
     /// Applies a merge, JSON or strategic-merge patch (to `/status` with `subresource: "status"`).
     public func patch<T: Decodable>(
-        _ type: T.Type, _ resource: ResourceType, namespace: String?, name: String, patch: Data, patchType: PatchType = .merge,
+        _ type: T.Type, _ resource: ResourceType, namespace: String?, name: String, patch: Data,
+        patchType: PatchType = .merge,
         subresource: String? = nil
     ) async throws -> T {
         let path = resource.path(namespace: namespace, name: name, subresource: subresource)
-        return try decode(type, try await send(request(.patch, path: path, body: patch, contentType: patchType.rawValue)))
+        return try decode(
+            type, try await send(request(.patch, path: path, body: patch, contentType: patchType.rawValue)))
     }
 
     /// How dependents are deleted.

@@ -10,13 +10,15 @@ extension KubernetesClient {
     /// The cache may be a little behind the latest writes; the watch from the returned version
     /// delivers what it missed.
     public func streamList<T: Decodable & Sendable>(
-        _ type: T.Type, _ resource: ResourceType, namespace: String?, labelSelector: String? = nil, metadataOnly: Bool = false,
+        _ type: T.Type, _ resource: ResourceType, namespace: String?, labelSelector: String? = nil,
+        metadataOnly: Bool = false,
         _ handle: (T) throws -> Void
     ) async throws -> String {
         var query: [(String, String)] = [("resourceVersion", "0")]
         if let labelSelector { query.append(("labelSelector", labelSelector)) }
         let accept = metadataOnly ? Self.metadataListAccept : "application/json"
-        let body = try await openStream(try request(.get, path: resource.path(namespace: namespace), query: query, accept: accept))
+        let body = try await openStream(
+            try request(.get, path: resource.path(namespace: namespace), query: query, accept: accept))
         var splitter = ListItemSplitter()
         for try await chunk in body {
             for item in splitter.feed(chunk) { try handle(try decode(T.self, item)) }

@@ -9,14 +9,18 @@ extension KubernetesClient {
     /// - Throws: `KubernetesError` when the watch cannot be opened (410 `Gone`/`Expired` when the
     ///   resourceVersion is too old: relist, then watch from the list's version).
     public func watch<T: Decodable & Sendable>(
-        _ type: T.Type, _ resource: ResourceType, namespace: String?, resourceVersion: String?, timeoutSeconds: Int = 300,
+        _ type: T.Type, _ resource: ResourceType, namespace: String?, resourceVersion: String?,
+        timeoutSeconds: Int = 300,
         labelSelector: String? = nil, metadataOnly: Bool = false
     ) async throws -> WatchStream<T> {
-        var query: [(String, String)] = [("watch", "1"), ("allowWatchBookmarks", "true"), ("timeoutSeconds", String(timeoutSeconds))]
+        var query: [(String, String)] = [
+            ("watch", "1"), ("allowWatchBookmarks", "true"), ("timeoutSeconds", String(timeoutSeconds)),
+        ]
         if let resourceVersion { query.append(("resourceVersion", resourceVersion)) }
         if let labelSelector { query.append(("labelSelector", labelSelector)) }
         let accept = metadataOnly ? Self.metadataAccept : "application/json"
-        let body = try await openStream(try request(.get, path: resource.path(namespace: namespace), query: query, accept: accept))
+        let body = try await openStream(
+            try request(.get, path: resource.path(namespace: namespace), query: query, accept: accept))
         return WatchStream(lines: body.lines)
     }
 
@@ -54,7 +58,8 @@ public struct WatchStream<Object: Decodable & Sendable>: AsyncSequence, Sendable
                 do {
                     return try WatchEvent<Object>.read(line)
                 } catch {
-                    throw KubernetesError(code: 200, reason: "MalformedResponse", message: "undecodable watch event: \(error)")
+                    throw KubernetesError(
+                        code: 200, reason: "MalformedResponse", message: "undecodable watch event: \(error)")
                 }
             }
             return nil

@@ -28,8 +28,11 @@ public final class KubernetesClient: Sendable {
         self.configuration = configuration
         self.logger = logger
         self.rateLimit = rateLimit
-        http = try HTTPClient(configuration: .init(tls: configuration.tls, connectTimeout: .seconds(10), requestTimeout: .seconds(60)))
-        streams = try HTTPClient(configuration: .init(tls: configuration.tls, connectTimeout: .seconds(10), requestTimeout: .seconds(60), enableHTTP2: false))
+        http = try HTTPClient(
+            configuration: .init(tls: configuration.tls, connectTimeout: .seconds(10), requestTimeout: .seconds(60)))
+        streams = try HTTPClient(
+            configuration: .init(
+                tls: configuration.tls, connectTimeout: .seconds(10), requestTimeout: .seconds(60), enableHTTP2: false))
         token = BearerToken(configuration.authentication)
     }
 
@@ -41,7 +44,9 @@ public final class KubernetesClient: Sendable {
     /// The server's `gitVersion` (GET /version): a cheap reachability and credentials check.
     public func serverVersion() async throws -> String {
         struct Version: Decodable { var gitVersion: String }
-        return try JSONDecoder().decode(Version.self, from: try await send(try request(.get, path: "/version", timeout: .seconds(5)))).gitVersion
+        return try JSONDecoder().decode(
+            Version.self, from: try await send(try request(.get, path: "/version", timeout: .seconds(5)))
+        ).gitVersion
     }
 
     /// Content types of the PATCH kinds.
@@ -60,7 +65,10 @@ public final class KubernetesClient: Sendable {
         if !query.isEmpty {
             var allowed = CharacterSet.alphanumerics
             allowed.insert(charactersIn: "-._~")
-            url += "?" + query.map { "\($0.0)=\($0.1.addingPercentEncoding(withAllowedCharacters: allowed) ?? $0.1)" }.joined(separator: "&")
+            url +=
+                "?"
+                + query.map { "\($0.0)=\($0.1.addingPercentEncoding(withAllowedCharacters: allowed) ?? $0.1)" }.joined(
+                    separator: "&")
         }
         var headers: HTTPHeaders = ["Accept": accept, "User-Agent": configuration.userAgent]
         if let bearer = try token.current() { headers.add(name: "Authorization", value: "Bearer \(bearer)") }
@@ -91,10 +99,15 @@ public final class KubernetesClient: Sendable {
 
     static func error(from response: HTTPResponse) -> KubernetesError {
         let retryAfter = response.headers["Retry-After"].flatMap(Int.init)
-        if let status = try? JSONDecoder().decode(StatusObject.self, from: response.body), status.reason != nil || status.message != nil {
+        if let status = try? JSONDecoder().decode(StatusObject.self, from: response.body),
+            status.reason != nil || status.message != nil
+        {
             return status.error(status: response.status, retryAfter: retryAfter)
         }
-        let reasons = [401: "Unauthorized", 403: "Forbidden", 404: "NotFound", 409: "Conflict", 410: "Gone", 422: "Invalid", 429: "TooManyRequests"]
+        let reasons = [
+            401: "Unauthorized", 403: "Forbidden", 404: "NotFound", 409: "Conflict", 410: "Gone", 422: "Invalid",
+            429: "TooManyRequests",
+        ]
         return KubernetesError(
             code: response.status, reason: reasons[response.status] ?? "Unknown",
             message: String(decoding: response.body.prefix(300), as: UTF8.self), retryAfter: retryAfter)

@@ -23,7 +23,9 @@ public struct KubernetesConfiguration: Sendable {
     /// audit logs by it.
     public var userAgent = "keyvault-operator"
 
-    public init(server: String, tls: HTTPClient.TLSConfiguration, authentication: Authentication, namespace: String = "default") {
+    public init(
+        server: String, tls: HTTPClient.TLSConfiguration, authentication: Authentication, namespace: String = "default"
+    ) {
         self.server = server.hasSuffix("/") ? String(server.dropLast()) : server
         self.tls = tls
         self.authentication = authentication
@@ -37,18 +39,23 @@ public struct KubernetesConfiguration: Sendable {
     public static func inCluster(
         environment: [String: String] = ProcessInfo.processInfo.environment, directory: String = serviceAccountDirectory
     ) throws -> KubernetesConfiguration {
-        guard let host = environment["KUBERNETES_SERVICE_HOST"], let port = environment["KUBERNETES_SERVICE_PORT"], !host.isEmpty else {
-            throw KubernetesConfigurationError("not running in a cluster: KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT are not set")
+        guard let host = environment["KUBERNETES_SERVICE_HOST"], let port = environment["KUBERNETES_SERVICE_PORT"],
+            !host.isEmpty
+        else {
+            throw KubernetesConfigurationError(
+                "not running in a cluster: KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT are not set")
         }
         let caPath = directory + "/ca.crt"
         guard FileManager.default.isReadableFile(atPath: caPath) else {
-            throw KubernetesConfigurationError("the service account CA \(caPath) is missing: refusing to connect without verification")
+            throw KubernetesConfigurationError(
+                "the service account CA \(caPath) is missing: refusing to connect without verification")
         }
         let namespace = (try? String(contentsOfFile: directory + "/namespace", encoding: .utf8))?
             .trimmingCharacters(in: .whitespacesAndNewlines)
         let hostPart = host.contains(":") ? "[\(host)]" : host
         return KubernetesConfiguration(
-            server: "https://\(hostPart):\(port)", tls: .init(trust: .file(caPath)), authentication: .tokenFile(directory + "/token"),
+            server: "https://\(hostPart):\(port)", tls: .init(trust: .file(caPath)),
+            authentication: .tokenFile(directory + "/token"),
             namespace: namespace.flatMap { $0.isEmpty ? nil : $0 } ?? "default")
     }
 
@@ -57,12 +64,16 @@ public struct KubernetesConfiguration: Sendable {
     ///
     /// - Parameter context: a named context instead of `current-context`.
     public static func load(
-        kubeconfig: String? = nil, context: String? = nil, environment: [String: String] = ProcessInfo.processInfo.environment
+        kubeconfig: String? = nil, context: String? = nil,
+        environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws -> KubernetesConfiguration {
         if let kubeconfig {
-            return try Kubeconfig.load(paths: kubeconfig.split(separator: ":").map(String.init)).resolve(context: context)
+            return try Kubeconfig.load(paths: kubeconfig.split(separator: ":").map(String.init)).resolve(
+                context: context)
         }
-        if environment["KUBERNETES_SERVICE_HOST"] != nil, FileManager.default.fileExists(atPath: serviceAccountDirectory + "/token") {
+        if environment["KUBERNETES_SERVICE_HOST"] != nil,
+            FileManager.default.fileExists(atPath: serviceAccountDirectory + "/token")
+        {
             return try inCluster(environment: environment)
         }
         if let paths = environment["KUBECONFIG"], !paths.isEmpty {

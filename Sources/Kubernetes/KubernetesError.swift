@@ -35,7 +35,11 @@ public struct KubernetesError: Error, Sendable, CustomStringConvertible {
 
     public var description: String {
         var text = "\(code) \(reason): \(message)"
-        if !causes.isEmpty { text += " [" + causes.map { "\($0.field ?? "-"): \($0.message ?? $0.reason ?? "")" }.joined(separator: "; ") + "]" }
+        if !causes.isEmpty {
+            text +=
+                " [" + causes.map { "\($0.field ?? "-"): \($0.message ?? $0.reason ?? "")" }.joined(separator: "; ")
+                + "]"
+        }
         return text
     }
 }
@@ -50,7 +54,8 @@ struct StatusObject: Decodable {
 
     func error(status: Int, retryAfter: Int? = nil) -> KubernetesError {
         KubernetesError(
-            code: code ?? status, reason: reason ?? "Unknown", message: message ?? "HTTP \(status)", causes: details?.causes ?? [],
+            code: code ?? status, reason: reason ?? "Unknown", message: message ?? "HTTP \(status)",
+            causes: details?.causes ?? [],
             retryAfter: retryAfter)
     }
 }

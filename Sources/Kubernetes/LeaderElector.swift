@@ -12,7 +12,10 @@ public final class LeaderElector: Sendable {
         public var retryPeriod: Duration
 
         /// client-go's defaults: 15 s, 10 s, 2 s.
-        public init(leaseDuration: Duration = .seconds(15), renewDeadline: Duration = .seconds(10), retryPeriod: Duration = .seconds(2)) {
+        public init(
+            leaseDuration: Duration = .seconds(15), renewDeadline: Duration = .seconds(10),
+            retryPeriod: Duration = .seconds(2)
+        ) {
             self.leaseDuration = leaseDuration
             self.renewDeadline = renewDeadline
             self.retryPeriod = retryPeriod
@@ -28,7 +31,10 @@ public final class LeaderElector: Sendable {
     private let observed = Mutex<(spec: Lease.Spec?, at: ContinuousClock.Instant)?>(nil)
     private let leading = Mutex(false)
 
-    public init(client: KubernetesClient, namespace: String, name: String, identity: String, timing: Timing = .init(), logger: Logger? = nil) {
+    public init(
+        client: KubernetesClient, namespace: String, name: String, identity: String, timing: Timing = .init(),
+        logger: Logger? = nil
+    ) {
         self.client = client
         self.namespace = namespace
         self.name = name
@@ -47,7 +53,9 @@ public final class LeaderElector: Sendable {
             do {
                 if try await tryAcquireOrRenew() {
                     leading.withLock { $0 = true }
-                    logger.info("leader election: acquired", metadata: ["k8s.lease": "\(namespace)/\(name)", "k8s.identity": "\(identity)"])
+                    logger.info(
+                        "leader election: acquired",
+                        metadata: ["k8s.lease": "\(namespace)/\(name)", "k8s.identity": "\(identity)"])
                     try await lead(whileLeading)
                     leading.withLock { $0 = false }
                     logger.warning("leader election: lost the lease", metadata: ["k8s.lease": "\(namespace)/\(name)"])
@@ -103,7 +111,8 @@ public final class LeaderElector: Sendable {
             let spec = Lease.Spec(
                 holderIdentity: identity, leaseDurationSeconds: durationSeconds, acquireTime: KubernetesTime.micro(now),
                 renewTime: KubernetesTime.micro(now), leaseTransitions: 0)
-            let created = try await client.create(Lease(metadata: .init(name: name, namespace: namespace), spec: spec), .leases)
+            let created = try await client.create(
+                Lease(metadata: .init(name: name, namespace: namespace), spec: spec), .leases)
             observe(created.spec)
             return true
         }
@@ -133,7 +142,8 @@ public final class LeaderElector: Sendable {
     private func observedExpired() -> Bool {
         observed.withLock { observed in
             guard let observed else { return true }
-            let duration = Duration.seconds(observed.spec?.leaseDurationSeconds ?? Int(timing.leaseDuration.components.seconds))
+            let duration = Duration.seconds(
+                observed.spec?.leaseDurationSeconds ?? Int(timing.leaseDuration.components.seconds))
             return ContinuousClock.now - observed.at > duration
         }
     }

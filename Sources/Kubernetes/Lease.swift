@@ -8,7 +8,8 @@ public struct Lease: KubernetesObject, Hashable {
         public var leaseTransitions: Int?
 
         public init(
-            holderIdentity: String? = nil, leaseDurationSeconds: Int? = nil, acquireTime: String? = nil, renewTime: String? = nil,
+            holderIdentity: String? = nil, leaseDurationSeconds: Int? = nil, acquireTime: String? = nil,
+            renewTime: String? = nil,
             leaseTransitions: Int? = nil
         ) {
             self.holderIdentity = holderIdentity

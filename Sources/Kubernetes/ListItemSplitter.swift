@@ -70,7 +70,8 @@ struct ListItemSplitter {
                         inItems = true
                     } else if inItems, depth == 3 {
                         itemStart = index
-                    } else if inItems, depth == 5, !skipping, byte == UInt8(ascii: "["), lastKey == Self.managedFieldsKey, itemKey == Self.metadataKey,
+                    } else if inItems, depth == 5, !skipping, byte == UInt8(ascii: "["),
+                        lastKey == Self.managedFieldsKey, itemKey == Self.metadataKey,
                         let start = itemStart
                     {
                         item.append(contentsOf: bytes[start...index])

@@ -7,7 +7,8 @@ enum KubernetesTime {
     static func micro(_ date: Date) -> String {
         let whole = floor(date.timeIntervalSince1970)
         let micros = String(Int((date.timeIntervalSince1970 - whole) * 1_000_000))
-        return seconds(Date(timeIntervalSince1970: whole)).dropLast() + "." + String(repeating: "0", count: max(0, 6 - micros.count)) + micros + "Z"
+        return seconds(Date(timeIntervalSince1970: whole)).dropLast() + "."
+            + String(repeating: "0", count: max(0, 6 - micros.count)) + micros + "Z"
     }
 
     /// `2006-01-02T15:04:05Z`

@@ -13,7 +13,8 @@ public struct ObjectMeta: Codable, Sendable, Hashable {
     public var deletionTimestamp: String?
 
     public init(
-        name: String? = nil, namespace: String? = nil, labels: [String: String]? = nil, annotations: [String: String]? = nil,
+        name: String? = nil, namespace: String? = nil, labels: [String: String]? = nil,
+        annotations: [String: String]? = nil,
         resourceVersion: String? = nil, finalizers: [String]? = nil
     ) {
         self.name = name

@@ -20,10 +20,13 @@ public enum WatchEvent<Object: Decodable & Sendable>: Decodable, Sendable {
         case "ADDED": self = .added(try container.decode(Object.self, forKey: .object))
         case "MODIFIED": self = .modified(try container.decode(Object.self, forKey: .object))
         case "DELETED": self = .deleted(try container.decode(Object.self, forKey: .object))
-        case "BOOKMARK": self = .bookmark(resourceVersion: try container.decode(Bookmark.self, forKey: .object).metadata.resourceVersion)
+        case "BOOKMARK":
+            self = .bookmark(
+                resourceVersion: try container.decode(Bookmark.self, forKey: .object).metadata.resourceVersion)
         case "ERROR": self = .error(try container.decode(StatusObject.self, forKey: .object).error(status: 0))
         case let other:
-            throw DecodingError.dataCorruptedError(forKey: .type, in: container, debugDescription: "unknown watch event type \(other)")
+            throw DecodingError.dataCorruptedError(
+                forKey: .type, in: container, debugDescription: "unknown watch event type \(other)")
         }
     }
 }

@@ -134,7 +134,9 @@ final class PipelinedConnection: @unchecked Sendable {
 
     /// On an idle connection: writes `commands` and waits for their replies on this thread, for
     /// at most `wait`.
-    private func sendAndWaitHere(_ commands: [RedisCommand], deadline: ContinuousClock.Instant, for wait: Duration) throws -> InlineOutcome {
+    private func sendAndWaitHere(
+        _ commands: [RedisCommand], deadline: ContinuousClock.Instant, for wait: Duration
+    ) throws -> InlineOutcome {
         let started = try state.withLock { state throws(RedisError) -> Bool in
             if let failure = state.failure { throw failure }
             guard state.pending.isEmpty, !state.callerReads, !state.loopReads else { return false }
@@ -250,16 +252,25 @@ final class PipelinedConnection: @unchecked Sendable {
     /// Hands `received` to the callers in flight, in order: the callers whose replies are now all
     /// in, and those failed because the connection broke. Replies nobody asked for break the
     /// protocol too.
-    private func deliver(_ received: (replies: [RedisValue], error: RedisError?), _ state: inout State) -> (completed: [Pending], failed: [Pending]) {
+    private func deliver(
+        _ received: (replies: [RedisValue], error: RedisError?), _ state: inout State
+    ) -> (completed: [Pending], failed: [Pending]) {
         if let failure = state.failure { return ([], fail(&state, failure)) }
         var completed: [Pending] = []
         for reply in received.replies {
             guard !state.pending.isEmpty else {
-                return (completed, fail(&state, RedisError(code: .unexpectedReply, message: "a reply arrived that no command asked for")))
+                return (
+                    completed,
+                    fail(
+                        &state, RedisError(code: .unexpectedReply, message: "a reply arrived that no command asked for")
+                    )
+                )
             }
             answered.store(true, ordering: .relaxed)
             state.pending[0].replies.append(reply)
-            if state.pending[0].replies.count == state.pending[0].expected { completed.append(state.pending.removeFirst()) }
+            if state.pending[0].replies.count == state.pending[0].expected {
+                completed.append(state.pending.removeFirst())
+            }
         }
         publishLoad(state)
         if let error = received.error { return (completed, fail(&state, error)) }

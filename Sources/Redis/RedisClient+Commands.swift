@@ -58,7 +58,9 @@ extension RedisClient {
     }
 
     /// One `SCAN` step: the next cursor (`"0"` when done) and the keys of this step.
-    public func scan(cursor: String = "0", match: String? = nil, count: Int? = nil) async throws -> (cursor: String, keys: [String]) {
+    public func scan(
+        cursor: String = "0", match: String? = nil, count: Int? = nil
+    ) async throws -> (cursor: String, keys: [String]) {
         let reply = try await send(.scan(cursor: cursor, match: match, count: count))
         guard let parts = reply.array, parts.count == 2, let next = parts[0].string, let keys = parts[1].array else {
             throw unexpected(reply, for: "SCAN")

@@ -1,5 +1,5 @@
-public import Logging
 import Foundation
+public import Logging
 import Synchronization
 
 /// A Redis client over hiredis whose commands, from any number of callers, are pipelined on up to
@@ -40,7 +40,9 @@ public final class RedisClient: Sendable {
     /// write fails as a lost connection.
     private static let brokenPipesIgnored: Void = {
         var current = sigaction()
-        if sigaction(SIGPIPE, nil, &current) == 0, current.__sigaction_handler.sa_handler == nil { _ = signal(SIGPIPE, SIG_IGN) }
+        if sigaction(SIGPIPE, nil, &current) == 0, current.__sigaction_handler.sa_handler == nil {
+            _ = signal(SIGPIPE, SIG_IGN)
+        }
     }()
 
     deinit {
@@ -81,7 +83,8 @@ public final class RedisClient: Sendable {
 
     /// Closes every connection; later commands fail with `RedisError.Code.shutdown`.
     public func close() {
-        let (connections, waiters) = pool.withLock { state -> ([PipelinedConnection], [CheckedContinuation<Void, any Error>]) in
+        let (connections, waiters) = pool.withLock {
+            state -> ([PipelinedConnection], [CheckedContinuation<Void, any Error>]) in
             state.closed = true
             var connections: [PipelinedConnection] = []
             var waiters: [CheckedContinuation<Void, any Error>] = []
@@ -109,10 +112,12 @@ public final class RedisClient: Sendable {
     private func send(_ commands: [RedisCommand], on connection: PipelinedConnection) async throws -> [RedisValue] {
         let alone = callers.wrappingAdd(1, ordering: .relaxed).oldValue == 0
         defer { callers.wrappingSubtract(1, ordering: .relaxed) }
-        let inline = alone && configuration.inlineReplyWait > .zero
+        let inline =
+            alone && configuration.inlineReplyWait > .zero
             && Self.inlineWaiter.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged
         defer { if inline { Self.inlineWaiter.store(false, ordering: .releasing) } }
-        return try await connection.send(commands, timeout: configuration.commandTimeout, inlineWait: inline ? configuration.inlineReplyWait : .zero)
+        return try await connection.send(
+            commands, timeout: configuration.commandTimeout, inlineWait: inline ? configuration.inlineReplyWait : .zero)
     }
 
     /// Whether a caller in this process waits for its reply on its own thread now.

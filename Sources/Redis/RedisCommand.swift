@@ -25,7 +25,9 @@ public struct RedisCommand: Sendable, Hashable {
 
     /// `name` then `arguments`, each sent as its UTF-8 bytes.
     init(_ name: String, _ arguments: [String]) {
-        self.init(name: name, argumentCount: 1 + arguments.count, capacity: arguments.reduce(name.utf8.count) { $0 + $1.utf8.count })
+        self.init(
+            name: name, argumentCount: 1 + arguments.count,
+            capacity: arguments.reduce(name.utf8.count) { $0 + $1.utf8.count })
         append(name)
         for argument in arguments { append(argument) }
     }

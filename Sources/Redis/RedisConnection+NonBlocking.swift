@@ -34,10 +34,15 @@ extension RedisConnection {
     /// parser, never the output buffer, so that commands can be appended and written meanwhile.
     /// - Throws: `connectionLost` when the connection broke or the server closed it.
     func receive() throws(RedisError) {
-        let (count, readError, fed) = withUnsafeTemporaryAllocation(byteCount: 16 * 1024, alignment: 1) { buffer -> (Int, Int32, Bool) in
+        let (count, readError, fed) = withUnsafeTemporaryAllocation(byteCount: 16 * 1024, alignment: 1) {
+            buffer -> (Int, Int32, Bool) in
             let count = read(fileDescriptor, buffer.baseAddress, buffer.count)
             guard count > 0 else { return (count, errno, true) }
-            return (count, 0, redisReaderFeed(context.pointee.reader, buffer.baseAddress?.assumingMemoryBound(to: CChar.self), count) == REDIS_OK)
+            return (
+                count, 0,
+                redisReaderFeed(context.pointee.reader, buffer.baseAddress?.assumingMemoryBound(to: CChar.self), count)
+                    == REDIS_OK
+            )
         }
         if count == 0 { throw RedisError(code: .connectionLost, message: "the server closed the connection") }
         if count < 0, readError != EAGAIN, readError != EWOULDBLOCK, readError != EINTR {
@@ -52,7 +57,9 @@ extension RedisConnection {
         let reader = context.pointee.reader
         var reply: UnsafeMutableRawPointer?
         guard redisReaderGetReply(reader, &reply) == REDIS_OK else {
-            let text = withUnsafeBytes(of: reader?.pointee.errstr) { bytes in String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self) }
+            let text = withUnsafeBytes(of: reader?.pointee.errstr) { bytes in
+                String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self)
+            }
             throw RedisError(code: .connectionLost, message: "protocol error: \(text)")
         }
         guard let reply else { return nil }

@@ -12,17 +12,21 @@ final class RedisConnection: @unchecked Sendable {
 
     /// Connects, then authenticates and selects the database as configured.
     init(configuration: RedisClient.Configuration) throws {
-        guard let context = kvo_redis_connect(configuration.host, Int32(configuration.port), configuration.connectTimeout.inMilliseconds)
+        guard
+            let context = kvo_redis_connect(
+                configuration.host, Int32(configuration.port), configuration.connectTimeout.inMilliseconds)
         else { throw RedisError(code: .connectionFailed, message: "cannot allocate a hiredis context") }
         // From here on `deinit` frees the context, also when `init` throws.
         self.context = context
         if context.pointee.err != 0 {
             let message = Self.errorText(context)
-            throw RedisError(code: .connectionFailed, message: "\(configuration.host):\(configuration.port): \(message)")
+            throw RedisError(
+                code: .connectionFailed, message: "\(configuration.host):\(configuration.port): \(message)")
         }
         _ = kvo_redis_set_timeout(context, configuration.commandTimeout.inMilliseconds)
         if let password = configuration.password {
-            let auth = configuration.username.map { RedisCommand("AUTH", $0, password) } ?? RedisCommand("AUTH", password)
+            let auth =
+                configuration.username.map { RedisCommand("AUTH", $0, password) } ?? RedisCommand("AUTH", password)
             try setUp(auth)
         }
         if configuration.database != 0 {
@@ -76,7 +80,8 @@ final class RedisConnection: @unchecked Sendable {
     private func connectionError() -> RedisError {
         let text = Self.errorText(context)
         let timedOut = context.pointee.err == REDIS_ERR_IO && (errno == EAGAIN || errno == EWOULDBLOCK)
-        return RedisError(code: timedOut ? .timedOut : .connectionLost, message: text.isEmpty ? "connection lost" : text)
+        return RedisError(
+            code: timedOut ? .timedOut : .connectionLost, message: text.isEmpty ? "connection lost" : text)
     }
 
     static func errorText(_ context: UnsafeMutablePointer<redisContext>) -> String {
@@ -104,4 +109,3 @@ final class RedisConnection: @unchecked Sendable {
         }
     }
 }
-

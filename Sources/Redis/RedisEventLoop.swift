@@ -85,7 +85,9 @@ final class RedisEventLoop: Sendable {
             }
             let failed = connections.filter(\.isFailed)
             if !failed.isEmpty {
-                registry.withLock { state in state.connections.removeAll { connection in failed.contains { $0 === connection } } }
+                registry.withLock { state in
+                    state.connections.removeAll { connection in failed.contains { $0 === connection } }
+                }
             }
         }
     }

@@ -45,7 +45,8 @@ public final class RedisKeyInvalidations: Sendable {
                     try await worker.run { try self.subscribe(handler) }
                 } catch {
                     if Task.isCancelled { break }
-                    logger.warning("redis invalidation subscription lost; retrying", metadata: ["redis.error": "\(error)"])
+                    logger.warning(
+                        "redis invalidation subscription lost; retrying", metadata: ["redis.error": "\(error)"])
                     handler(.lost)
                 }
                 try? await Task.sleep(for: retryDelay)
@@ -68,11 +69,16 @@ public final class RedisKeyInvalidations: Sendable {
         guard let id = try subscriber.pipeline([RedisCommand("CLIENT", "ID")])[0].integer else {
             throw RedisError(code: .unexpectedReply, message: "CLIENT ID gave no integer")
         }
-        let tracking = ["CLIENT", "TRACKING", "on", "REDIRECT", String(id), "BCAST"] + prefixes.flatMap { ["PREFIX", $0] }
-        let replies = try subscriber.pipeline([RedisCommand(arguments: tracking.map { Data($0.utf8) }), RedisCommand("SUBSCRIBE", "__redis__:invalidate")])
+        let tracking =
+            ["CLIENT", "TRACKING", "on", "REDIRECT", String(id), "BCAST"] + prefixes.flatMap { ["PREFIX", $0] }
+        let replies = try subscriber.pipeline([
+            RedisCommand(arguments: tracking.map { Data($0.utf8) }), RedisCommand("SUBSCRIBE", "__redis__:invalidate"),
+        ])
         // A refused SUBSCRIBE (an ACL without it) must not be reported as a live subscription.
         for (command, reply) in zip(["CLIENT TRACKING", "SUBSCRIBE"], replies) {
-            if case .error(let text) = reply { throw RedisError(code: .unexpectedReply, message: "\(command) failed: \(text)") }
+            if case .error(let text) = reply {
+                throw RedisError(code: .unexpectedReply, message: "\(command) failed: \(text)")
+            }
         }
         subscriber.waitForever()
         logger.debug("redis invalidation subscription started", metadata: ["redis.prefixes": "\(prefixes)"])
@@ -85,7 +91,9 @@ public final class RedisKeyInvalidations: Sendable {
 
     /// `["message", "__redis__:invalidate", [keys] | nil]` as a notification; `nil` for anything else.
     static func notification(from message: RedisValue) -> Notification? {
-        guard case .array(let parts) = message, parts.count == 3, parts[0].string == "message", parts[1].string == "__redis__:invalidate" else {
+        guard case .array(let parts) = message, parts.count == 3, parts[0].string == "message",
+            parts[1].string == "__redis__:invalidate"
+        else {
             return nil
         }
         switch parts[2] {

@@ -12,7 +12,10 @@ public struct Condition: Codable, Sendable, Hashable {
     public var lastTransitionTime: String
     public var observedGeneration: Int?
 
-    public init(type: String, status: Status, reason: String, message: String, lastTransitionTime: String, observedGeneration: Int?) {
+    public init(
+        type: String, status: Status, reason: String, message: String, lastTransitionTime: String,
+        observedGeneration: Int?
+    ) {
         self.type = type
         self.status = status
         self.reason = reason
@@ -29,12 +32,19 @@ public struct Condition: Codable, Sendable, Hashable {
 
 extension Array where Element == Condition {
     /// Sets a condition; its `lastTransitionTime` is `now` only when the status changed (or it is new).
-    public mutating func set(_ type: String, _ status: Condition.Status, reason: String, message: String, generation: Int?, now: String) {
+    public mutating func set(
+        _ type: String, _ status: Condition.Status, reason: String, message: String, generation: Int?, now: String
+    ) {
         if let index = firstIndex(where: { $0.type == type }) {
             let transition = self[index].status == status ? self[index].lastTransitionTime : now
-            self[index] = Condition(type: type, status: status, reason: reason, message: message, lastTransitionTime: transition, observedGeneration: generation)
+            self[index] = Condition(
+                type: type, status: status, reason: reason, message: message, lastTransitionTime: transition,
+                observedGeneration: generation)
         } else {
-            append(Condition(type: type, status: status, reason: reason, message: message, lastTransitionTime: now, observedGeneration: generation))
+            append(
+                Condition(
+                    type: type, status: status, reason: reason, message: message, lastTransitionTime: now,
+                    observedGeneration: generation))
         }
     }
 

@@ -21,7 +21,8 @@ final class IntegrationReconciler: Reconciler {
     let secrets: [Informer<PartialObjectMetadata>]
 
     init(
-        kube: KubernetesClient, vault: CachedClient, events: EventRecorder, circuit: VaultCircuit, warmedVersions: WarmedVersions,
+        kube: KubernetesClient, vault: CachedClient, events: EventRecorder, circuit: VaultCircuit,
+        warmedVersions: WarmedVersions,
         resources: [Informer<UserIntegration>], secrets: [Informer<PartialObjectMetadata>], logger: Logger
     ) {
         self.kube = kube
@@ -49,7 +50,9 @@ final class IntegrationReconciler: Reconciler {
             return .done
         } catch let error as KeyVaultError where !Task.isCancelled {
             if circuit.open(on: error) {
-                logger.warning("vault unavailable: its calls pause until it answers a probe", metadata: ["kv.error.code": "\(error.code.id)"])
+                logger.warning(
+                    "vault unavailable: its calls pause until it answers a probe",
+                    metadata: ["kv.error.code": "\(error.code.id)"])
             }
             let status = planner.failure(resource, error: error, now: Date())
             try? await writeStatus(resource, status)
@@ -71,11 +74,13 @@ final class IntegrationReconciler: Reconciler {
     private func sync(_ resource: UserIntegration) async throws -> ReconcileResult {
         var current = resource
         if !(current.metadata.finalizers ?? []).contains(UserIntegration.finalizer) {
-            current = try await setFinalizers(current, (current.metadata.finalizers ?? []) + [UserIntegration.finalizer])
+            current = try await setFinalizers(
+                current, (current.metadata.finalizers ?? []) + [UserIntegration.finalizer])
         }
         let reference = try await readSecretReference(current)
         guard let key = ReconcilePlanner.integrationKey(of: current) else {
-            try await writeStatus(current, planner.plan(current, secretRef: reference, vault: .missing, now: Date()).status)
+            try await writeStatus(
+                current, planner.plan(current, secretRef: reference, vault: .missing, now: Date()).status)
             return .done
         }
         let observed = try await observe(key.secretName)
@@ -93,10 +98,16 @@ final class IntegrationReconciler: Reconciler {
         var conditions = plan.status.conditions ?? []
         let stamp = ReconcilePlanner.formatTime(Date())
         if await vault.cacheAvailable() {
-            await updateCache(key, ReconcilePlanner.cacheAction(from: current.status?.state, to: plan.status.state), secret: vaultSecret)
-            conditions.set(Condition.cacheWarmed, .true, reason: ConditionReason.warmed, message: "Redis holds the current entry", generation: current.metadata.generation, now: stamp)
+            await updateCache(
+                key, ReconcilePlanner.cacheAction(from: current.status?.state, to: plan.status.state),
+                secret: vaultSecret)
+            conditions.set(
+                Condition.cacheWarmed, .true, reason: ConditionReason.warmed, message: "Redis holds the current entry",
+                generation: current.metadata.generation, now: stamp)
         } else {
-            conditions.set(Condition.cacheWarmed, .false, reason: ConditionReason.cacheUnavailable, message: "Redis is unreachable", generation: current.metadata.generation, now: stamp)
+            conditions.set(
+                Condition.cacheWarmed, .false, reason: ConditionReason.cacheUnavailable,
+                message: "Redis is unreachable", generation: current.metadata.generation, now: stamp)
         }
         plan.status.conditions = conditions
         try await writeStatus(current, plan.status)
@@ -137,17 +148,23 @@ final class IntegrationReconciler: Reconciler {
     private func finalize(_ resource: UserIntegration) async throws {
         guard (resource.metadata.finalizers ?? []).contains(UserIntegration.finalizer) else { return }
         if let key = ReconcilePlanner.integrationKey(of: resource) {
-            if resource.spec.deletionPolicy ?? .delete == .delete, case .present(let secret) = try await observe(key.secretName),
+            if resource.spec.deletionPolicy ?? .delete == .delete,
+                case .present(let secret) = try await observe(key.secretName),
                 secret.properties.tags["owner"] == resource.ownerReference
             {
                 do {
                     try await circuit.call { try await vault.deleteSecret(key.secretName) }
                 } catch let error as KeyVaultError where error.code == .secretNotFound {}
-                await record(resource, PlanEvent(reason: ConditionReason.deleted, note: "deleted Key Vault secret \(key.secretName)", warning: false))
+                await record(
+                    resource,
+                    PlanEvent(
+                        reason: ConditionReason.deleted, note: "deleted Key Vault secret \(key.secretName)",
+                        warning: false))
             }
             await vault.invalidate(secretName: key.secretName)
         }
-        _ = try await setFinalizers(resource, (resource.metadata.finalizers ?? []).filter { $0 != UserIntegration.finalizer })
+        _ = try await setFinalizers(
+            resource, (resource.metadata.finalizers ?? []).filter { $0 != UserIntegration.finalizer })
     }
 
     private func readSecretReference(_ resource: UserIntegration) async throws -> SecretReferenceValue? {
@@ -155,9 +172,12 @@ final class IntegrationReconciler: Reconciler {
         let namespace = resource.metadata.namespace
         // At the version the Secret informer has seen, the API server answers from its watch cache
         // (no etcd read per reconcile); a Secret not seen yet is read from etcd.
-        let seen = secrets.lazy.compactMap { $0.get(namespace: namespace, name: reference.name)?.metadata.resourceVersion }.first
+        let seen = secrets.lazy.compactMap {
+            $0.get(namespace: namespace, name: reference.name)?.metadata.resourceVersion
+        }.first
         do {
-            let secret = try await kube.get(KubernetesSecret.self, .secrets, namespace: namespace, name: reference.name, resourceVersion: seen)
+            let secret = try await kube.get(
+                KubernetesSecret.self, .secrets, namespace: namespace, name: reference.name, resourceVersion: seen)
             return secret.value(forKey: reference.key).map { .value($0) } ?? .keyNotFound
         } catch let error as KubernetesError where error.isNotFound {
             return .secretNotFound
@@ -181,10 +201,14 @@ final class IntegrationReconciler: Reconciler {
         let attributes = SecretAttributes(expiresAt: desired.expiresAt, tags: desired.tags)
         if recoverFirst { try await recover(desired.name) }
         do {
-            return try await circuit.call { try await vault.vault.setSecret(desired.name, value: desired.value, attributes: attributes) }
+            return try await circuit.call {
+                try await vault.vault.setSecret(desired.name, value: desired.value, attributes: attributes)
+            }
         } catch let error as KeyVaultError where error.code == .deletedButRecoverable {
             try await recover(desired.name)
-            return try await circuit.call { try await vault.vault.setSecret(desired.name, value: desired.value, attributes: attributes) }
+            return try await circuit.call {
+                try await vault.vault.setSecret(desired.name, value: desired.value, attributes: attributes)
+            }
         }
     }
 
@@ -200,9 +224,11 @@ final class IntegrationReconciler: Reconciler {
             struct Metadata: Encodable { var finalizers: [String]; var resourceVersion: String? }
             var metadata: Metadata
         }
-        let patch = try JSONEncoder().encode(Patch(metadata: .init(finalizers: finalizers, resourceVersion: resource.metadata.resourceVersion)))
+        let patch = try JSONEncoder().encode(
+            Patch(metadata: .init(finalizers: finalizers, resourceVersion: resource.metadata.resourceVersion)))
         return try await kube.patch(
-            UserIntegration.self, UserIntegration.resource, namespace: resource.metadata.namespace, name: resource.metadata.name ?? "", patch: patch)
+            UserIntegration.self, UserIntegration.resource, namespace: resource.metadata.namespace,
+            name: resource.metadata.name ?? "", patch: patch)
     }
 
     /// Writes the status through `/status`, conditional on the resourceVersion; skipped when only
@@ -219,16 +245,20 @@ final class IntegrationReconciler: Reconciler {
                 var metadata: Metadata
                 var status: UserIntegration.Status
             }
-            let patch = try JSONEncoder().encode(Patch(metadata: .init(resourceVersion: current.metadata.resourceVersion), status: status))
+            let patch = try JSONEncoder().encode(
+                Patch(metadata: .init(resourceVersion: current.metadata.resourceVersion), status: status))
             do {
                 _ = try await kube.patch(
-                    UserIntegration.self, UserIntegration.resource, namespace: resource.metadata.namespace, name: resource.metadata.name ?? "",
+                    UserIntegration.self, UserIntegration.resource, namespace: resource.metadata.namespace,
+                    name: resource.metadata.name ?? "",
                     patch: patch, subresource: "status")
                 return
             } catch let error as KubernetesError where error.isConflict && attempt < 3 {
                 // The cache was behind (e.g. our own last write): re-read and retry, unless the
                 // spec changed meanwhile, whose update event queues a fresh reconcile anyway.
-                current = try await kube.get(UserIntegration.self, UserIntegration.resource, namespace: resource.metadata.namespace, name: resource.metadata.name ?? "")
+                current = try await kube.get(
+                    UserIntegration.self, UserIntegration.resource, namespace: resource.metadata.namespace,
+                    name: resource.metadata.name ?? "")
                 guard current.metadata.generation == resource.metadata.generation else { return }
                 // The status was planned from the stale copy: transitions it already shows keep their times.
                 status.conditions = status.conditions?.rebased(on: current.status?.conditions ?? [])
@@ -238,8 +268,11 @@ final class IntegrationReconciler: Reconciler {
 
     private func record(_ resource: UserIntegration, _ event: PlanEvent) async {
         let reference = Event.Reference(
-            apiVersion: resource.apiVersion, kind: resource.kind, namespace: resource.metadata.namespace, name: resource.metadata.name,
+            apiVersion: resource.apiVersion, kind: resource.kind, namespace: resource.metadata.namespace,
+            name: resource.metadata.name,
             uid: resource.metadata.uid, resourceVersion: resource.metadata.resourceVersion)
-        await events.record(regarding: reference, type: event.warning ? .warning : .normal, reason: event.reason, action: "Reconcile", note: event.note)
+        await events.record(
+            regarding: reference, type: event.warning ? .warning : .normal, reason: event.reason, action: "Reconcile",
+            note: event.note)
     }
 }

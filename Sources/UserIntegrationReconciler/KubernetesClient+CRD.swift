@@ -14,7 +14,9 @@ extension KubernetesClient {
         let deadline = ContinuousClock.now + timeout
         while (try? await list(UserIntegration.self, UserIntegration.resource, namespace: "default", limit: 1)) == nil {
             guard ContinuousClock.now < deadline else {
-                throw KubernetesError(code: 0, reason: "Timeout", message: "the API server did not serve \(UserIntegration.resource.plural) within \(timeout)")
+                throw KubernetesError(
+                    code: 0, reason: "Timeout",
+                    message: "the API server did not serve \(UserIntegration.resource.plural) within \(timeout)")
             }
             try await Task.sleep(for: .milliseconds(50))
         }

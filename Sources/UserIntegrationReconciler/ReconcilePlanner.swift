@@ -11,7 +11,9 @@ public struct ReconcilePlanner: Sendable {
     public static let managerName = "keyvault-operator"
 
     /// What Redis should get when a resource's state goes from `previous` to `next`.
-    public static func cacheAction(from previous: UserIntegration.State?, to next: UserIntegration.State?) -> CacheAction {
+    public static func cacheAction(
+        from previous: UserIntegration.State?, to next: UserIntegration.State?
+    ) -> CacheAction {
         switch next {
         case .connected: return .warm
         case .expired: return previous == .expired ? .none : .invalidate
@@ -27,18 +29,28 @@ public struct ReconcilePlanner: Sendable {
         IntegrationType(rawValue: resource.spec.type).map { IntegrationKey(userID: resource.spec.userId, type: $0) }
     }
 
-    public func plan(_ resource: UserIntegration, secretRef: SecretReferenceValue?, vault: VaultObservation, now: Date) -> ReconcilePlan {
+    public func plan(
+        _ resource: UserIntegration, secretRef: SecretReferenceValue?, vault: VaultObservation, now: Date
+    ) -> ReconcilePlan {
         var status = resource.status ?? UserIntegration.Status()
         let generation = resource.metadata.generation
         status.observedGeneration = generation
         guard let key = Self.integrationKey(of: resource) else {
-            return failed(status, reason: ConditionReason.invalidSpec, message: "unknown integration type \(resource.spec.type)", generation: generation, now: now)
+            return failed(
+                status, reason: ConditionReason.invalidSpec, message: "unknown integration type \(resource.spec.type)",
+                generation: generation, now: now)
         }
         status.vaultSecretName = key.secretName
-        if case .present(let secret) = vault, let owner = secret.properties.tags["owner"], owner != resource.ownerReference {
+        if case .present(let secret) = vault, let owner = secret.properties.tags["owner"],
+            owner != resource.ownerReference
+        {
             var plan = failed(
-                status, reason: ConditionReason.conflict, message: "user \(key.userID) \(key.type.rawValue) is already owned by \(owner)", generation: generation, now: now)
-            plan.event = PlanEvent(reason: ConditionReason.conflict, note: "Key Vault secret \(key.secretName) is owned by \(owner)", warning: true)
+                status, reason: ConditionReason.conflict,
+                message: "user \(key.userID) \(key.type.rawValue) is already owned by \(owner)", generation: generation,
+                now: now)
+            plan.event = PlanEvent(
+                reason: ConditionReason.conflict, note: "Key Vault secret \(key.secretName) is owned by \(owner)",
+                warning: true)
             return plan
         }
         guard let reference = resource.spec.secretRef else {
@@ -46,29 +58,42 @@ public struct ReconcilePlanner: Sendable {
         }
         switch secretRef ?? .secretNotFound {
         case .secretNotFound, .keyNotFound:
-            let message = secretRef == .keyNotFound ? "Secret \(reference.name) has no key \(reference.key)" : "Secret \(reference.name) does not exist"
-            var plan = notConfigured(status, reason: ConditionReason.secretRefNotFound, message: message, generation: generation, now: now)
+            let message =
+                secretRef == .keyNotFound
+                ? "Secret \(reference.name) has no key \(reference.key)" : "Secret \(reference.name) does not exist"
+            var plan = notConfigured(
+                status, reason: ConditionReason.secretRefNotFound, message: message, generation: generation, now: now)
             plan.event = PlanEvent(reason: ConditionReason.secretRefNotFound, note: message, warning: true)
             return plan
         case .value(let data):
             guard let value = String(data: data, encoding: .utf8) else {
-                return failed(status, reason: ConditionReason.invalidSecretValue, message: "the value of \(reference.name)/\(reference.key) is not UTF-8 text", generation: generation, now: now)
+                return failed(
+                    status, reason: ConditionReason.invalidSecretValue,
+                    message: "the value of \(reference.name)/\(reference.key) is not UTF-8 text",
+                    generation: generation, now: now)
             }
             guard data.count <= SecretNames.maxValueBytes else {
                 return failed(
                     status, reason: ConditionReason.invalidSecretValue,
-                    message: "the value of \(reference.name)/\(reference.key) is \(data.count) bytes; Key Vault takes at most \(SecretNames.maxValueBytes)", generation: generation, now: now)
+                    message:
+                        "the value of \(reference.name)/\(reference.key) is \(data.count) bytes; Key Vault takes at most \(SecretNames.maxValueBytes)",
+                    generation: generation, now: now)
             }
             var expiresAt: Date?
             if let text = resource.spec.expiresAt {
                 guard let parsed = Self.parseTime(text) else {
-                    return failed(status, reason: ConditionReason.invalidSpec, message: "expiresAt is not RFC 3339: \(text)", generation: generation, now: now)
+                    return failed(
+                        status, reason: ConditionReason.invalidSpec, message: "expiresAt is not RFC 3339: \(text)",
+                        generation: generation, now: now)
                 }
                 expiresAt = parsed
             }
             let desired = DesiredVaultSecret(
                 name: key.secretName, value: value, expiresAt: expiresAt,
-                tags: [Self.managedByTag: Self.managerName, "user-id": key.userID, "integration-type": key.type.rawValue, "owner": resource.ownerReference])
+                tags: [
+                    Self.managedByTag: Self.managerName, "user-id": key.userID, "integration-type": key.type.rawValue,
+                    "owner": resource.ownerReference,
+                ])
             return push(status, desired: desired, type: key.type, vault: vault, generation: generation, now: now)
         }
     }
@@ -85,16 +110,21 @@ public struct ReconcilePlanner: Sendable {
         }
         var status = resource.status ?? UserIntegration.Status()
         status.observedGeneration = resource.metadata.generation
-        return failed(status, reason: reason, message: error.description, generation: resource.metadata.generation, now: now).status
+        return failed(
+            status, reason: reason, message: error.description, generation: resource.metadata.generation, now: now
+        ).status
     }
 
     // MARK: Cases
 
     private func push(
-        _ status: UserIntegration.Status, desired: DesiredVaultSecret, type: IntegrationType, vault: VaultObservation, generation: Int?, now: Date
+        _ status: UserIntegration.Status, desired: DesiredVaultSecret, type: IntegrationType, vault: VaultObservation,
+        generation: Int?, now: Date
     ) -> ReconcilePlan {
         let action: ReconcilePlan.VaultAction
-        var written = Secret(properties: SecretProperties(name: desired.name, expiresAt: desired.expiresAt, tags: desired.tags), value: desired.value)
+        var written = Secret(
+            properties: SecretProperties(name: desired.name, expiresAt: desired.expiresAt, tags: desired.tags),
+            value: desired.value)
         switch vault {
         case .present(let current) where Self.matches(current, desired):
             action = .none
@@ -104,42 +134,63 @@ public struct ReconcilePlanner: Sendable {
         default:
             action = .write(desired)
         }
-        var plan = settled(status, secret: written, type: type, syncedReason: ConditionReason.synced, generation: generation, now: now)
+        var plan = settled(
+            status, secret: written, type: type, syncedReason: ConditionReason.synced, generation: generation, now: now)
         plan.vaultAction = action
         if action != .none {
-            plan.event = PlanEvent(reason: ConditionReason.synced, note: "wrote Key Vault secret \(desired.name)", warning: false)
+            plan.event = PlanEvent(
+                reason: ConditionReason.synced, note: "wrote Key Vault secret \(desired.name)", warning: false)
         }
         return plan
     }
 
-    private func observe(_ status: UserIntegration.Status, vault: VaultObservation, generation: Int?, now: Date) -> ReconcilePlan {
-        guard case .present(let secret) = vault, secret.properties.enabled, let type = IntegrationKey(secretName: secret.properties.name)?.type else {
-            return notConfigured(status, reason: ConditionReason.notConfigured, message: "no enabled secret in Key Vault", generation: generation, now: now)
+    private func observe(
+        _ status: UserIntegration.Status, vault: VaultObservation, generation: Int?, now: Date
+    ) -> ReconcilePlan {
+        guard case .present(let secret) = vault, secret.properties.enabled,
+            let type = IntegrationKey(secretName: secret.properties.name)?.type
+        else {
+            return notConfigured(
+                status, reason: ConditionReason.notConfigured, message: "no enabled secret in Key Vault",
+                generation: generation, now: now)
         }
-        return settled(status, secret: secret, type: type, syncedReason: ConditionReason.observed, generation: generation, now: now)
+        return settled(
+            status, secret: secret, type: type, syncedReason: ConditionReason.observed, generation: generation, now: now
+        )
     }
 
     /// A resource whose vault secret is (or will be) `secret`: connected or expired.
     private func settled(
-        _ status: UserIntegration.Status, secret: Secret, type: IntegrationType, syncedReason: String, generation: Int?, now: Date
+        _ status: UserIntegration.Status, secret: Secret, type: IntegrationType, syncedReason: String, generation: Int?,
+        now: Date
     ) -> ReconcilePlan {
         var status = status
         let stamp = Self.formatTime(now)
         let integration = Integration(type: type, secret: secret, now: now)
         status.state = UserIntegration.State(integration.status)
         status.maskedKey = integration.maskedKey
-        status.vaultSecretVersion = secret.properties.version.isEmpty ? status.vaultSecretVersion : secret.properties.version
+        status.vaultSecretVersion =
+            secret.properties.version.isEmpty ? status.vaultSecretVersion : secret.properties.version
         status.expiresAt = secret.properties.expiresAt.map(Self.formatTime)
         status.lastSyncTime = stamp
         var conditions = status.conditions ?? []
-        conditions.set(Condition.keyVaultSynced, .true, reason: syncedReason, message: "the Key Vault secret is current", generation: generation, now: stamp)
+        conditions.set(
+            Condition.keyVaultSynced, .true, reason: syncedReason, message: "the Key Vault secret is current",
+            generation: generation, now: stamp)
         var requeue: Duration?
         if integration.status == .expired {
-            conditions.set(Condition.expired, .true, reason: ConditionReason.expired, message: "the credential expired", generation: generation, now: stamp)
-            conditions.set(Condition.ready, .false, reason: ConditionReason.expired, message: "the credential expired", generation: generation, now: stamp)
+            conditions.set(
+                Condition.expired, .true, reason: ConditionReason.expired, message: "the credential expired",
+                generation: generation, now: stamp)
+            conditions.set(
+                Condition.ready, .false, reason: ConditionReason.expired, message: "the credential expired",
+                generation: generation, now: stamp)
         } else {
-            conditions.set(Condition.expired, .false, reason: ConditionReason.valid, message: "the credential has not expired", generation: generation, now: stamp)
-            conditions.set(Condition.ready, .true, reason: syncedReason, message: "connected", generation: generation, now: stamp)
+            conditions.set(
+                Condition.expired, .false, reason: ConditionReason.valid, message: "the credential has not expired",
+                generation: generation, now: stamp)
+            conditions.set(
+                Condition.ready, .true, reason: syncedReason, message: "connected", generation: generation, now: stamp)
             if let expiry = secret.properties.expiresAt {
                 requeue = .milliseconds(max(1, Int((expiry.timeIntervalSince(now) * 1000).rounded(.up))))
             }
@@ -148,7 +199,9 @@ public struct ReconcilePlanner: Sendable {
         return ReconcilePlan(vaultAction: .none, status: status, requeueAfter: requeue)
     }
 
-    private func notConfigured(_ status: UserIntegration.Status, reason: String, message: String, generation: Int?, now: Date) -> ReconcilePlan {
+    private func notConfigured(
+        _ status: UserIntegration.Status, reason: String, message: String, generation: Int?, now: Date
+    ) -> ReconcilePlan {
         var status = status
         let stamp = Self.formatTime(now)
         status.state = .notConfigured
@@ -157,18 +210,22 @@ public struct ReconcilePlanner: Sendable {
         status.expiresAt = nil
         var conditions = status.conditions ?? []
         conditions.set(Condition.ready, .false, reason: reason, message: message, generation: generation, now: stamp)
-        conditions.set(Condition.keyVaultSynced, .false, reason: reason, message: message, generation: generation, now: stamp)
+        conditions.set(
+            Condition.keyVaultSynced, .false, reason: reason, message: message, generation: generation, now: stamp)
         status.conditions = conditions
         return ReconcilePlan(vaultAction: .none, status: status, requeueAfter: nil)
     }
 
-    private func failed(_ status: UserIntegration.Status, reason: String, message: String, generation: Int?, now: Date) -> ReconcilePlan {
+    private func failed(
+        _ status: UserIntegration.Status, reason: String, message: String, generation: Int?, now: Date
+    ) -> ReconcilePlan {
         var status = status
         let stamp = Self.formatTime(now)
         status.state = .error
         var conditions = status.conditions ?? []
         conditions.set(Condition.ready, .false, reason: reason, message: message, generation: generation, now: stamp)
-        conditions.set(Condition.keyVaultSynced, .false, reason: reason, message: message, generation: generation, now: stamp)
+        conditions.set(
+            Condition.keyVaultSynced, .false, reason: reason, message: message, generation: generation, now: stamp)
         status.conditions = conditions
         return ReconcilePlan(vaultAction: .none, status: status, requeueAfter: nil)
     }
@@ -178,7 +235,8 @@ public struct ReconcilePlanner: Sendable {
     /// Whether the vault already holds the desired value, expiry (to the second) and tags.
     static func matches(_ current: Secret, _ desired: DesiredVaultSecret) -> Bool {
         let expiry = { (date: Date?) in date.map { Int($0.timeIntervalSince1970) } }
-        return current.properties.enabled && current.value == desired.value && expiry(current.properties.expiresAt) == expiry(desired.expiresAt)
+        return current.properties.enabled && current.value == desired.value
+            && expiry(current.properties.expiresAt) == expiry(desired.expiresAt)
             && desired.tags.allSatisfy { current.properties.tags[$0.key] == $0.value }
     }
 

@@ -20,7 +20,9 @@ extension UserIntegration: JSONReadable {
             default: try reader.skipValue()
             }
         }
-        self.init(metadata: try JSONReader.required(metadata, "metadata"), spec: try JSONReader.required(spec, "spec"), status: status)
+        self.init(
+            metadata: try JSONReader.required(metadata, "metadata"), spec: try JSONReader.required(spec, "spec"),
+            status: status)
         self.apiVersion = apiVersion
         self.kind = kind
     }
@@ -39,12 +41,14 @@ extension UserIntegration.Spec: JSONReadable {
             case "type": type = try reader.readOptional { try $0.readString() }
             case "secretRef": secretRef = try reader.readOptional { try UserIntegration.SecretReference(reading: &$0) }
             case "expiresAt": expiresAt = try reader.readOptional { try $0.readString() }
-            case "deletionPolicy": deletionPolicy = try reader.readOptional { try $0.readRawValue(UserIntegration.DeletionPolicy.self) }
+            case "deletionPolicy":
+                deletionPolicy = try reader.readOptional { try $0.readRawValue(UserIntegration.DeletionPolicy.self) }
             default: try reader.skipValue()
             }
         }
         self.init(
-            userId: try JSONReader.required(userId, "userId"), type: try JSONReader.required(type, "type"), secretRef: secretRef, expiresAt: expiresAt,
+            userId: try JSONReader.required(userId, "userId"), type: try JSONReader.required(type, "type"),
+            secretRef: secretRef, expiresAt: expiresAt,
             deletionPolicy: deletionPolicy)
     }
 }
@@ -69,7 +73,8 @@ extension UserIntegration.Status: JSONReadable {
         self.init()
         try reader.readObject { key, reader in
             switch key {
-            case "state": state = try reader.readOptional { try $0.readString() }.flatMap { UserIntegration.State(rawValue: $0) }
+            case "state":
+                state = try reader.readOptional { try $0.readString() }.flatMap { UserIntegration.State(rawValue: $0) }
             case "maskedKey": maskedKey = try reader.readOptional { try $0.readString() }
             case "vaultSecretName": vaultSecretName = try reader.readOptional { try $0.readString() }
             case "vaultSecretVersion": vaultSecretVersion = try reader.readOptional { try $0.readString() }
@@ -103,8 +108,10 @@ extension Condition: JSONReadable {
             }
         }
         self.init(
-            type: try JSONReader.required(type, "type"), status: try JSONReader.required(status, "status"), reason: try JSONReader.required(reason, "reason"),
-            message: try JSONReader.required(message, "message"), lastTransitionTime: try JSONReader.required(lastTransitionTime, "lastTransitionTime"),
+            type: try JSONReader.required(type, "type"), status: try JSONReader.required(status, "status"),
+            reason: try JSONReader.required(reason, "reason"),
+            message: try JSONReader.required(message, "message"),
+            lastTransitionTime: try JSONReader.required(lastTransitionTime, "lastTransitionTime"),
             observedGeneration: observedGeneration)
     }
 }

@@ -25,7 +25,10 @@ public struct UserIntegration: KubernetesObject, Hashable {
         public var expiresAt: String?
         public var deletionPolicy: DeletionPolicy?
 
-        public init(userId: String, type: String, secretRef: SecretReference? = nil, expiresAt: String? = nil, deletionPolicy: DeletionPolicy? = nil) {
+        public init(
+            userId: String, type: String, secretRef: SecretReference? = nil, expiresAt: String? = nil,
+            deletionPolicy: DeletionPolicy? = nil
+        ) {
             self.userId = userId
             self.type = type
             self.secretRef = secretRef
@@ -67,7 +70,8 @@ public struct UserIntegration: KubernetesObject, Hashable {
         public init() {}
     }
 
-    public static let resource = ResourceType(group: "integrations.keyvault.dev", version: "v1alpha1", plural: "userintegrations")
+    public static let resource = ResourceType(
+        group: "integrations.keyvault.dev", version: "v1alpha1", plural: "userintegrations")
     public static let finalizer = "integrations.keyvault.dev/finalizer"
 
     public var apiVersion: String? = "integrations.keyvault.dev/v1alpha1"

@@ -22,7 +22,8 @@ public final class UserIntegrationController: Sendable {
         public var vaultRequestsPerSecond: Int
 
         public init(
-            namespaces: [String] = [], concurrency: Int = 4, resyncPeriod: Duration = .seconds(600), identity: String = "keyvault-operator",
+            namespaces: [String] = [], concurrency: Int = 4, resyncPeriod: Duration = .seconds(600),
+            identity: String = "keyvault-operator",
             vaultRequestsPerSecond: Int = 300
         ) {
             self.namespaces = namespaces
@@ -57,12 +58,17 @@ public final class UserIntegrationController: Sendable {
         let interners = UserIntegration.Interners()
         resources = scopes.map { namespace in
             Informer<UserIntegration>(
-                client: kube, resource: UserIntegration.resource, namespace: namespace, resyncPeriod: configuration.resyncPeriod,
+                client: kube, resource: UserIntegration.resource, namespace: namespace,
+                resyncPeriod: configuration.resyncPeriod,
                 indexers: [
                     Self.secretIndex: { resource in
-                        resource.spec.secretRef.map { [ObjectKey(namespace: resource.metadata.namespace, name: $0.name).description] } ?? []
+                        resource.spec.secretRef.map {
+                            [ObjectKey(namespace: resource.metadata.namespace, name: $0.name).description]
+                        } ?? []
                     },
-                    Self.integrationIndex: { resource in ReconcilePlanner.integrationKey(of: resource).map { [Self.indexValue($0)] } ?? [] },
+                    Self.integrationIndex: { resource in
+                        ReconcilePlanner.integrationKey(of: resource).map { [Self.indexValue($0)] } ?? []
+                    },
                 ],
                 transform: { [interners] in $0.cached(interners) }, logger: logger)
         }
@@ -76,13 +82,17 @@ public final class UserIntegrationController: Sendable {
                     return PartialObjectMetadata(metadata: identity)
                 }, logger: logger)
         }
-        circuit = VaultCircuit(vaultURL: vault.config.keyVault.vaultURL, throttledCallsToOpen: configuration.concurrency)
+        circuit = VaultCircuit(
+            vaultURL: vault.config.keyVault.vaultURL, throttledCallsToOpen: configuration.concurrency)
         reconciler = IntegrationReconciler(
             kube: kube, vault: vault,
-            events: EventRecorder(client: kube, controller: "integrations.keyvault.dev/keyvault-operator", instance: configuration.identity, logger: logger),
+            events: EventRecorder(
+                client: kube, controller: "integrations.keyvault.dev/keyvault-operator",
+                instance: configuration.identity, logger: logger),
             circuit: circuit, warmedVersions: WarmedVersions(), resources: resources, secrets: secrets, logger: logger)
         controller = Controller(
-            name: Self.controllerName, reconciler: reconciler, queue: queue, sources: resources + secrets, concurrency: configuration.concurrency,
+            name: Self.controllerName, reconciler: reconciler, queue: queue, sources: resources + secrets,
+            concurrency: configuration.concurrency,
             logger: logger)
     }
 
@@ -112,7 +122,9 @@ public final class UserIntegrationController: Sendable {
             // App writes arrive on the subscription's thread; one consumer checks them in order.
             let (changed, changes) = AsyncStream.makeStream(of: Set<IntegrationKey>.self)
             watchers.addTask {
-                await self.vault.watchIntegrationInvalidations(logger: self.logger) { [weak self] in self?.enqueueInvalidated($0, changes) }
+                await self.vault.watchIntegrationInvalidations(logger: self.logger) { [weak self] in
+                    self?.enqueueInvalidated($0, changes)
+                }
             }
             watchers.addTask {
                 for await integrations in changed { await self.requeueChanged(integrations) }
@@ -139,13 +151,17 @@ public final class UserIntegrationController: Sendable {
                 case .added(let object) where Self.isReconciled(object):
                     // Found at start-up (or on a relist) as a previous run left it: checked with the
                     // periodic checks, behind new work and spread out, not all at once.
-                    queue.add(ObjectKey(object), after: (self?.resyncSpread ?? .zero) * Double.random(in: 0...1), priority: .resync)
+                    queue.add(
+                        ObjectKey(object), after: (self?.resyncSpread ?? .zero) * Double.random(in: 0...1),
+                        priority: .resync)
                 case .added(let object), .deleted(let object): queue.add(ObjectKey(object))
                 case .updated(let old, let new):
                     if Self.needsReconcile(old: old, new: new) { queue.add(ObjectKey(new)) }
                 case .resync(let object):
                     // Spread out: no burst of vault reads every period.
-                    queue.add(ObjectKey(object), after: (self?.resyncSpread ?? .zero) * Double.random(in: 0...1), priority: .resync)
+                    queue.add(
+                        ObjectKey(object), after: (self?.resyncSpread ?? .zero) * Double.random(in: 0...1),
+                        priority: .resync)
                 }
             }
         }
@@ -178,8 +194,11 @@ public final class UserIntegrationController: Sendable {
     /// Whether an update asks for a reconcile: a new generation (spec), a deletion, or the loss of
     /// this operator's finalizer. Status-only updates, and the finalizer's own addition, do not.
     static func needsReconcile(old: UserIntegration, new: UserIntegration) -> Bool {
-        let finalizerLost = old.metadata.finalizers != new.metadata.finalizers && !(new.metadata.finalizers ?? []).contains(UserIntegration.finalizer)
-        return old.metadata.generation != new.metadata.generation || old.metadata.deletionTimestamp != new.metadata.deletionTimestamp || finalizerLost
+        let finalizerLost =
+            old.metadata.finalizers != new.metadata.finalizers
+            && !(new.metadata.finalizers ?? []).contains(UserIntegration.finalizer)
+        return old.metadata.generation != new.metadata.generation
+            || old.metadata.deletionTimestamp != new.metadata.deletionTimestamp || finalizerLost
     }
 
     /// Whether a previous reconcile finished with this generation (finalizer set, status observed it).
@@ -198,7 +217,9 @@ public final class UserIntegrationController: Sendable {
     /// Requeues the resources whose Redis entries someone else changed: an app wrote the
     /// integration through the library (vault write, then Redis invalidation), or Redis lost data.
     /// An entry that still holds the version this process warmed is its own write.
-    private func enqueueInvalidated(_ invalidation: CacheInvalidation, _ changes: AsyncStream<Set<IntegrationKey>>.Continuation) {
+    private func enqueueInvalidated(
+        _ invalidation: CacheInvalidation, _ changes: AsyncStream<Set<IntegrationKey>>.Continuation
+    ) {
         switch invalidation {
         case .integrations(let changed):
             // Only integrations this operator has resources for (Redis may serve many).

@@ -26,7 +26,8 @@ final class VaultCircuit: Sendable {
     /// A vault call, unless the circuit is open: then it fails at once with the outage's code.
     func call<T>(_ body: () async throws -> T) async throws -> T {
         if let code = outage.withLock({ $0 }) {
-            throw KeyVaultError(code, "waiting for the vault to recover before calling it again", context: ["vault": vaultURL])
+            throw KeyVaultError(
+                code, "waiting for the vault to recover before calling it again", context: ["vault": vaultURL])
         }
         do {
             let result = try await body()

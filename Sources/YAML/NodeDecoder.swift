@@ -23,7 +23,9 @@ struct NodeDecoder: Decoder {
     }
 
     func mismatch(_ type: Any.Type, expected: String) -> DecodingError {
-        .typeMismatch(type, .init(codingPath: codingPath, debugDescription: "expected \(expected), found \(node.kindDescription)"))
+        .typeMismatch(
+            type, .init(codingPath: codingPath, debugDescription: "expected \(expected), found \(node.kindDescription)")
+        )
     }
 }
 
@@ -51,7 +53,8 @@ struct KeyedNodeContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
 
     private func decoder(for key: Key) throws -> NodeDecoder {
         guard let node = value(for: key) else {
-            throw DecodingError.keyNotFound(key, .init(codingPath: codingPath, debugDescription: "missing required field '\(key.stringValue)'"))
+            throw DecodingError.keyNotFound(
+                key, .init(codingPath: codingPath, debugDescription: "missing required field '\(key.stringValue)'"))
         }
         return NodeDecoder(node: node, codingPath: codingPath + [key])
     }
@@ -62,7 +65,9 @@ struct KeyedNodeContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
         try T(from: decoder(for: key))
     }
 
-    func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type, forKey key: Key) throws -> KeyedDecodingContainer<NestedKey> {
+    func nestedContainer<NestedKey: CodingKey>(
+        keyedBy type: NestedKey.Type, forKey key: Key
+    ) throws -> KeyedDecodingContainer<NestedKey> {
         try decoder(for: key).container(keyedBy: type)
     }
 
@@ -71,7 +76,10 @@ struct KeyedNodeContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
     }
 
     func superDecoder() throws -> any Decoder {
-        NodeDecoder(node: YAMLNode(content: .mapping(entries), position: entries.first?.key.position ?? .init(line: 1, column: 1)), codingPath: codingPath)
+        NodeDecoder(
+            node: YAMLNode(
+                content: .mapping(entries), position: entries.first?.key.position ?? .init(line: 1, column: 1)),
+            codingPath: codingPath)
     }
 
     func superDecoder(forKey key: Key) throws -> any Decoder { try decoder(for: key) }
@@ -92,7 +100,8 @@ struct UnkeyedNodeContainer: UnkeyedDecodingContainer {
 
     private mutating func nextDecoder() throws -> NodeDecoder {
         guard !isAtEnd else {
-            throw DecodingError.valueNotFound(Any.self, .init(codingPath: codingPath, debugDescription: "the sequence has no more items"))
+            throw DecodingError.valueNotFound(
+                Any.self, .init(codingPath: codingPath, debugDescription: "the sequence has no more items"))
         }
         defer { currentIndex += 1 }
         return NodeDecoder(node: items[currentIndex], codingPath: codingPath + [IndexKey(currentIndex)])
@@ -106,11 +115,15 @@ struct UnkeyedNodeContainer: UnkeyedDecodingContainer {
 
     mutating func decode<T: Decodable>(_ type: T.Type) throws -> T { try T(from: nextDecoder()) }
 
-    mutating func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type) throws -> KeyedDecodingContainer<NestedKey> {
+    mutating func nestedContainer<NestedKey: CodingKey>(
+        keyedBy type: NestedKey.Type
+    ) throws -> KeyedDecodingContainer<NestedKey> {
         try nextDecoder().container(keyedBy: type)
     }
 
-    mutating func nestedUnkeyedContainer() throws -> any UnkeyedDecodingContainer { try nextDecoder().unkeyedContainer() }
+    mutating func nestedUnkeyedContainer() throws -> any UnkeyedDecodingContainer {
+        try nextDecoder().unkeyedContainer()
+    }
     mutating func superDecoder() throws -> any Decoder { try nextDecoder() }
 }
 

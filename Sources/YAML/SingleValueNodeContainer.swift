@@ -32,7 +32,8 @@ struct SingleValueNodeContainer: SingleValueDecodingContainer {
     private func integer<T: FixedWidthInteger>(_ type: T.Type) throws -> T {
         guard case .int(let value)? = node.resolvedScalar else { throw mismatch(type, expected: "an integer") }
         guard let exact = T(exactly: value) else {
-            throw DecodingError.dataCorrupted(.init(codingPath: codingPath, debugDescription: "\(value) does not fit in \(T.self)"))
+            throw DecodingError.dataCorrupted(
+                .init(codingPath: codingPath, debugDescription: "\(value) does not fit in \(T.self)"))
         }
         return exact
     }

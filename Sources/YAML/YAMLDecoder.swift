@@ -28,7 +28,8 @@ public struct YAMLDecoder: Sendable {
         case .keyNotFound(let key, let keyContext):
             context = keyContext
             message = "missing required field '\(key.stringValue)'"
-        case .typeMismatch(_, let mismatchContext), .valueNotFound(_, let mismatchContext), .dataCorrupted(let mismatchContext):
+        case .typeMismatch(_, let mismatchContext), .valueNotFound(_, let mismatchContext),
+            .dataCorrupted(let mismatchContext):
             context = mismatchContext
             message = mismatchContext.debugDescription
         @unknown default:
@@ -37,7 +38,9 @@ public struct YAMLDecoder: Sendable {
         if case .keyNotFound = error {} else if message.isEmpty { message = "invalid value" }
         let node = root.descendant(at: context.codingPath)
         let path = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
-        return YAMLError(file: file, position: node.position, message: message, path: path.hasPrefix(".") ? String(path.dropFirst()) : path)
+        return YAMLError(
+            file: file, position: node.position, message: message,
+            path: path.hasPrefix(".") ? String(path.dropFirst()) : path)
     }
 }
 

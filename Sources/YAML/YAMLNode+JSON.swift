@@ -21,7 +21,9 @@ extension YAMLNode {
             var object: [String: Any] = [:]
             for entry in entries {
                 guard let key = entry.key.scalar else {
-                    throw YAMLError(file: file, position: entry.key.position, message: "mapping keys must be scalars to convert to JSON")
+                    throw YAMLError(
+                        file: file, position: entry.key.position,
+                        message: "mapping keys must be scalars to convert to JSON")
                 }
                 object[key] = try entry.value.jsonValue(file: file)
             }

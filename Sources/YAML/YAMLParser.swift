@@ -10,7 +10,8 @@ public enum YAMLParser {
     public static func parseDocuments(_ text: String, file: String? = nil) throws -> [YAMLNode] {
         var parser = yaml_parser_t()
         guard yaml_parser_initialize(&parser) == 1 else {
-            throw YAMLError(file: file, position: .init(line: 1, column: 1), message: "cannot initialise the YAML parser")
+            throw YAMLError(
+                file: file, position: .init(line: 1, column: 1), message: "cannot initialise the YAML parser")
         }
         defer { yaml_parser_delete(&parser) }
         var bytes = Array(text.utf8)
@@ -34,7 +35,8 @@ public enum YAMLParser {
     public static func parse(_ text: String, file: String? = nil) throws -> YAMLNode {
         let documents = try parseDocuments(text, file: file)
         guard documents.count <= 1 else {
-            throw YAMLError(file: file, position: documents[1].position, message: "expected one document, found \(documents.count)")
+            throw YAMLError(
+                file: file, position: documents[1].position, message: "expected one document, found \(documents.count)")
         }
         return documents.first ?? YAMLNode(content: .scalar("", .plain), position: .init(line: 1, column: 1))
     }
@@ -44,7 +46,8 @@ public enum YAMLParser {
         let context = parser.context.map { String(cString: $0) }
         let mark = parser.problem_mark
         let message = context.map { "\($0): \(problem)" } ?? problem
-        return YAMLError(file: file, position: .init(line: Int(mark.line) + 1, column: Int(mark.column) + 1), message: message)
+        return YAMLError(
+            file: file, position: .init(line: Int(mark.line) + 1, column: Int(mark.column) + 1), message: message)
     }
 }
 
@@ -52,7 +55,8 @@ public enum YAMLParser {
 private struct YAMLTreeBuilder {
     private enum Frame {
         case sequence(items: [YAMLNode], tag: String?, anchor: String?, position: YAMLPosition)
-        case mapping(entries: [YAMLNode.Entry], pendingKey: YAMLNode?, tag: String?, anchor: String?, position: YAMLPosition)
+        case mapping(
+            entries: [YAMLNode.Entry], pendingKey: YAMLNode?, tag: String?, anchor: String?, position: YAMLPosition)
     }
 
     let file: String?
@@ -76,7 +80,8 @@ private struct YAMLTreeBuilder {
         case YAML_SCALAR_EVENT:
             let scalar = event.data.scalar
             let text = Self.string(scalar.value, length: scalar.length) ?? ""
-            let node = YAMLNode(content: .scalar(text, Self.style(scalar.style)), tag: Self.string(scalar.tag), position: position)
+            let node = YAMLNode(
+                content: .scalar(text, Self.style(scalar.style)), tag: Self.string(scalar.tag), position: position)
             try add(node, anchor: Self.string(scalar.anchor))
         case YAML_ALIAS_EVENT:
             let name = Self.string(event.data.alias.anchor) ?? ""
@@ -87,10 +92,15 @@ private struct YAMLTreeBuilder {
             try add(node, anchor: nil)
         case YAML_SEQUENCE_START_EVENT:
             let start = event.data.sequence_start
-            stack.append(.sequence(items: [], tag: Self.string(start.tag), anchor: Self.string(start.anchor), position: position))
+            stack.append(
+                .sequence(items: [], tag: Self.string(start.tag), anchor: Self.string(start.anchor), position: position)
+            )
         case YAML_MAPPING_START_EVENT:
             let start = event.data.mapping_start
-            stack.append(.mapping(entries: [], pendingKey: nil, tag: Self.string(start.tag), anchor: Self.string(start.anchor), position: position))
+            stack.append(
+                .mapping(
+                    entries: [], pendingKey: nil, tag: Self.string(start.tag), anchor: Self.string(start.anchor),
+                    position: position))
         case YAML_SEQUENCE_END_EVENT, YAML_MAPPING_END_EVENT:
             switch stack.popLast() {
             case .sequence(let items, let tag, let anchor, let start)?:

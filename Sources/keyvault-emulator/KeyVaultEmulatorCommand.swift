@@ -28,12 +28,18 @@ struct KeyVaultEmulatorCommand: AsyncParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel = "info"
 
     func validate() throws {
-        guard (tlsCert == nil) == (tlsKey == nil) else { throw ValidationError("--tls-cert and --tls-key go together.") }
+        guard (tlsCert == nil) == (tlsKey == nil) else {
+            throw ValidationError("--tls-cert and --tls-key go together.")
+        }
         guard (0...1).contains(faultThrottleRate), (0...1).contains(faultErrorRate) else {
             throw ValidationError("fault rates are between 0 and 1.")
         }
-        guard DurationParser.parse(faultLatency) != nil else { throw ValidationError("--fault-latency: use a duration like 50ms or 2s.") }
-        guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level: unknown level \(logLevel).") }
+        guard DurationParser.parse(faultLatency) != nil else {
+            throw ValidationError("--fault-latency: use a duration like 50ms or 2s.")
+        }
+        guard Logger.Level(rawValue: logLevel) != nil else {
+            throw ValidationError("--log-level: unknown level \(logLevel).")
+        }
     }
 
     func run() async throws {
@@ -57,15 +63,20 @@ struct KeyVaultEmulatorCommand: AsyncParsableCommand {
         let configuration = EmulatorConfiguration(
             host: host, port: port, dataDirectory: data, tls: tls, tenant: tenant,
             requireTokenSignature: requireTokenSignature,
-            faults: .init(throttleRate: faultThrottleRate, errorRate: faultErrorRate, latency: DurationParser.parse(faultLatency) ?? .zero))
+            faults: .init(
+                throttleRate: faultThrottleRate, errorRate: faultErrorRate,
+                latency: DurationParser.parse(faultLatency) ?? .zero))
         let scheme = insecureHttp ? "http" : "https"
         let started = ContinuousClock.now
         let server = try KeyVaultEmulatorServer(configuration: configuration, logger: logger) { boundPort in
             let ready = ContinuousClock.now - started
-            logger.notice("keyvault-emulator listening", metadata: ["url": "\(scheme)://\(host):\(boundPort)", "startup": "\(ready)"])
+            logger.notice(
+                "keyvault-emulator listening",
+                metadata: ["url": "\(scheme)://\(host):\(boundPort)", "startup": "\(ready)"])
         }
         if let caPath = server.caPath {
-            logger.notice("keyvault-emulator certificate authority (trust it in clients)", metadata: ["ca": "\(caPath)"])
+            logger.notice(
+                "keyvault-emulator certificate authority (trust it in clients)", metadata: ["ca": "\(caPath)"])
         }
         try await server.run()
     }
@@ -74,7 +85,9 @@ struct KeyVaultEmulatorCommand: AsyncParsableCommand {
 /// Durations written as `250ms`, `2s` or `1m`.
 enum DurationParser {
     static func parse(_ text: String) -> Duration? {
-        let units: [(String, (Int) -> Duration)] = [("ms", { .milliseconds($0) }), ("s", { .seconds($0) }), ("m", { .seconds($0 * 60) })]
+        let units: [(String, (Int) -> Duration)] = [
+            ("ms", { .milliseconds($0) }), ("s", { .seconds($0) }), ("m", { .seconds($0 * 60) }),
+        ]
         for (suffix, make) in units where text.hasSuffix(suffix) {
             if let value = Int(text.dropLast(suffix.count)) { return make(value) }
         }

@@ -4,7 +4,8 @@ import KeyVault
 import Redis
 
 struct CacheCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "cache", abstract: "The Redis cache.", subcommands: [Stats.self])
+    static let configuration = CommandConfiguration(
+        commandName: "cache", abstract: "The Redis cache.", subcommands: [Stats.self])
 
     struct Stats: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Entries cached under the prefix, by kind.")
@@ -13,19 +14,25 @@ struct CacheCommand: AsyncParsableCommand {
             try await CommandSupport.reportingErrors {
                 let config = try CachedClientConfig.fromEnvironment()
                 let redis = RedisClient(
-                    configuration: .init(host: config.redis.host, port: config.redis.port, password: config.redis.password, database: config.redis.db))
+                    configuration: .init(
+                        host: config.redis.host, port: config.redis.port, password: config.redis.password,
+                        database: config.redis.db))
                 let keys: [String]
                 do {
                     keys = try await redis.scanAll(match: config.cachePrefix + "*")
                 } catch {
-                    throw KeyVaultError(.cacheUnavailable, "\(error)", context: ["redis": "\(config.redis.host):\(config.redis.port)"])
+                    throw KeyVaultError(
+                        .cacheUnavailable, "\(error)", context: ["redis": "\(config.redis.host):\(config.redis.port)"])
                 }
                 let integrations = keys.filter { $0.hasPrefix(config.cachePrefix + "user:") }.count
                 let secrets = keys.filter { $0.hasPrefix(config.cachePrefix + "secret:") }.count
-                print(CommandSupport.table([
-                    ["prefix", config.cachePrefix], ["entries", "\(keys.count)"], ["integrations", "\(integrations)"],
-                    ["secrets", "\(secrets)"], ["ttl", "\(config.cacheTTL)"], ["encrypted", "\(config.encryptionKey != nil)"],
-                ]))
+                print(
+                    CommandSupport.table([
+                        ["prefix", config.cachePrefix], ["entries", "\(keys.count)"],
+                        ["integrations", "\(integrations)"],
+                        ["secrets", "\(secrets)"], ["ttl", "\(config.cacheTTL)"],
+                        ["encrypted", "\(config.encryptionKey != nil)"],
+                    ]))
             }
         }
     }
@@ -43,7 +50,8 @@ struct HealthCommand: AsyncParsableCommand {
             }
             print(CommandSupport.table(rows))
             guard report.healthy else {
-                FileHandle.standardError.write(Data("unhealthy: \(report.unhealthyComponents.joined(separator: ", "))\n".utf8))
+                FileHandle.standardError.write(
+                    Data("unhealthy: \(report.unhealthyComponents.joined(separator: ", "))\n".utf8))
                 throw ExitCode(1)
             }
         }

@@ -7,7 +7,9 @@ import Logging
 /// with their code on standard error before a non-zero exit.
 enum CommandSupport {
     static func cachedClient() throws -> CachedClient {
-        try CachedClient(config: CachedClientConfig.fromEnvironment(), logger: Logger(label: "keyvault-operator", factory: { _ in SwiftLogNoOpLogHandler() }))
+        try CachedClient(
+            config: CachedClientConfig.fromEnvironment(),
+            logger: Logger(label: "keyvault-operator", factory: { _ in SwiftLogNoOpLogHandler() }))
     }
 
     /// Runs `body`; a `KeyVaultError` is printed as `[CODE] LEVEL: …` and exits with status 1.
@@ -36,8 +38,10 @@ enum CommandSupport {
         guard let columns = rows.first?.count else { return "" }
         let widths = (0..<columns).map { column in rows.map { $0[column].count }.max() ?? 0 }
         return rows.map { row in
-            row.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }.joined(separator: "  ")
-                .trimmingCharacters(in: .whitespaces)
+            row.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }.joined(
+                separator: "  "
+            )
+            .trimmingCharacters(in: .whitespaces)
         }.joined(separator: "\n")
     }
 }

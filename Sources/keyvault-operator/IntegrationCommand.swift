@@ -10,13 +10,17 @@ struct IntegrationCommand: AsyncParsableCommand {
     /// The user and integration type most subcommands take.
     struct Target: ParsableArguments {
         @Option(name: .customLong("user"), help: "The user ID.") var userID: String
-        @Option(help: "weather, google_home, alexa, ifttt, energy_provider, sms_notification, mqtt_broker or smartthings.")
+        @Option(
+            help: "weather, google_home, alexa, ifttt, energy_provider, sms_notification, mqtt_broker or smartthings.")
         var type: IntegrationType
     }
 
     static func row(_ integration: Integration) -> [String] {
-        [integration.type.rawValue, integration.status.rawValue, integration.maskedKey.isEmpty ? "-" : integration.maskedKey,
-         CommandSupport.date(integration.expiresAt)]
+        [
+            integration.type.rawValue, integration.status.rawValue,
+            integration.maskedKey.isEmpty ? "-" : integration.maskedKey,
+            CommandSupport.date(integration.expiresAt),
+        ]
     }
 
     struct Get: AsyncParsableCommand {
@@ -25,7 +29,8 @@ struct IntegrationCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await CommandSupport.reportingErrors {
-                let integration = try await CommandSupport.cachedClient().getUserIntegration(userID: target.userID, type: target.type)
+                let integration = try await CommandSupport.cachedClient().getUserIntegration(
+                    userID: target.userID, type: target.type)
                 print(CommandSupport.table([IntegrationCommand.row(integration)]))
             }
         }
@@ -58,7 +63,8 @@ struct IntegrationCommand: AsyncParsableCommand {
                     }
                     expiry = parsed
                 }
-                let integration = try await CommandSupport.cachedClient().setUserIntegration(userID: target.userID, type: target.type, value: value, expiresAt: expiry)
+                let integration = try await CommandSupport.cachedClient().setUserIntegration(
+                    userID: target.userID, type: target.type, value: value, expiresAt: expiry)
                 print(CommandSupport.table([IntegrationCommand.row(integration)]))
             }
         }

@@ -12,7 +12,8 @@ struct KeyVaultOperatorCommand: AsyncParsableCommand {
             KEYVAULT_CACHE_ENCRYPTION_KEY, REDIS_HOST, REDIS_PORT, REDIS_PASSWORD, REDIS_DB.
             """,
         subcommands: [
-            RunCommand.self, SecretCommand.self, IntegrationCommand.self, CacheCommand.self, HealthCommand.self, ValidateCommand.self, VersionCommand.self,
+            RunCommand.self, SecretCommand.self, IntegrationCommand.self, CacheCommand.self, HealthCommand.self,
+            ValidateCommand.self, VersionCommand.self,
         ])
 }
 

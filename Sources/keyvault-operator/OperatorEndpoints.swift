@@ -17,7 +17,10 @@ final class OperatorEndpoints: Sendable {
     /// Whether this replica reconciles (always, without leader election).
     let leading = Mutex(false)
 
-    init(controller: UserIntegrationController, kube: KubernetesClient, vault: CachedClient, registry: PrometheusCollectorRegistry) {
+    init(
+        controller: UserIntegrationController, kube: KubernetesClient, vault: CachedClient,
+        registry: PrometheusCollectorRegistry
+    ) {
         self.controller = controller
         self.kube = kube
         self.vault = vault
@@ -45,7 +48,8 @@ final class OperatorEndpoints: Sendable {
             let problems = await readinessProblems()
             return .text(problems.isEmpty ? 200 : 503, problems.isEmpty ? "ok\n" : problems.map { "\($0)\n" }.joined())
         case "/metrics" where metrics:
-            return EndpointResponse(status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8", body: registry.emitToBuffer())
+            return EndpointResponse(
+                status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8", body: registry.emitToBuffer())
         default: return nil
         }
     }
@@ -55,14 +59,15 @@ final class OperatorEndpoints: Sendable {
 
     /// What keeps the operator from being ready, one line per part; empty when ready.
     func readinessProblems() async -> [String] {
-        async let apiServer: String? = Self.within(Self.checkDeadline) {
-            do {
-                _ = try await self.kube.serverVersion()
-                return nil
-            } catch {
-                return "kubernetes: \(error)"
-            }
-        } ?? "kubernetes: no answer within \(Self.checkDeadline)"
+        async let apiServer: String? =
+            Self.within(Self.checkDeadline) {
+                do {
+                    _ = try await self.kube.serverVersion()
+                    return nil
+                } catch {
+                    return "kubernetes: \(error)"
+                }
+            } ?? "kubernetes: no answer within \(Self.checkDeadline)"
         var problems: [String]
         if let health = await Self.within(Self.checkDeadline, { await self.vault.health() }) {
             problems = health.components.filter { !$0.healthy }.map { "\($0.name): \($0.error ?? "unreachable")" }

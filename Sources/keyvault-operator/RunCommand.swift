@@ -13,11 +13,16 @@ import UserIntegrationReconciler
 /// `keyvault-operator run`: the controller.
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "run", abstract: "Reconcile UserIntegration resources into Key Vault and Redis (the vault and Redis come from the environment).")
+        commandName: "run",
+        abstract:
+            "Reconcile UserIntegration resources into Key Vault and Redis (the vault and Redis come from the environment)."
+    )
 
-    @Option(help: "A kubeconfig file (default: in-cluster, then $KUBECONFIG, then ~/.kube/config).") var kubeconfig: String?
+    @Option(help: "A kubeconfig file (default: in-cluster, then $KUBECONFIG, then ~/.kube/config).") var kubeconfig:
+        String?
     @Option(help: "A kubeconfig context instead of the current one.") var context: String?
-    @Option(name: .customLong("namespace"), help: "A namespace to watch (repeatable; default all).") var namespaces: [String] = []
+    @Option(name: .customLong("namespace"), help: "A namespace to watch (repeatable; default all).") var namespaces:
+        [String] = []
     @Option(help: "Resources reconciled at once.") var concurrency = 4
     @Option(help: "How often every resource is checked against the vault, e.g. 10m.") var resyncPeriod = "10m"
     @Flag(help: "Campaign for a Lease and reconcile only while leading.") var leaderElect = false
@@ -26,20 +31,28 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "The vault's URL (default: $KEYVAULT_URL).") var keyvaultUrl: String?
     @Option(help: "Redis's host (default: $REDIS_HOST, then localhost).") var redisHost: String?
     @Option(help: "Redis's port (default: $REDIS_PORT, then 6379).") var redisPort: Int?
-    @Option(help: "Vault calls a second at most (default: 75 % of Key Vault's published 4,000 per 10 s).") var vaultRateLimit = 300
-    @Option(help: "Where /healthz and /readyz are served (host:port; :8081 is every interface).") var healthAddr = ":8081"
+    @Option(help: "Vault calls a second at most (default: 75 % of Key Vault's published 4,000 per 10 s).")
+    var vaultRateLimit = 300
+    @Option(help: "Where /healthz and /readyz are served (host:port; :8081 is every interface).") var healthAddr =
+        ":8081"
     @Option(help: "Where /metrics is served (host:port; may equal --health-addr).") var metricsAddr = ":8080"
 
     /// How long in-flight reconciles may take to finish after SIGTERM.
     static let drainTimeout = Duration.seconds(20)
 
     func validate() throws {
-        guard EnvironmentConfiguration.parseDuration(resyncPeriod) != nil else { throw ValidationError("--resync-period: use a duration like 10m") }
-        guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level: unknown level \(logLevel)") }
+        guard EnvironmentConfiguration.parseDuration(resyncPeriod) != nil else {
+            throw ValidationError("--resync-period: use a duration like 10m")
+        }
+        guard Logger.Level(rawValue: logLevel) != nil else {
+            throw ValidationError("--log-level: unknown level \(logLevel)")
+        }
         guard concurrency > 0 else { throw ValidationError("--concurrency must be at least 1") }
         guard vaultRateLimit > 0 else { throw ValidationError("--vault-rate-limit must be at least 1") }
         guard HostAndPort(healthAddr) != nil else { throw ValidationError("--health-addr: use host:port, e.g. :8081") }
-        guard HostAndPort(metricsAddr) != nil else { throw ValidationError("--metrics-addr: use host:port, e.g. :8080") }
+        guard HostAndPort(metricsAddr) != nil else {
+            throw ValidationError("--metrics-addr: use host:port, e.g. :8080")
+        }
     }
 
     func run() async throws {
@@ -49,7 +62,9 @@ struct RunCommand: AsyncParsableCommand {
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         let logger = Logger(label: "keyvault-operator")
-        let identity = ProcessInfo.processInfo.environment["POD_NAME"] ?? "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)"
+        let identity =
+            ProcessInfo.processInfo.environment["POD_NAME"]
+            ?? "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)"
         let kube: KubernetesClient
         let vault: CachedClient
         do {
@@ -73,19 +88,33 @@ struct RunCommand: AsyncParsableCommand {
         }
         let controller = UserIntegrationController(
             configuration: .init(
-                namespaces: namespaces, concurrency: concurrency, resyncPeriod: EnvironmentConfiguration.parseDuration(resyncPeriod) ?? .seconds(600),
+                namespaces: namespaces, concurrency: concurrency,
+                resyncPeriod: EnvironmentConfiguration.parseDuration(resyncPeriod) ?? .seconds(600),
                 identity: identity, vaultRequestsPerSecond: vaultRateLimit),
             kube: kube, vault: vault, logger: logger)
-        logger.info("starting", metadata: ["namespaces": "\(namespaces.isEmpty ? "all" : namespaces.joined(separator: ","))", "identity": "\(identity)"])
+        logger.info(
+            "starting",
+            metadata: [
+                "namespaces": "\(namespaces.isEmpty ? "all" : namespaces.joined(separator: ","))",
+                "identity": "\(identity)",
+            ])
         let endpoints = OperatorEndpoints(controller: controller, kube: kube, vault: vault, registry: registry)
-        let elector = leaderElect
-            ? LeaderElector(client: kube, namespace: leaderElectionNamespace, name: "keyvault-operator", identity: identity, logger: logger) : nil
+        let elector =
+            leaderElect
+            ? LeaderElector(
+                client: kube, namespace: leaderElectionNamespace, name: "keyvault-operator", identity: identity,
+                logger: logger) : nil
         // In the order of their dependencies: a graceful shutdown (SIGTERM, SIGINT) stops the
         // controller first, and the endpoints answer probes until it has drained.
         var configuration = ServiceGroupConfiguration(
             services: [
-                .init(service: EndpointsService(endpoints: endpoints, healthAddress: HostAndPort(healthAddr)!, metricsAddress: HostAndPort(metricsAddr)!, logger: logger)),
-                .init(service: ControllerService(controller: controller, elector: elector, endpoints: endpoints, logger: logger)),
+                .init(
+                    service: EndpointsService(
+                        endpoints: endpoints, healthAddress: HostAndPort(healthAddr)!,
+                        metricsAddress: HostAndPort(metricsAddr)!, logger: logger)),
+                .init(
+                    service: ControllerService(
+                        controller: controller, elector: elector, endpoints: endpoints, logger: logger)),
             ],
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         configuration.maximumGracefulShutdownDuration = Self.drainTimeout

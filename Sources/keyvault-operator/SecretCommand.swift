@@ -19,16 +19,19 @@ struct SecretCommand: AsyncParsableCommand {
     }
 
     struct Set: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Write a new version (value from --value, --value-file or standard input).")
+        static let configuration = CommandConfiguration(
+            abstract: "Write a new version (value from --value, --value-file or standard input).")
         @Argument var name: String
-        @Option(help: "The value (visible in the process list; prefer --value-file or standard input).") var value: String?
+        @Option(help: "The value (visible in the process list; prefer --value-file or standard input).") var value:
+            String?
         @Option(help: "A file holding the value.") var valueFile: String?
         @Option(help: "The content type.") var contentType: String?
 
         func run() async throws {
             try await CommandSupport.reportingErrors {
                 let secret = try readValue()
-                let properties = try await CommandSupport.cachedClient().setSecret(name, value: secret, attributes: .init(contentType: contentType))
+                let properties = try await CommandSupport.cachedClient().setSecret(
+                    name, value: secret, attributes: .init(contentType: contentType))
                 print("\(properties.name) version \(properties.version)")
             }
         }
@@ -64,8 +67,14 @@ struct SecretCommand: AsyncParsableCommand {
         func run() async throws {
             try await CommandSupport.reportingErrors {
                 let secrets = try await CommandSupport.cachedClient().listSecrets()
-                let rows = [["NAME", "ENABLED", "EXPIRES", "UPDATED"]]
-                    + secrets.map { [$0.name, "\($0.enabled)", CommandSupport.date($0.expiresAt), CommandSupport.date($0.updatedAt)] }
+                let rows =
+                    [["NAME", "ENABLED", "EXPIRES", "UPDATED"]]
+                    + secrets.map {
+                        [
+                            $0.name, "\($0.enabled)", CommandSupport.date($0.expiresAt),
+                            CommandSupport.date($0.updatedAt),
+                        ]
+                    }
                 print(CommandSupport.table(rows))
             }
         }

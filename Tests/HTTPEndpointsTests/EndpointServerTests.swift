@@ -12,7 +12,9 @@ struct EndpointServerTests {
         let server = try EndpointServer(host: "127.0.0.1", port: port) { path in
             switch path {
             case "/healthz": .text(200, "ok\n")
-            case "/metrics": EndpointResponse(status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8", body: Array("up 1\n".utf8))
+            case "/metrics":
+                EndpointResponse(
+                    status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8", body: Array("up 1\n".utf8))
             default: nil
             }
         }
@@ -31,18 +33,25 @@ struct EndpointServerTests {
         try await Self.withServer { port async throws in
             #expect(
                 try await Self.send(port, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
-                    == "HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 3\r\nConnection: close\r\n\r\nok\n")
+                    == "HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 3\r\nConnection: close\r\n\r\nok\n"
+            )
             let head = try await Self.send(port, "HEAD /healthz HTTP/1.1\r\n\r\n")
-            #expect(head.hasPrefix("HTTP/1.1 200 OK\r\n") && head.contains("Content-Length: 3\r\n") && head.hasSuffix("\r\n\r\n"))
+            #expect(
+                head.hasPrefix("HTTP/1.1 200 OK\r\n") && head.contains("Content-Length: 3\r\n")
+                    && head.hasSuffix("\r\n\r\n"))
             let metrics = try await Self.send(port, "GET /metrics?name=up HTTP/1.1\r\n\r\n")
-            #expect(metrics.contains("Content-Type: text/plain; version=0.0.4; charset=utf-8\r\n") && metrics.hasSuffix("\r\n\r\nup 1\n"))
+            #expect(
+                metrics.contains("Content-Type: text/plain; version=0.0.4; charset=utf-8\r\n")
+                    && metrics.hasSuffix("\r\n\r\nup 1\n"))
         }
     }
 
     @Test func aHeadInPiecesWithBareLineFeedsOrAHalfCloseIsAnswered() async throws {
         try await Self.withServer { port async throws in
             #expect(try await Self.send(port, "GET /heal", "thz HTTP/1.0\n", "\n").hasSuffix("\r\n\r\nok\n"))
-            #expect(try await Self.send(port, "GET /healthz HTTP/1.1\r\n\r\n", thenHalfClose: true).hasSuffix("\r\n\r\nok\n"))
+            #expect(
+                try await Self.send(port, "GET /healthz HTTP/1.1\r\n\r\n", thenHalfClose: true).hasSuffix(
+                    "\r\n\r\nok\n"))
         }
     }
 
@@ -52,7 +61,8 @@ struct EndpointServerTests {
             #expect(post.hasPrefix("HTTP/1.1 405 Method Not Allowed\r\n") && post.contains("Allow: GET, HEAD\r\n"))
             #expect(try await Self.send(port, "GET /admin HTTP/1.1\r\n\r\n").hasPrefix("HTTP/1.1 404 Not Found\r\n"))
             #expect(try await Self.send(port, "hello\r\n\r\n").hasPrefix("HTTP/1.1 400 Bad Request\r\n"))
-            let padded = "GET /healthz HTTP/1.1\r\nX-Padding: \(String(repeating: "a", count: EndpointServer.maximumHead + 800))\r\n\r\n"
+            let padded =
+                "GET /healthz HTTP/1.1\r\nX-Padding: \(String(repeating: "a", count: EndpointServer.maximumHead + 800))\r\n\r\n"
             #expect(try await Self.send(port, padded).hasPrefix("HTTP/1.1 431 "))
         }
     }
@@ -68,7 +78,9 @@ struct EndpointServerTests {
     @Test func aTakenPortIsAClearError() throws {
         let port = LocalPorts.free()
         let first = try EndpointServer(host: "127.0.0.1", port: port) { _ in nil }
-        let error = #expect(throws: EndpointServer.Failure.self) { _ = try EndpointServer(host: "127.0.0.1", port: port) { _ in nil } }
+        let error = #expect(throws: EndpointServer.Failure.self) {
+            _ = try EndpointServer(host: "127.0.0.1", port: port) { _ in nil }
+        }
         #expect(error?.description.contains("cannot listen on 127.0.0.1:\(port)") == true)
         withExtendedLifetime(first) {}
     }

@@ -25,7 +25,8 @@ struct HTTPClientTests {
             let response = try await server.client.execute(server.request(.get, "/version"))
             #expect(response.head.version == "2")
         }
-        let http1 = try KubeAPIServer(configuration: .init(tls: .init(trust: .file(server.environment.caFile)), enableHTTP2: false))
+        let http1 = try KubeAPIServer(
+            configuration: .init(tls: .init(trust: .file(server.environment.caFile)), enableHTTP2: false))
         #expect(try await http1.client.execute(http1.request(.get, "/version")).head.version == "1.1")
     }
 
@@ -36,7 +37,8 @@ struct HTTPClientTests {
         for _ in 0..<10 {
             #expect(try await server.client.execute(server.request(.get, "/version")).head.newConnections == 0)
         }
-        let http1 = try KubeAPIServer(configuration: .init(tls: .init(trust: .file(server.environment.caFile)), enableHTTP2: false))
+        let http1 = try KubeAPIServer(
+            configuration: .init(tls: .init(trust: .file(server.environment.caFile)), enableHTTP2: false))
         _ = try await http1.client.execute(http1.request(.get, "/version"))
         #expect(try await http1.client.execute(http1.request(.get, "/version")).head.newConnections == 0)
     }
@@ -45,7 +47,8 @@ struct HTTPClientTests {
         let environment = try TestEnvironment.kubernetes()
         // The error code proves the handshake failed rather than timed out; the elapsed time that it
         // failed at once, not at the 60 s connect timeout (half of it is a margin no load reaches).
-        let client = try HTTPClient(configuration: .init(tls: .init(trust: .file(environment.wrongCAFile)), connectTimeout: .seconds(60)))
+        let client = try HTTPClient(
+            configuration: .init(tls: .init(trust: .file(environment.wrongCAFile)), connectTimeout: .seconds(60)))
         let started = ContinuousClock.now
         let error = await #expect(throws: HTTPError.self) {
             try await client.execute(HTTPRequest(url: environment.url + "/version"))

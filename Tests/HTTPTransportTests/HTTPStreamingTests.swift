@@ -34,7 +34,8 @@ struct HTTPStreamingTests {
 
     @Test func cancellingTheConsumingTaskStopsTheStream() async throws {
         let server = try KubeAPIServer()
-        let watch = try await server.client.stream(server.request(.get, "/api/v1/namespaces/kvo-quiet/configmaps?watch=1&timeoutSeconds=60"))
+        let watch = try await server.client.stream(
+            server.request(.get, "/api/v1/namespaces/kvo-quiet/configmaps?watch=1&timeoutSeconds=60"))
         let consumer = Task {
             var lines = 0
             for try await _ in watch.body.lines { lines += 1 }
@@ -54,7 +55,8 @@ struct HTTPStreamingTests {
 
     @Test func aSlowConsumerGetsEveryByteThroughBackPressure() async throws {
         let environment = try TestEnvironment.kubernetes()
-        let small = try KubeAPIServer(configuration: .init(tls: .init(trust: .file(environment.caFile)), streamBufferLimit: 4096))
+        let small = try KubeAPIServer(
+            configuration: .init(tls: .init(trust: .file(environment.caFile)), streamBufferLimit: 4096))
         // The OpenAPI document grows when another suite installs a CRD meanwhile: the streamed copy is
         // compared with whole copies fetched before and after it, and the exchange is repeated if those differ.
         for _ in 0..<5 {
@@ -80,7 +82,8 @@ struct HTTPStreamingTests {
 
     @Test func streamsEndAtTheServersTimeout() async throws {
         let server = try KubeAPIServer()
-        let watch = try await server.client.stream(server.request(.get, "/api/v1/namespaces/kvo-quiet/configmaps?watch=1&timeoutSeconds=1"))
+        let watch = try await server.client.stream(
+            server.request(.get, "/api/v1/namespaces/kvo-quiet/configmaps?watch=1&timeoutSeconds=1"))
         let started = ContinuousClock.now
         var lines = 0
         for try await _ in watch.body.lines { lines += 1 }

@@ -12,7 +12,9 @@ struct KubeAPIServer {
         client = try HTTPClient(configuration: configuration ?? .init(tls: .init(trust: .file(environment.caFile))))
     }
 
-    func request(_ method: HTTPRequest.Method = .get, _ path: String, body: [String: Any]? = nil, token: String? = nil) throws -> HTTPRequest {
+    func request(
+        _ method: HTTPRequest.Method = .get, _ path: String, body: [String: Any]? = nil, token: String? = nil
+    ) throws -> HTTPRequest {
         var headers: HTTPHeaders = ["Accept": "application/json"]
         headers.add(name: "Authorization", value: "Bearer \(token ?? environment.adminToken)")
         var data: Data?
@@ -30,7 +32,8 @@ struct KubeAPIServer {
     /// Creates a namespace and returns its name.
     func createNamespace(prefix: String) async throws -> String {
         let name = "\(prefix)-\(UInt32.random(in: 0...UInt32.max))"
-        let response = try await client.execute(request(.post, "/api/v1/namespaces", body: ["metadata": ["name": name]]))
+        let response = try await client.execute(
+            request(.post, "/api/v1/namespaces", body: ["metadata": ["name": name]]))
         guard response.status == 201 else { throw CocoaError(.fileWriteUnknown) }
         return name
     }

@@ -31,12 +31,19 @@ struct JSONReaderTypedValueTests {
     }
 
     @Test func stringMapsArraysAndRawValuesRead() throws {
-        #expect(try JSONReader.read(Data(#"{"a":"1","b\n":"\u00e9"}"#.utf8)) { try $0.readStringMap() } == ["a": "1", "b\n": "é"])
+        #expect(
+            try JSONReader.read(Data(#"{"a":"1","b\n":"\u00e9"}"#.utf8)) { try $0.readStringMap() } == [
+                "a": "1", "b\n": "é",
+            ])
         #expect(try JSONReader.read(Data(#" [ "x" , "y" ] "#.utf8)) { try $0.readStringArray() } == ["x", "y"])
         enum Policy: String { case delete = "Delete" }
         #expect(try JSONReader.read(Data(#""Delete""#.utf8)) { try $0.readRawValue(Policy.self) } == .delete)
-        #expect(throws: JSONReader.Malformed.self) { try JSONReader.read(Data(#""Keep""#.utf8)) { try $0.readRawValue(Policy.self) } }
-        #expect(throws: JSONReader.Malformed.self) { try JSONReader.read(Data(#"{"a":1}"#.utf8)) { try $0.readStringMap() } }
+        #expect(throws: JSONReader.Malformed.self) {
+            try JSONReader.read(Data(#""Keep""#.utf8)) { try $0.readRawValue(Policy.self) }
+        }
+        #expect(throws: JSONReader.Malformed.self) {
+            try JSONReader.read(Data(#"{"a":1}"#.utf8)) { try $0.readStringMap() }
+        }
     }
 
     @Test func aMissingRequiredKeyIsNamed() {

@@ -20,11 +20,14 @@ struct EmulatorAuthTests {
 
     @Test func clientCredentialsEndpointIssuesTokens() async throws {
         let client = try await EmulatorClient.shared()
-        let form = "grant_type=client_credentials&client_id=app&client_secret=s&scope=https%3A%2F%2Fvault.azure.net%2F.default"
+        let form =
+            "grant_type=client_credentials&client_id=app&client_secret=s&scope=https%3A%2F%2Fvault.azure.net%2F.default"
         var headers: HTTPHeaders = ["Content-Type": "application/x-www-form-urlencoded"]
         headers.add(name: "Accept", value: "application/json")
         let response = try await client.http.execute(
-            HTTPRequest(method: .post, url: client.url + "/tenant-1/oauth2/v2.0/token", headers: headers, body: Data(form.utf8)))
+            HTTPRequest(
+                method: .post, url: client.url + "/tenant-1/oauth2/v2.0/token", headers: headers, body: Data(form.utf8))
+        )
         #expect(response.status == 200)
         let json = try JSONSerialization.jsonObject(with: response.body) as? [String: Any]
         #expect(json?["token_type"] as? String == "Bearer")
@@ -34,7 +37,9 @@ struct EmulatorAuthTests {
         #expect(try await withToken.send(.get, "/secrets").status == 200)
 
         let bad = try await client.http.execute(
-            HTTPRequest(method: .post, url: client.url + "/tenant-1/oauth2/v2.0/token", headers: headers, body: Data("grant_type=password".utf8)))
+            HTTPRequest(
+                method: .post, url: client.url + "/tenant-1/oauth2/v2.0/token", headers: headers,
+                body: Data("grant_type=password".utf8)))
         #expect(bad.status == 400)
     }
 
@@ -58,6 +63,8 @@ struct EmulatorAuthTests {
     }
 
     /// A JWT signed by someone else, valid until 2100.
-    static let foreignJWT = [#"{"alg":"HS256","typ":"JWT"}"#, #"{"sub":"x","exp":4102444800}"#]
-        .map { Data($0.utf8).base64EncodedString().replacingOccurrences(of: "=", with: "") }.joined(separator: ".") + ".c2lnbmF0dXJl"
+    static let foreignJWT =
+        [#"{"alg":"HS256","typ":"JWT"}"#, #"{"sub":"x","exp":4102444800}"#]
+        .map { Data($0.utf8).base64EncodedString().replacingOccurrences(of: "=", with: "") }.joined(separator: ".")
+        + ".c2lnbmF0dXJl"
 }

@@ -17,7 +17,8 @@ struct EmulatorClient {
     /// The shared emulator started by scripts/test-env, with a token from its `GET /token`.
     static func shared() async throws -> EmulatorClient {
         let emulator = try TestEnvironment.emulator()
-        var client = EmulatorClient(url: emulator.url, http: try HTTPClient(configuration: .init(tls: .init(trust: .file(emulator.caFile)))))
+        var client = EmulatorClient(
+            url: emulator.url, http: try HTTPClient(configuration: .init(tls: .init(trust: .file(emulator.caFile)))))
         client.token = try await client.fetchToken()
         return client
     }
@@ -37,7 +38,10 @@ struct EmulatorClient {
         return try await send(method, absolute: target, body: body, rawBody: rawBody, authenticated: authenticated)
     }
 
-    func send(_ method: HTTPRequest.Method, absolute: String, body: [String: Any]? = nil, rawBody: Data? = nil, authenticated: Bool = true)
+    func send(
+        _ method: HTTPRequest.Method, absolute: String, body: [String: Any]? = nil, rawBody: Data? = nil,
+        authenticated: Bool = true
+    )
         async throws -> Reply
     {
         var headers: HTTPHeaders = [:]
@@ -58,7 +62,9 @@ struct EmulatorClient {
 
 extension EmulatorClient.Reply {
     var errorCode: String? { (json["error"] as? [String: Any])?["code"] as? String }
-    var innerErrorCode: String? { ((json["error"] as? [String: Any])?["innererror"] as? [String: Any])?["code"] as? String }
+    var innerErrorCode: String? {
+        ((json["error"] as? [String: Any])?["innererror"] as? [String: Any])?["code"] as? String
+    }
     var attributes: [String: Any] { json["attributes"] as? [String: Any] ?? [:] }
     var id: String { json["id"] as? String ?? "" }
     var items: [[String: Any]] { json["value"] as? [[String: Any]] ?? [] }

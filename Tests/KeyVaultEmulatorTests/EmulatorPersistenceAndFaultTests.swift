@@ -32,7 +32,9 @@ struct EmulatorPersistenceAndFaultTests {
         #expect(try await after.send(.get, "/deletedsecrets/bulk-0").status == 200)
         #expect(try await after.send(.get, "/secrets/bulk-1").json["contentType"] as? String == "changed")
         var lost = 0
-        for name in names where try await after.send(.get, "/secrets/\(name)").json["value"] as? String != name { lost += 1 }
+        for name in names where try await after.send(.get, "/secrets/\(name)").json["value"] as? String != name {
+            lost += 1
+        }
         print("emulator kill -9 during a stream of writes: \(names.count) acknowledged, \(lost) lost after the restart")
         #expect(names.count > 0)
         #expect(lost == 0)
@@ -55,7 +57,9 @@ struct EmulatorPersistenceAndFaultTests {
                     var acknowledged: [String] = []
                     for index in 0... {
                         let name = "stream-\(writer)-\(index)"
-                        guard let reply = try? await client.send(.put, "/secrets/\(name)", body: ["value": name]), reply.status == 200 else { break }
+                        guard let reply = try? await client.send(.put, "/secrets/\(name)", body: ["value": name]),
+                            reply.status == 200
+                        else { break }
                         acknowledged.append(name)
                         counting.increment()
                     }
@@ -81,7 +85,9 @@ struct EmulatorPersistenceAndFaultTests {
         let generator = try PrivateEmulator()
         try await generator.start()
         let tls = generator.directory + "/tls"
-        let given = try PrivateEmulator(arguments: ["--tls-cert", tls + "/server.pem", "--tls-key", tls + "/server-key.pem"])
+        let given = try PrivateEmulator(arguments: [
+            "--tls-cert", tls + "/server.pem", "--tls-key", tls + "/server-key.pem",
+        ])
         try await given.start()
         let http = try HTTPClient(configuration: .init(tls: .init(trust: .file(tls + "/ca.pem"))))
         var client = EmulatorClient(url: "https://127.0.0.1:\(given.port)", http: http)

@@ -8,7 +8,8 @@ struct EmulatorSecretOperationTests {
     @Test func setReturnsTheBundleWithANewVersion() async throws {
         let client = try await EmulatorClient.shared()
         let name = EmulatorClient.uniqueName("set")
-        let reply = try await client.send(.put, "/secrets/\(name)", body: ["value": "v1", "contentType": "text/plain", "tags": ["a": "b"]])
+        let reply = try await client.send(
+            .put, "/secrets/\(name)", body: ["value": "v1", "contentType": "text/plain", "tags": ["a": "b"]])
         #expect(reply.status == 200)
         #expect(reply.json["value"] as? String == "v1")
         #expect(reply.json["contentType"] as? String == "text/plain")
@@ -41,7 +42,8 @@ struct EmulatorSecretOperationTests {
         let client = try await EmulatorClient.shared()
         let name = EmulatorClient.uniqueName("patch")
         try await client.send(.put, "/secrets/\(name)", body: ["value": "v", "tags": ["keep": "me"]])
-        let reply = try await client.send(.patch, "/secrets/\(name)/", body: ["attributes": ["exp": 2_000_000_000], "contentType": "x"])
+        let reply = try await client.send(
+            .patch, "/secrets/\(name)/", body: ["attributes": ["exp": 2_000_000_000], "contentType": "x"])
         #expect(reply.status == 200)
         #expect(reply.json["value"] == nil)
         #expect(reply.attributes["exp"] as? Int == 2_000_000_000)
@@ -62,7 +64,9 @@ struct EmulatorSecretOperationTests {
     @Test func listPagesWithAbsoluteNextLinksAndNeverShowsValues() async throws {
         let client = try await EmulatorClient.shared()
         let prefix = EmulatorClient.uniqueName("list")
-        for index in 0..<7 { try await client.send(.put, "/secrets/\(prefix)-\(index)", body: ["value": "secret-\(index)"]) }
+        for index in 0..<7 {
+            try await client.send(.put, "/secrets/\(prefix)-\(index)", body: ["value": "secret-\(index)"])
+        }
         var names: [String] = []
         var next: String? = "\(client.url)/secrets?api-version=7.5&maxresults=3"
         var pages = 0
@@ -147,10 +151,13 @@ struct EmulatorSecretOperationTests {
     @Test func validationErrorsUseTheRealCodes() async throws {
         let client = try await EmulatorClient.shared()
         #expect(try await client.send(.put, "/secrets/bad_name", body: ["value": "v"]).errorCode == "BadParameter")
-        let big = try await client.send(.put, "/secrets/\(EmulatorClient.uniqueName("big"))", body: ["value": String(repeating: "x", count: 25 * 1024 + 1)])
+        let big = try await client.send(
+            .put, "/secrets/\(EmulatorClient.uniqueName("big"))",
+            body: ["value": String(repeating: "x", count: 25 * 1024 + 1)])
         #expect(big.status == 400)
         #expect(big.errorCode == "BadParameter")
-        let malformed = try await client.send(.put, "/secrets/\(EmulatorClient.uniqueName("json"))", rawBody: Data("{not json".utf8))
+        let malformed = try await client.send(
+            .put, "/secrets/\(EmulatorClient.uniqueName("json"))", rawBody: Data("{not json".utf8))
         #expect(malformed.status == 400)
         #expect(try await client.send(.put, "/secrets/").status == 405)
         #expect(try await client.send(.get, "/secrets", apiVersion: "1999-01-01").errorCode == "BadParameter")

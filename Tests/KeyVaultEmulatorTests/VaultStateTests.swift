@@ -7,7 +7,8 @@ struct VaultStateTests {
     var state = VaultState()
 
     static func body(_ value: String?, enabled: Bool? = nil, tags: [String: String]? = nil) -> SetSecretRequest {
-        SetSecretRequest(value: value, contentType: nil, attributes: enabled.map { SecretAttributesInput(enabled: $0) }, tags: tags)
+        SetSecretRequest(
+            value: value, contentType: nil, attributes: enabled.map { SecretAttributesInput(enabled: $0) }, tags: tags)
     }
 
     @Test mutating func everySetMakesANewLatestVersion() throws {
@@ -37,7 +38,9 @@ struct VaultStateTests {
     @Test mutating func valueLimitIs25KiBAndEmptyIsAllowed() throws {
         _ = try state.set(name: "max", request: Self.body(String(repeating: "x", count: 25 * 1024)), now: 1)
         _ = try state.set(name: "empty", request: Self.body(""), now: 1)
-        #expect(throws: AzureError.self) { try state.set(name: "over", request: Self.body(String(repeating: "x", count: 25 * 1024 + 1)), now: 1) }
+        #expect(throws: AzureError.self) {
+            try state.set(name: "over", request: Self.body(String(repeating: "x", count: 25 * 1024 + 1)), now: 1)
+        }
         #expect(throws: AzureError.self) { try state.set(name: "none", request: Self.body(nil), now: 1) }
     }
 
@@ -45,7 +48,8 @@ struct VaultStateTests {
         let sixteen = Dictionary(uniqueKeysWithValues: (0..<16).map { ("t\($0)", "v") })
         #expect(throws: AzureError.self) { try state.set(name: "tags", request: Self.body("v", tags: sixteen), now: 1) }
         #expect(throws: AzureError.self) {
-            try state.set(name: "tags", request: Self.body("v", tags: ["k": String(repeating: "v", count: 513)]), now: 1)
+            try state.set(
+                name: "tags", request: Self.body("v", tags: ["k": String(repeating: "v", count: 513)]), now: 1)
         }
     }
 
@@ -56,7 +60,8 @@ struct VaultStateTests {
     }
 
     @Test mutating func updateChangesOnlyWhatIsGiven() throws {
-        _ = try state.set(name: "u", request: SetSecretRequest(value: "v", contentType: "text/plain", tags: ["a": "1"]), now: 1)
+        _ = try state.set(
+            name: "u", request: SetSecretRequest(value: "v", contentType: "text/plain", tags: ["a": "1"]), now: 1)
         let (_, updated, _) = try state.update(
             name: "u", version: nil, request: UpdateSecretRequest(attributes: SecretAttributesInput(exp: 500)), now: 2)
         #expect(updated.contentType == "text/plain")
@@ -73,7 +78,9 @@ struct VaultStateTests {
         #expect(throws: AzureError.secretNotFound("d")) { try state.get(name: "d", version: nil) }
         #expect(state.list().isEmpty)
         #expect(state.listDeleted().map(\.name) == ["d"])
-        #expect(throws: AzureError.deletedButRecoverable("d")) { try state.set(name: "d", request: Self.body("new"), now: 30) }
+        #expect(throws: AzureError.deletedButRecoverable("d")) {
+            try state.set(name: "d", request: Self.body("new"), now: 30)
+        }
         _ = try state.recover(name: "d")
         #expect(try state.get(name: "d", version: nil).1.value == "v")
     }
@@ -104,7 +111,8 @@ struct VaultStateTests {
         var changes: [StoreChange] = []
         changes.append(try state.set(name: "r", request: Self.body("1"), now: 1).1)
         changes.append(try state.set(name: "r", request: Self.body("2"), now: 2).1)
-        changes.append(try state.update(name: "r", version: nil, request: UpdateSecretRequest(tags: ["x": "y"]), now: 3).2)
+        changes.append(
+            try state.update(name: "r", version: nil, request: UpdateSecretRequest(tags: ["x": "y"]), now: 3).2)
         changes.append(try state.set(name: "gone", request: Self.body("g"), now: 4).1)
         changes.append(try state.delete(name: "gone", now: 5).1)
         changes.append(try state.purge(name: "gone"))
@@ -123,7 +131,8 @@ struct VaultStateTests {
         let link = try #require(next)
         #expect(link.hasPrefix("https://h:1/secrets?api-version=7.5&maxresults=2&$skiptoken="))
         let token = String(link.split(separator: "$skiptoken=")[1])
-        let (second, _) = try Paging(query: ["maxresults": "2", "$skiptoken": token]).page(items, key: { $0 }, path: "/secrets", base: "", apiVersion: "7.5")
+        let (second, _) = try Paging(query: ["maxresults": "2", "$skiptoken": token]).page(
+            items, key: { $0 }, path: "/secrets", base: "", apiVersion: "7.5")
         #expect(second == ["c", "d"])
         #expect(throws: AzureError.self) { try Paging(query: ["maxresults": "26"]) }
         #expect(throws: AzureError.self) { try Paging(query: ["maxresults": "0"]) }
@@ -131,7 +140,8 @@ struct VaultStateTests {
     }
 
     @Test func aPageAfterItemsCameAndWentStartsAfterTheLastItemGiven() throws {
-        let (_, next) = try Paging(query: ["maxresults": "2"]).page(["a", "b", "c", "d", "e"], key: { $0 }, path: "/secrets", base: "", apiVersion: "7.5")
+        let (_, next) = try Paging(query: ["maxresults": "2"]).page(
+            ["a", "b", "c", "d", "e"], key: { $0 }, path: "/secrets", base: "", apiVersion: "7.5")
         let token = String(try #require(next).split(separator: "$skiptoken=")[1])
         // "a" was deleted and "bb" created between the two pages: "c" is not skipped, "b" not repeated.
         let (second, _) = try Paging(query: ["maxresults": "2", "$skiptoken": token])

@@ -66,7 +66,9 @@ struct CachedClientL1Tests {
         }
         guard held else { return false }
         try await client.redis.set(sentinel, Data("barrier".utf8), expiration: .seconds(600))
-        return try await eventually(timeout: .seconds(60), every: .milliseconds(5)) { l1.entry(forKey: sentinel) == nil }
+        return try await eventually(timeout: .seconds(60), every: .milliseconds(5)) {
+            l1.entry(forKey: sentinel) == nil
+        }
     }
 
     /// How many commands Redis refused for want of authentication (`INFO errorstats`).
@@ -147,8 +149,13 @@ struct CachedClientL1Tests {
 
         let written = ContinuousClock.now
         try await writer.setSecret(name, value: "after")
-        #expect(try await eventually(timeout: .seconds(60), every: .milliseconds(1)) { try await reader.getSecret(name).value == "after" })
-        print("L1 cross-client eviction: the new value was read \(ContinuousClock.now - written) after the write returned")
+        #expect(
+            try await eventually(timeout: .seconds(60), every: .milliseconds(1)) {
+                try await reader.getSecret(name).value == "after"
+            })
+        print(
+            "L1 cross-client eviction: the new value was read \(ContinuousClock.now - written) after the write returned"
+        )
     }
 
     @Test func aLostSubscriptionEmptiesTheCacheUntilItIsBack() async throws {

@@ -88,7 +88,8 @@ struct CachedClientTests {
         let name = LibraryTestSupport.uniqueName("sealed")
         try await client.setSecret(name, value: "plaintext-marker-\(name)")
         _ = try await client.getSecret(name)
-        let raw = try await RedisClient(configuration: .init(host: config.redis.host, port: config.redis.port)).get(config.cachePrefix + "secret:" + name)
+        let raw = try await RedisClient(configuration: .init(host: config.redis.host, port: config.redis.port)).get(
+            config.cachePrefix + "secret:" + name)
         let bytes = try #require(raw)
         #expect(bytes.range(of: Data("plaintext-marker".utf8)) == nil)
 
@@ -103,7 +104,8 @@ struct CachedClientTests {
         let client = try CachedClient(config: LibraryTestSupport.cachedConfig())
         let user = LibraryTestSupport.uniqueUser()
         try await client.setUserIntegration(userID: user, type: .weather, value: "weather-api-key-4f2")
-        try await client.setUserIntegration(userID: user, type: .alexa, value: "alexa-token-xyz", expiresAt: Date(timeIntervalSinceNow: -60))
+        try await client.setUserIntegration(
+            userID: user, type: .alexa, value: "alexa-token-xyz", expiresAt: Date(timeIntervalSinceNow: -60))
         let weather = try await client.getUserIntegration(userID: user, type: .weather)
         #expect(weather.status == .connected)
         #expect(weather.maskedKey == "***4f2")
@@ -118,12 +120,15 @@ struct CachedClientTests {
         let vaultCallsBefore = try await LibraryTestSupport.vaultRequests("GET", "/secrets/user-\(user)-smartthings")
         let again = try await client.listUserIntegrations(userID: user)
         #expect(again == all)
-        #expect(try await LibraryTestSupport.vaultRequests("GET", "/secrets/user-\(user)-smartthings") == vaultCallsBefore)
+        #expect(
+            try await LibraryTestSupport.vaultRequests("GET", "/secrets/user-\(user)-smartthings") == vaultCallsBefore)
 
         try await client.deleteUserIntegration(userID: user, type: .weather)
         #expect(try await client.getUserIntegration(userID: user, type: .weather).status == .notConfigured)
         try await client.deleteUserIntegration(userID: user, type: .mqttBroker)
-        await #expect(throws: KeyVaultError.self) { try await client.getUserIntegration(userID: "Bad_User", type: .weather) }
+        await #expect(throws: KeyVaultError.self) {
+            try await client.getUserIntegration(userID: "Bad_User", type: .weather)
+        }
     }
 
     @Test func integrationWritesInvalidateBothKeyForms() async throws {

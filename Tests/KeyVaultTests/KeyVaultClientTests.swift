@@ -9,7 +9,8 @@ struct KeyVaultClientTests {
         let client = try KeyVaultClient(config: LibraryTestSupport.vaultConfig())
         let name = LibraryTestSupport.uniqueName("client")
         let expires = Date(timeIntervalSince1970: 2_000_000_000)
-        let first = try await client.setSecret(name: name, value: "one", contentType: "text/plain", expiresAt: expires, tags: ["a": "b"])
+        let first = try await client.setSecret(
+            name: name, value: "one", contentType: "text/plain", expiresAt: expires, tags: ["a": "b"])
         #expect(first.name == name)
         #expect(first.version.count == 32)
         #expect(first.expiresAt == expires)
@@ -19,7 +20,8 @@ struct KeyVaultClientTests {
         #expect(latest.properties.version == second.version)
         #expect(try await client.getSecret(name, version: first.version).value == "one")
         #expect(Set(try await client.listSecretVersions(name).map(\.version)) == [first.version, second.version])
-        let updated = try await client.updateSecretProperties(name, attributes: .init(contentType: "json", tags: ["k": "v"]))
+        let updated = try await client.updateSecretProperties(
+            name, attributes: .init(contentType: "json", tags: ["k": "v"]))
         #expect(updated.contentType == "json")
         #expect(updated.tags == ["k": "v"])
     }
@@ -87,7 +89,8 @@ struct KeyVaultClientTests {
         // timeout that is some 100 s of retrying. Cut short by the timeout, the call ends in well
         // under 30 s however loaded the machine is.
         var config = try LibraryTestSupport.vaultConfig(url: url, timeout: .seconds(1))
-        config.retry = RetryPolicy(initialBackoff: .milliseconds(100), maximumBackoff: .milliseconds(100), maximumAttempts: 1_000)
+        config.retry = RetryPolicy(
+            initialBackoff: .milliseconds(100), maximumBackoff: .milliseconds(100), maximumAttempts: 1_000)
         let client = try KeyVaultClient(config: config)
         defer { client.close() }
         let started = ContinuousClock.now
@@ -107,16 +110,22 @@ struct KeyVaultClientTests {
     @Test func clientSecretAndWorkloadIdentityCredentialsGetTokens() async throws {
         let emulator = try TestEnvironment.emulator()
         let secretClient = try KeyVaultClient(
-            config: LibraryTestSupport.vaultConfig(credential: .clientSecret(tenantID: "t1", clientID: "app", secret: "s", authorityHost: emulator.url)))
+            config: LibraryTestSupport.vaultConfig(
+                credential: .clientSecret(tenantID: "t1", clientID: "app", secret: "s", authorityHost: emulator.url)))
         try await secretClient.health()
         let tokenFile = TestEnvironment.scratchDirectory + "/federated-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: TestEnvironment.scratchDirectory, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            atPath: TestEnvironment.scratchDirectory, withIntermediateDirectories: true)
         try "eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.c2ln".write(toFile: tokenFile, atomically: true, encoding: .utf8)
         let federated = try KeyVaultClient(
-            config: LibraryTestSupport.vaultConfig(credential: .workloadIdentity(tenantID: "t1", clientID: "app", tokenFile: tokenFile, authorityHost: emulator.url)))
+            config: LibraryTestSupport.vaultConfig(
+                credential: .workloadIdentity(
+                    tenantID: "t1", clientID: "app", tokenFile: tokenFile, authorityHost: emulator.url)))
         try await federated.health()
         let missingFile = try KeyVaultClient(
-            config: LibraryTestSupport.vaultConfig(credential: .workloadIdentity(tenantID: "t1", clientID: "app", tokenFile: "/nonexistent", authorityHost: emulator.url)))
+            config: LibraryTestSupport.vaultConfig(
+                credential: .workloadIdentity(
+                    tenantID: "t1", clientID: "app", tokenFile: "/nonexistent", authorityHost: emulator.url)))
         let error = await #expect(throws: KeyVaultError.self) { try await missingFile.health() }
         #expect(error?.code == .authenticationFailed)
     }
@@ -124,7 +133,8 @@ struct KeyVaultClientTests {
     @Test func throttledRequestsSucceedAfterBackoff() async throws {
         let emulator = try PrivateEmulator(name: "throttled", arguments: ["--fault-throttle-rate", "0.4"])
         try await emulator.start()
-        let client = try KeyVaultClient(config: LibraryTestSupport.vaultConfig(url: emulator.url, caFile: emulator.caFile, timeout: .seconds(30)))
+        let client = try KeyVaultClient(
+            config: LibraryTestSupport.vaultConfig(url: emulator.url, caFile: emulator.caFile, timeout: .seconds(30)))
         for index in 0..<20 {
             try await client.setSecret("throttled-\(index)", value: "v\(index)")
             #expect(try await client.getSecret("throttled-\(index)").value == "v\(index)")

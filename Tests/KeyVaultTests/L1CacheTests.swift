@@ -14,7 +14,11 @@ struct L1LRUCacheTests {
         #expect(cache.count == 3)
         #expect(cache.value(forKey: "a", now: now) == nil)
         #expect(cache.value(forKey: "b", now: now) == nil)
-        #expect([cache.value(forKey: "c", now: now), cache.value(forKey: "d", now: now), cache.value(forKey: "e", now: now)] == [2, 3, 4])
+        #expect(
+            [
+                cache.value(forKey: "c", now: now), cache.value(forKey: "d", now: now),
+                cache.value(forKey: "e", now: now),
+            ] == [2, 3, 4])
     }
 
     @Test func aReadMakesAnEntryTheMostRecentlyUsed() {
@@ -58,7 +62,11 @@ struct L1LRUCacheTests {
         cache.set(4, forKey: "e", expires: later)
         // "a" was the least recently used of a, c, d.
         #expect(cache.value(forKey: "a", now: now) == nil)
-        #expect([cache.value(forKey: "c", now: now), cache.value(forKey: "d", now: now), cache.value(forKey: "e", now: now)] == [2, 3, 4])
+        #expect(
+            [
+                cache.value(forKey: "c", now: now), cache.value(forKey: "d", now: now),
+                cache.value(forKey: "e", now: now),
+            ] == [2, 3, 4])
         cache.removeAll()
         #expect(cache.count == 0)
     }

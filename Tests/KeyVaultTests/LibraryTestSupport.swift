@@ -7,7 +7,9 @@ import TestEnvironment
 
 /// Configurations pointing at the test servers, with names and prefixes unique to one test.
 enum LibraryTestSupport {
-    static func vaultConfig(url: String? = nil, caFile: String? = nil, credential: Credential = .emulator, timeout: Duration = .seconds(20))
+    static func vaultConfig(
+        url: String? = nil, caFile: String? = nil, credential: Credential = .emulator, timeout: Duration = .seconds(20)
+    )
         throws -> ClientConfig
     {
         let emulator = try TestEnvironment.emulator()
@@ -17,18 +19,23 @@ enum LibraryTestSupport {
             retry: RetryPolicy(initialBackoff: .milliseconds(50), maximumBackoff: .seconds(1), maximumAttempts: 20))
     }
 
-    static func cachedConfig(redisPort: Int? = nil, cacheTTL: Duration = .seconds(300), encryptionKey: Data? = nil) throws -> CachedClientConfig {
+    static func cachedConfig(
+        redisPort: Int? = nil, cacheTTL: Duration = .seconds(300), encryptionKey: Data? = nil
+    ) throws -> CachedClientConfig {
         let redis = try TestEnvironment.redis()
         return CachedClientConfig(
-            keyVault: try vaultConfig(), redis: .init(host: redis.host, port: redisPort ?? redis.port, poolSize: 4), cacheTTL: cacheTTL,
-            cachePrefix: "test-\(UUID().uuidString.prefix(8)):", negativeTTL: .seconds(30), encryptionKey: encryptionKey)
+            keyVault: try vaultConfig(), redis: .init(host: redis.host, port: redisPort ?? redis.port, poolSize: 4),
+            cacheTTL: cacheTTL,
+            cachePrefix: "test-\(UUID().uuidString.prefix(8)):", negativeTTL: .seconds(30), encryptionKey: encryptionKey
+        )
     }
 
     /// A redis-server of the test's own on a free port (outages, command counts); killed when released.
     static func privateRedis() async throws -> (server: ServerProcess, port: Int) {
         let redis = try TestEnvironment.redis()
         let port = LocalPorts.free()
-        let server = ServerProcess(executable: redis.serverBinary, arguments: ["--bind", "127.0.0.1", "--port", "\(port)", "--save", ""])
+        let server = ServerProcess(
+            executable: redis.serverBinary, arguments: ["--bind", "127.0.0.1", "--port", "\(port)", "--save", ""])
         try await server.start(waitingForPort: port)
         return (server, port)
     }
@@ -41,7 +48,8 @@ enum LibraryTestSupport {
     static func vaultRequests(_ method: String, _ path: String) async throws -> Int {
         let emulator = try TestEnvironment.emulator()
         let http = try HTTPClient(configuration: .init(tls: .init(trust: .file(emulator.caFile))))
-        let response = try await http.execute(HTTPRequest(url: "\(emulator.url)/_emulator/requests?method=\(method)&path=\(path)"))
+        let response = try await http.execute(
+            HTTPRequest(url: "\(emulator.url)/_emulator/requests?method=\(method)&path=\(path)"))
         let json = try JSONSerialization.jsonObject(with: response.body) as? [String: Any]
         return json?["count"] as? Int ?? -1
     }

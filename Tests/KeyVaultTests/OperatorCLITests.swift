@@ -11,13 +11,19 @@ struct OperatorCLITests {
 
     @Test func integrationSetThenListShowsAllEightTypesWithoutValues() async throws {
         let user = LibraryTestSupport.uniqueUser()
-        let set = try await run(["integration", "set", "--user", user, "--type", "weather", "--value", "cli-value-secret-4f2", "--expires-at", "2030-12-28T00:00:00Z"])
+        let set = try await run([
+            "integration", "set", "--user", user, "--type", "weather", "--value", "cli-value-secret-4f2",
+            "--expires-at", "2030-12-28T00:00:00Z",
+        ])
         #expect(set.status == 0)
         let list = try await run(["integration", "list", "--user", user])
         #expect(list.status == 0)
         let lines = list.output.split(separator: "\n")
         #expect(lines.count == 8)
-        #expect(lines[0].split(separator: " ", omittingEmptySubsequences: true) == ["weather", "connected", "***4f2", "2030-12-28"])
+        #expect(
+            lines[0].split(separator: " ", omittingEmptySubsequences: true) == [
+                "weather", "connected", "***4f2", "2030-12-28",
+            ])
         #expect(!list.output.contains("cli-value-secret"))
     }
 

@@ -7,7 +7,8 @@ struct MaskingAndNamingTests {
     @Test(arguments: [
         ("abcdefg4f2", "***4f2"), ("12345678", "***678"), ("1234567", "***"), ("", "***"),
         // Characters, not bytes: é is two bytes, a CR LF pair one character, 👍🏽 one character of eight bytes.
-        ("abcdefé12", "***é12"), ("abcdé", "***"), ("abcdef\r\n", "***"), ("abcdefg\r\nxy", "***\r\nxy"), ("1234567👍🏽", "***67👍🏽"),
+        ("abcdefé12", "***é12"), ("abcdé", "***"), ("abcdef\r\n", "***"), ("abcdefg\r\nxy", "***\r\nxy"),
+        ("1234567👍🏽", "***67👍🏽"),
     ])
     func masksShowOnlyTheLastThreeCharacters(value: String, masked: String) {
         #expect(Masking.mask(value) == masked)
@@ -40,7 +41,8 @@ struct MaskingAndNamingTests {
         #expect(Integration(type: .alexa, secret: secret(expires: nil), now: now).status == .connected)
         #expect(Integration(type: .alexa, secret: secret(expires: now + 60), now: now).status == .connected)
         #expect(Integration(type: .alexa, secret: secret(expires: now - 1), now: now).status == .expired)
-        #expect(Integration(type: .alexa, secret: secret(expires: nil, enabled: false), now: now).status == .notConfigured)
+        #expect(
+            Integration(type: .alexa, secret: secret(expires: nil, enabled: false), now: now).status == .notConfigured)
         #expect(Integration(type: .alexa, secret: nil, now: now) == Integration(type: .alexa, status: .notConfigured))
         #expect(Integration(type: .alexa, secret: secret(expires: nil), now: now).maskedKey == "***4f2")
     }
@@ -59,7 +61,9 @@ struct ErrorRegistryTests {
 
     @Test func errorsPrintCodeLevelAndTitle() {
         let error = KeyVaultError(.retrieveFailed, "HTTP 500", context: ["secret": "db"])
-        #expect(error.description == "[INFRA-KEYVAULT-022] HIGH: Failed to retrieve secret from KeyVault: HTTP 500 (secret=db)")
+        #expect(
+            error.description
+                == "[INFRA-KEYVAULT-022] HIGH: Failed to retrieve secret from KeyVault: HTTP 500 (secret=db)")
     }
 
     @Test func registerErrorsAddsEveryCodeOnce() {
@@ -110,7 +114,9 @@ struct CacheCodecTests {
 
     @Test func wrongKeySwappedNameOrMissingKeyReadAsMisses() throws {
         let sealed = try CacheCodec(encryptionKey: key).encode(entry, redisKey: "keyvault:secret:db")
-        #expect(try CacheCodec(encryptionKey: Data(repeating: 7, count: 32)).decode(sealed, redisKey: "keyvault:secret:db") == nil)
+        #expect(
+            try CacheCodec(encryptionKey: Data(repeating: 7, count: 32)).decode(sealed, redisKey: "keyvault:secret:db")
+                == nil)
         #expect(try CacheCodec(encryptionKey: key).decode(sealed, redisKey: "keyvault:secret:other") == nil)
         #expect(try CacheCodec(encryptionKey: nil).decode(sealed, redisKey: "keyvault:secret:db") == nil)
         #expect(try CacheCodec(encryptionKey: key).decode(Data("garbage".utf8), redisKey: "keyvault:secret:db") == nil)
@@ -119,7 +125,8 @@ struct CacheCodecTests {
     @Test(arguments: [true, false])
     func theIntegrationDetailShowsWhatTheFullEntryShows(enabled: Bool) throws {
         let properties = SecretProperties(
-            name: "user-u1-weather", version: "0f3c", enabled: enabled, expiresAt: Date(timeIntervalSince1970: 2_000_000_000),
+            name: "user-u1-weather", version: "0f3c", enabled: enabled,
+            expiresAt: Date(timeIntervalSince1970: 2_000_000_000),
             updatedAt: Date(timeIntervalSince1970: 1_700_000_000), tags: ["user-id": "u1", "owner": "iot/u1-weather"])
         let full = CacheEntry.secret(Secret(properties: properties, value: "api-key-4f2"))
         let codec = try CacheCodec(encryptionKey: key)
@@ -130,7 +137,9 @@ struct CacheCodecTests {
             return
         }
         let now = Date(timeIntervalSince1970: 1_800_000_000)
-        #expect(Integration(type: .weather, secret: summary, now: now) == Integration(type: .weather, secret: Secret(properties: properties, value: "api-key-4f2"), now: now))
+        #expect(
+            Integration(type: .weather, secret: summary, now: now)
+                == Integration(type: .weather, secret: Secret(properties: properties, value: "api-key-4f2"), now: now))
         #expect(summary.properties.tags.isEmpty)
     }
 
@@ -145,7 +154,9 @@ struct EnvironmentConfigurationTests {
         #expect(config.vaultURL == "https://a.vault.azure.net")
         config.vaultURL = "https://b.vault.azure.net/"
         #expect(config.vaultURL == "https://b.vault.azure.net")
-        #expect(try CachedClientConfig.fromEnvironment(["KEYVAULT_URL": "https://c:4997/"]).keyVault.vaultURL == "https://c:4997")
+        #expect(
+            try CachedClientConfig.fromEnvironment(["KEYVAULT_URL": "https://c:4997/"]).keyVault.vaultURL
+                == "https://c:4997")
     }
 
     @Test func defaultsFollowTheDesign() throws {
@@ -171,8 +182,12 @@ struct EnvironmentConfigurationTests {
 
     @Test func badValuesNameTheVariable() {
         #expect(throws: KeyVaultError.self) { try ClientConfig.fromEnvironment(["KEYVAULT_TIMEOUT": "soon"]) }
-        #expect(throws: KeyVaultError.self) { try CachedClientConfig.fromEnvironment(["KEYVAULT_CACHE_ENCRYPTION_KEY": "c2hvcnQ="]) }
-        #expect(throws: KeyVaultError.self) { try ClientConfig.fromEnvironment(["KEYVAULT_CA_FILE": "/nonexistent.pem"]) }
+        #expect(throws: KeyVaultError.self) {
+            try CachedClientConfig.fromEnvironment(["KEYVAULT_CACHE_ENCRYPTION_KEY": "c2hvcnQ="])
+        }
+        #expect(throws: KeyVaultError.self) {
+            try ClientConfig.fromEnvironment(["KEYVAULT_CA_FILE": "/nonexistent.pem"])
+        }
         #expect(throws: KeyVaultError.self) { try ClientConfig.fromEnvironment(["KEYVAULT_TLS_SKIP_VERIFY": "maybe"]) }
     }
 
@@ -180,7 +195,9 @@ struct EnvironmentConfigurationTests {
         #expect(try CachedClientConfig.fromEnvironment([:]).l1CacheSize == 0)
         #expect(try CachedClientConfig.fromEnvironment(["KEYVAULT_L1_CACHE_SIZE": "1024"]).l1CacheSize == 1024)
         for bad in ["-1", "1.5", "many"] {
-            let error = #expect(throws: KeyVaultError.self) { try CachedClientConfig.fromEnvironment(["KEYVAULT_L1_CACHE_SIZE": bad]) }
+            let error = #expect(throws: KeyVaultError.self) {
+                try CachedClientConfig.fromEnvironment(["KEYVAULT_L1_CACHE_SIZE": bad])
+            }
             #expect(error?.code == .invalidInput)
             #expect(error?.context["variable"] == "KEYVAULT_L1_CACHE_SIZE")
         }
@@ -203,7 +220,9 @@ struct InMemoryStoreAndHealthCheckerTests {
         #expect(try await store.listSecrets().map(\.name) == ["Db"])
         try await store.deleteSecret("DB")
         await #expect(throws: KeyVaultError.self) { try await store.getSecret("db") }
-        await #expect(throws: KeyVaultError.self) { try await store.setSecret("bad_name", value: "v", attributes: .init()) }
+        await #expect(throws: KeyVaultError.self) {
+            try await store.setSecret("bad_name", value: "v", attributes: .init())
+        }
     }
 
     @Test func healthCheckerReportsEachPartWithTimeouts() async {

@@ -20,7 +20,9 @@ struct SingleFlightTests {
                         runs.count.withLock { $0 += 1 }
                         // The call lasts until every caller has come, however slowly a loaded
                         // machine starts them (a fixed 50 ms was not always enough).
-                        _ = try await eventually(timeout: .seconds(60), every: .milliseconds(1)) { arrived.count.withLock { $0 } == 50 }
+                        _ = try await eventually(timeout: .seconds(60), every: .milliseconds(1)) {
+                            arrived.count.withLock { $0 } == 50
+                        }
                         return 7
                     }
                 }

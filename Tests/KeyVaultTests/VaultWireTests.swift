@@ -28,7 +28,8 @@ struct VaultWireTests {
     }
 
     @Test func theEmulatorsQuirksAndNullsRead() throws {
-        let bundle = try VaultWire.Bundle(json: Data(#"{"value":"v","contentType":"","tags":{},"attributes":null,"id":null}"#.utf8))
+        let bundle = try VaultWire.Bundle(
+            json: Data(#"{"value":"v","contentType":"","tags":{},"attributes":null,"id":null}"#.utf8))
         #expect(bundle.tags == [:])
         #expect(bundle.attributes == nil)
         let properties = VaultWire.properties(of: bundle, fallbackName: "named")
@@ -39,8 +40,10 @@ struct VaultWireTests {
 
     @Test(arguments: [
         "", "{", #"{"value":"v""#, #"{"value":"v"} x"#, #"{value:"v"}"#, #"{"value":"v",}"#, #"{"value" "v"}"#,
-        #"{"value":"bad \q escape"}"#, "{\"value\":\"raw\ncontrol\"}", #"{"value":"\ud83d alone"}"#, #"{"value":"\u12"}"#,
-        #"{"attributes":{"exp":01}}"#, #"{"attributes":{"exp":-}}"#, #"{"attributes":{"exp":1.}}"#, #"{"attributes":{"enabled":tru}}"#,
+        #"{"value":"bad \q escape"}"#, "{\"value\":\"raw\ncontrol\"}", #"{"value":"\ud83d alone"}"#,
+        #"{"value":"\u12"}"#,
+        #"{"attributes":{"exp":01}}"#, #"{"attributes":{"exp":-}}"#, #"{"attributes":{"exp":1.}}"#,
+        #"{"attributes":{"enabled":tru}}"#,
         #"{"tags":{"a":1}}"#, #"{"unknown":[1,,2]}"#, #"["not an object"]"#,
     ])
     func malformedInputThrows(json: String) {
@@ -48,10 +51,13 @@ struct VaultWireTests {
     }
 
     @Test func aPageReadsItsBundlesAndNextLink() throws {
-        let json = #"{"value":[{"id":"https://v/secrets/a","attributes":{"enabled":true}},{"id":"https://v/secrets/b"}],"nextLink":null}"#
+        let json =
+            #"{"value":[{"id":"https://v/secrets/a","attributes":{"enabled":true}},{"id":"https://v/secrets/b"}],"nextLink":null}"#
         let page = try VaultWire.Page(json: Data(json.utf8))
         #expect(page.value?.map { VaultWire.properties(of: $0, fallbackName: "").name } == ["a", "b"])
         #expect(page.nextLink == nil)
-        #expect(try VaultWire.Page(json: Data(#"{"value":[],"nextLink":"https://v/secrets?$skiptoken=x"}"#.utf8)).nextLink == "https://v/secrets?$skiptoken=x")
+        #expect(
+            try VaultWire.Page(json: Data(#"{"value":[],"nextLink":"https://v/secrets?$skiptoken=x"}"#.utf8)).nextLink
+                == "https://v/secrets?$skiptoken=x")
     }
 }

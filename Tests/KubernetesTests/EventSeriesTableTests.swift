@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Kubernetes
 
 /// Repeats within the window count on the first Event; the table stays bounded.
@@ -32,7 +33,9 @@ struct EventSeriesTableTests {
 
     @Test func aFullTableOfCurrentEntriesDropsTheLeastRecentlySeen() {
         let table = EventSeriesTable(window: .seconds(600), capacity: 8)
-        for index in 0..<8 { table.remember("k\(index)", name: "e\(index)", namespace: "ns", now: start + .seconds(index)) }
+        for index in 0..<8 {
+            table.remember("k\(index)", name: "e\(index)", namespace: "ns", now: start + .seconds(index))
+        }
         _ = table.repeatOf("k0", now: start + .seconds(20))  // seen again: now the most recent
         table.remember("k8", name: "e8", namespace: "ns", now: start + .seconds(21))
         #expect(table.count == 7)

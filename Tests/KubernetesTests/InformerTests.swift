@@ -27,16 +27,21 @@ struct InformerTests {
     @Test func syncsThenFollowsChangesInOrderWithIndexes() async throws {
         let client = try KubernetesTestSupport.adminClient()
         let namespace = try await KubernetesTestSupport.namespace(client, prefix: "informer")
-        _ = try await client.create(ConfigMap(metadata: .init(name: "before", namespace: namespace, labels: ["team": "a"]), data: ["v": "0"]), .configMaps)
+        _ = try await client.create(
+            ConfigMap(metadata: .init(name: "before", namespace: namespace, labels: ["team": "a"]), data: ["v": "0"]),
+            .configMaps)
         let informer = Informer<ConfigMap>(
-            client: client, resource: .configMaps, namespace: namespace, indexers: ["team": { [$0.metadata.labels?["team"] ?? ""] }])
+            client: client, resource: .configMaps, namespace: namespace,
+            indexers: ["team": { [$0.metadata.labels?["team"] ?? ""] }])
         let log = ChangeLog()
         informer.addHandler(log.record)
         let running = Task { try await informer.run() }
         defer { running.cancel() }
         #expect(try await eventually { informer.hasSynced })
 
-        var object = try await client.create(ConfigMap(metadata: .init(name: "x", namespace: namespace, labels: ["team": "b"]), data: ["v": "1"]), .configMaps)
+        var object = try await client.create(
+            ConfigMap(metadata: .init(name: "x", namespace: namespace, labels: ["team": "b"]), data: ["v": "1"]),
+            .configMaps)
         object.data = ["v": "2"]
         _ = try await client.update(object, .configMaps)
         try await client.delete(.configMaps, namespace: namespace, name: "before")
@@ -45,14 +50,17 @@ struct InformerTests {
         #expect(informer.byIndex("team", "b").compactMap(\.metadata.name) == ["x"])
         #expect(informer.byIndex("team", "a").isEmpty)
         let fresh = try await client.listAll(ConfigMap.self, .configMaps, namespace: namespace).items
-        #expect(Set(informer.list().compactMap(\.metadata.resourceVersion)) == Set(fresh.compactMap(\.metadata.resourceVersion)))
+        #expect(
+            Set(informer.list().compactMap(\.metadata.resourceVersion))
+                == Set(fresh.compactMap(\.metadata.resourceVersion)))
     }
 
     @Test func resyncRedeliversCachedObjects() async throws {
         let client = try KubernetesTestSupport.adminClient()
         let namespace = try await KubernetesTestSupport.namespace(client, prefix: "resync")
         _ = try await client.create(ConfigMap(metadata: .init(name: "r", namespace: namespace)), .configMaps)
-        let informer = Informer<ConfigMap>(client: client, resource: .configMaps, namespace: namespace, resyncPeriod: .milliseconds(200))
+        let informer = Informer<ConfigMap>(
+            client: client, resource: .configMaps, namespace: namespace, resyncPeriod: .milliseconds(200))
         let resyncs = Mutex(0)
         informer.addHandler { change in
             if case .resync(let object) = change, object.metadata.name == "r" { resyncs.withLock { $0 += 1 } }
@@ -66,7 +74,8 @@ struct InformerTests {
         let admin = try KubernetesTestSupport.adminClient()
         let namespace = try await KubernetesTestSupport.namespace(admin, prefix: "restart")
         for index in 0..<5 {
-            _ = try await admin.create(ConfigMap(metadata: .init(name: "keep-\(index)", namespace: namespace), data: ["v": "0"]), .configMaps)
+            _ = try await admin.create(
+                ConfigMap(metadata: .init(name: "keep-\(index)", namespace: namespace), data: ["v": "0"]), .configMaps)
         }
         let server = try PrivateAPIServer()
         try await server.start()
@@ -84,20 +93,27 @@ struct InformerTests {
         var changed = try await admin.get(ConfigMap.self, .configMaps, namespace: namespace, name: "keep-1")
         changed.data = ["v": "changed"]
         _ = try await admin.update(changed, .configMaps)
-        _ = try await admin.create(ConfigMap(metadata: .init(name: "new", namespace: namespace), data: ["v": "n"]), .configMaps)
+        _ = try await admin.create(
+            ConfigMap(metadata: .init(name: "new", namespace: namespace), data: ["v": "n"]), .configMaps)
         // Enough other writes that the restarted server's watch cache starts past the informer's version.
         for index in 0..<20 {
-            _ = try await admin.create(ConfigMap(metadata: .init(name: "noise-\(index)", namespace: "default")), .configMaps)
+            _ = try await admin.create(
+                ConfigMap(metadata: .init(name: "noise-\(index)", namespace: "default")), .configMaps)
             try await admin.delete(.configMaps, namespace: "default", name: "noise-\(index)")
         }
         try await server.start()
 
         let fresh = try await admin.listAll(ConfigMap.self, .configMaps, namespace: namespace).items
         let expected = Set(fresh.compactMap(\.metadata.resourceVersion))
-        #expect(try await eventually(timeout: .seconds(120)) { Set(informer.list().compactMap(\.metadata.resourceVersion)) == expected })
+        #expect(
+            try await eventually(timeout: .seconds(120)) {
+                Set(informer.list().compactMap(\.metadata.resourceVersion)) == expected
+            })
         #expect(log.all.contains("deleted keep-0"))
         #expect(log.all.contains("updated keep-1=changed"))
         #expect(log.all.contains("added new=n"))
-        #expect(informer.relists >= 2, "the restarted server's fresh watch cache answers 410: the informer must have relisted")
+        #expect(
+            informer.relists >= 2,
+            "the restarted server's fresh watch cache answers 410: the informer must have relisted")
     }
 }

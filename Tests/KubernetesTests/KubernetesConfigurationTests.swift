@@ -62,15 +62,24 @@ struct KubernetesConfigurationTests {
     @Test func severalFilesMergeFirstDefinitionWins() throws {
         let first = try write("a", "current-context: dev\ncontexts: []\n")
         let second = try write("b", Self.twoContexts)
-        let config = try KubernetesConfiguration.load(environment: ["KUBECONFIG": "\(first):\(second)", "HOME": directory])
+        let config = try KubernetesConfiguration.load(environment: [
+            "KUBECONFIG": "\(first):\(second)", "HOME": directory,
+        ])
         #expect(config.server == "https://dev.example:6443")
     }
 
     @Test func problemsAreClearErrors() throws {
         let path = try write("config", Self.twoContexts)
-        #expect(throws: KubernetesConfigurationError.self) { try KubernetesConfiguration.load(kubeconfig: path, context: "missing") }
-        #expect(throws: KubernetesConfigurationError.self) { try KubernetesConfiguration.load(kubeconfig: directory + "/absent") }
-        let exec = try write("exec", Self.twoContexts.replacingOccurrences(of: "user: {token: \"admin-token\"}", with: "user: {exec: {command: aws}}"))
+        #expect(throws: KubernetesConfigurationError.self) {
+            try KubernetesConfiguration.load(kubeconfig: path, context: "missing")
+        }
+        #expect(throws: KubernetesConfigurationError.self) {
+            try KubernetesConfiguration.load(kubeconfig: directory + "/absent")
+        }
+        let exec = try write(
+            "exec",
+            Self.twoContexts.replacingOccurrences(
+                of: "user: {token: \"admin-token\"}", with: "user: {exec: {command: aws}}"))
         #expect(throws: KubernetesConfigurationError.self) { try KubernetesConfiguration.load(kubeconfig: exec) }
         let malformed = try write("bad", "clusters: [\n")
         #expect(throws: (any Error).self) { try KubernetesConfiguration.load(kubeconfig: malformed) }
@@ -81,7 +90,9 @@ struct KubernetesConfigurationTests {
         try FileManager.default.createDirectory(atPath: serviceAccount, withIntermediateDirectories: true)
         try "token".write(toFile: serviceAccount + "/token", atomically: true, encoding: .utf8)
         let environment = ["KUBERNETES_SERVICE_HOST": "10.0.0.1", "KUBERNETES_SERVICE_PORT": "443"]
-        #expect(throws: KubernetesConfigurationError.self) { try KubernetesConfiguration.inCluster(environment: environment, directory: serviceAccount) }
+        #expect(throws: KubernetesConfigurationError.self) {
+            try KubernetesConfiguration.inCluster(environment: environment, directory: serviceAccount)
+        }
         try "ca".write(toFile: serviceAccount + "/ca.crt", atomically: true, encoding: .utf8)
         try "iot\n".write(toFile: serviceAccount + "/namespace", atomically: true, encoding: .utf8)
         let config = try KubernetesConfiguration.inCluster(environment: environment, directory: serviceAccount)
@@ -106,7 +117,8 @@ struct KubernetesConfigurationTests {
               context: {cluster: test, user: cert}
             current-context: test
             """
-        let client = try KubernetesClient(configuration: KubernetesConfiguration.load(kubeconfig: write("cert", kubeconfig)))
+        let client = try KubernetesClient(
+            configuration: KubernetesConfiguration.load(kubeconfig: write("cert", kubeconfig)))
         _ = try await client.list(ConfigMap.self, .configMaps, namespace: "default", limit: 1)
     }
 }

@@ -5,7 +5,8 @@ import TestEnvironment
 enum KubernetesTestSupport {
     /// A client for the test kube-apiserver as the admin, from the kubeconfig test-env wrote.
     static func adminClient() throws -> KubernetesClient {
-        try KubernetesClient(configuration: KubernetesConfiguration.load(kubeconfig: TestEnvironment.kubernetes().kubeconfig))
+        try KubernetesClient(
+            configuration: KubernetesConfiguration.load(kubeconfig: TestEnvironment.kubernetes().kubeconfig))
     }
 
     /// A namespace of a test's own.
@@ -26,19 +27,26 @@ enum KubernetesTestSupport {
             "spec": [
                 "group": "testing.keyvault.dev", "scope": "Namespaced",
                 "names": ["plural": "widgets", "singular": "widget", "kind": "Widget"],
-                "versions": [[
-                    "name": "v1", "served": true, "storage": true, "subresources": ["status": [String: Any]()],
-                    "schema": ["openAPIV3Schema": [
-                        "type": "object",
-                        "properties": [
-                            "spec": ["type": "object", "required": ["size"], "properties": [
-                                "size": ["type": "integer", "minimum": 1, "maximum": 10],
-                                "color": ["type": "string", "enum": ["red", "blue"]],
-                            ]],
-                            "status": ["type": "object", "properties": ["phase": ["type": "string"]]],
+                "versions": [
+                    [
+                        "name": "v1", "served": true, "storage": true, "subresources": ["status": [String: Any]()],
+                        "schema": [
+                            "openAPIV3Schema": [
+                                "type": "object",
+                                "properties": [
+                                    "spec": [
+                                        "type": "object", "required": ["size"],
+                                        "properties": [
+                                            "size": ["type": "integer", "minimum": 1, "maximum": 10],
+                                            "color": ["type": "string", "enum": ["red", "blue"]],
+                                        ],
+                                    ],
+                                    "status": ["type": "object", "properties": ["phase": ["type": "string"]]],
+                                ],
+                            ]
                         ],
-                    ]],
-                ]],
+                    ]
+                ],
             ],
         ]
         do {

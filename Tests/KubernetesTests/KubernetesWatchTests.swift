@@ -9,8 +9,10 @@ struct KubernetesWatchTests {
         let client = try KubernetesTestSupport.adminClient()
         let namespace = try await KubernetesTestSupport.namespace(client, prefix: "watch")
         let (_, resourceVersion) = try await client.listAll(ConfigMap.self, .configMaps, namespace: namespace)
-        let stream = try await client.watch(ConfigMap.self, .configMaps, namespace: namespace, resourceVersion: resourceVersion, timeoutSeconds: 120)
-        var created = try await client.create(ConfigMap(metadata: .init(name: "w", namespace: namespace), data: ["v": "1"]), .configMaps)
+        let stream = try await client.watch(
+            ConfigMap.self, .configMaps, namespace: namespace, resourceVersion: resourceVersion, timeoutSeconds: 120)
+        var created = try await client.create(
+            ConfigMap(metadata: .init(name: "w", namespace: namespace), data: ["v": "1"]), .configMaps)
         created.data = ["v": "2"]
         _ = try await client.update(created, .configMaps)
         try await client.delete(.configMaps, namespace: namespace, name: "w")
@@ -40,7 +42,8 @@ struct KubernetesWatchTests {
         defer { server.sendKill() }
         let client = try server.client()
         do {
-            let stream = try await client.watch(ConfigMap.self, .configMaps, namespace: namespace, resourceVersion: old, timeoutSeconds: 120)
+            let stream = try await client.watch(
+                ConfigMap.self, .configMaps, namespace: namespace, resourceVersion: old, timeoutSeconds: 120)
             var events: [String] = []
             for try await event in stream {
                 if case .error(let error) = event {
@@ -59,7 +62,8 @@ struct KubernetesWatchTests {
         let client = try KubernetesTestSupport.adminClient()
         let namespace = try await KubernetesTestSupport.namespace(client, prefix: "bookmark")
         let (_, version) = try await client.listAll(ConfigMap.self, .configMaps, namespace: namespace)
-        let stream = try await client.watch(ConfigMap.self, .configMaps, namespace: namespace, resourceVersion: version, timeoutSeconds: 4)
+        let stream = try await client.watch(
+            ConfigMap.self, .configMaps, namespace: namespace, resourceVersion: version, timeoutSeconds: 4)
         var bookmarks: [String] = []
         for try await event in stream {
             if case .bookmark(let resourceVersion) = event { bookmarks.append(resourceVersion) }

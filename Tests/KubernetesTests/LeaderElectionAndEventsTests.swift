@@ -7,13 +7,16 @@ import Testing
 struct LeaderElectionTests {
     /// A renew deadline far above any renewal round's time on a loaded machine (a GET and a PUT),
     /// so the leader only loses the lease when a test takes it away; frequent retries.
-    static let steady = LeaderElector.Timing(leaseDuration: .seconds(10), renewDeadline: .seconds(8), retryPeriod: .milliseconds(300))
+    static let steady = LeaderElector.Timing(
+        leaseDuration: .seconds(10), renewDeadline: .seconds(8), retryPeriod: .milliseconds(300))
 
     @Test func exactlyOneLeadsAndTheOtherTakesOverWhenItStops() async throws {
         let client = try KubernetesTestSupport.adminClient()
         let namespace = try await KubernetesTestSupport.namespace(client, prefix: "election")
-        let first = LeaderElector(client: client, namespace: namespace, name: "lock", identity: "first", timing: Self.steady)
-        let second = LeaderElector(client: client, namespace: namespace, name: "lock", identity: "second", timing: Self.steady)
+        let first = LeaderElector(
+            client: client, namespace: namespace, name: "lock", identity: "first", timing: Self.steady)
+        let second = LeaderElector(
+            client: client, namespace: namespace, name: "lock", identity: "second", timing: Self.steady)
         let firstTask = Task { try await first.run { try await Task.sleep(for: .seconds(3600)) } }
         #expect(try await eventually { first.isLeader })
         let secondTask = Task { try await second.run { try await Task.sleep(for: .seconds(3600)) } }
@@ -48,11 +51,15 @@ struct LeaderElectionTests {
         formatter.dateFormat = "yyyy-MM-dd'T'HH:mm:ss'.000000Z'"
         let now = formatter.string(from: Date())
         _ = try await client.create(
-            Lease(metadata: .init(name: "lock", namespace: namespace), spec: .init(holderIdentity: "gone", leaseDurationSeconds: 3, renewTime: now)),
+            Lease(
+                metadata: .init(name: "lock", namespace: namespace),
+                spec: .init(holderIdentity: "gone", leaseDurationSeconds: 3, renewTime: now)),
             .leases)
         // The candidate's own lease duration is 60 s: it must go by the 3 s the lease names.
-        let timing = LeaderElector.Timing(leaseDuration: .seconds(60), renewDeadline: .seconds(40), retryPeriod: .milliseconds(300))
-        let candidate = LeaderElector(client: client, namespace: namespace, name: "lock", identity: "candidate", timing: timing)
+        let timing = LeaderElector.Timing(
+            leaseDuration: .seconds(60), renewDeadline: .seconds(40), retryPeriod: .milliseconds(300))
+        let candidate = LeaderElector(
+            client: client, namespace: namespace, name: "lock", identity: "candidate", timing: timing)
         let started = ContinuousClock.now
         let task = Task { try await candidate.run { try await Task.sleep(for: .seconds(3600)) } }
         defer { task.cancel() }
@@ -75,12 +82,14 @@ struct EventRecorderTests {
     @Test func repeatsBecomeASeriesOnOneEvent() async throws {
         let client = try KubernetesTestSupport.adminClient()
         let namespace = try await KubernetesTestSupport.namespace(client, prefix: "events")
-        let object = try await client.create(ConfigMap(metadata: .init(name: "subject", namespace: namespace)), .configMaps)
+        let object = try await client.create(
+            ConfigMap(metadata: .init(name: "subject", namespace: namespace)), .configMaps)
         let recorder = EventRecorder(client: client, controller: "keyvault.dev/test", instance: "test-1")
         let reference = Event.Reference(
             apiVersion: "v1", kind: "ConfigMap", namespace: namespace, name: "subject", uid: object.metadata.uid)
         for _ in 0..<3 {
-            await recorder.record(regarding: reference, type: .warning, reason: "SyncFailed", action: "Sync", note: "vault unreachable")
+            await recorder.record(
+                regarding: reference, type: .warning, reason: "SyncFailed", action: "Sync", note: "vault unreachable")
         }
         await recorder.record(regarding: reference, type: .normal, reason: "Synced", action: "Sync", note: "written")
         let events = try await client.list(Event.self, .events, namespace: namespace).items
@@ -106,16 +115,20 @@ struct MetadataOnlyTests {
     @Test func secretsListAndWatchWithoutTheirData() async throws {
         let client = try KubernetesTestSupport.adminClient()
         let namespace = try await KubernetesTestSupport.namespace(client, prefix: "metadata")
-        _ = try await client.create(Secret(metadata: .init(name: "s1", namespace: namespace), stringData: ["k": "value-marker"]), .secrets)
-        let listed = try await client.listAll(PartialObjectMetadata.self, .secrets, namespace: namespace, metadataOnly: true)
+        _ = try await client.create(
+            Secret(metadata: .init(name: "s1", namespace: namespace), stringData: ["k": "value-marker"]), .secrets)
+        let listed = try await client.listAll(
+            PartialObjectMetadata.self, .secrets, namespace: namespace, metadataOnly: true)
         #expect(listed.items.compactMap(\.metadata.name).contains("s1"))
         #expect(listed.items.allSatisfy { $0.kind == "PartialObjectMetadata" })
 
         let stream = try await client.watch(
             // The server's end of the watch only stops a test whose event never comes: far past any load's delay.
-            PartialObjectMetadata.self, .secrets, namespace: namespace, resourceVersion: listed.resourceVersion, timeoutSeconds: 120,
+            PartialObjectMetadata.self, .secrets, namespace: namespace, resourceVersion: listed.resourceVersion,
+            timeoutSeconds: 120,
             metadataOnly: true)
-        _ = try await client.create(Secret(metadata: .init(name: "s2", namespace: namespace), stringData: ["k": "v"]), .secrets)
+        _ = try await client.create(
+            Secret(metadata: .init(name: "s2", namespace: namespace), stringData: ["k": "v"]), .secrets)
         for try await event in stream {
             if case .added(let object) = event, object.metadata.name == "s2" {
                 #expect(object.kind == "PartialObjectMetadata")
@@ -129,7 +142,8 @@ struct MetadataOnlyTests {
         // The 1.20 server sends `"items": null` for an empty PartialObjectMetadataList.
         let client = try KubernetesTestSupport.adminClient()
         let namespace = try await KubernetesTestSupport.namespace(client, prefix: "metadata-empty")
-        let listed = try await client.listAll(PartialObjectMetadata.self, .secrets, namespace: namespace, metadataOnly: true)
+        let listed = try await client.listAll(
+            PartialObjectMetadata.self, .secrets, namespace: namespace, metadataOnly: true)
         #expect(listed.items.isEmpty)
         #expect(!listed.resourceVersion.isEmpty)
     }

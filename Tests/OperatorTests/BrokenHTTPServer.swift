@@ -35,7 +35,8 @@ final class BrokenHTTPServer: @unchecked Sendable {
             if ServerProcess.accepts(port: port) { return }
             try await Task.sleep(for: .milliseconds(50))
         }
-        throw CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "the broken server did not listen on \(port)"])
+        throw CocoaError(
+            .fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "the broken server did not listen on \(port)"])
     }
 
     func stop() {

@@ -7,7 +7,10 @@ import Testing
 import UserIntegrationReconciler
 
 /// The operator as users run it, against the real kube-apiserver, emulator and redis-server.
-@Suite(.enabled(if: TestEnvironment.shouldRun(.kubernetes) && TestEnvironment.shouldRun(.emulator) && TestEnvironment.shouldRun(.redis)))
+@Suite(
+    .enabled(
+        if: TestEnvironment.shouldRun(.kubernetes) && TestEnvironment.shouldRun(.emulator)
+            && TestEnvironment.shouldRun(.redis)))
 struct OperatorEndToEndTests {
     static func user() -> String { "u\(UUID().uuidString.prefix(8).lowercased())" }
     /// How long a test waits for a change to show in a status. Changes show within a second on an
@@ -22,8 +25,11 @@ struct OperatorEndToEndTests {
         let user = Self.user()
         let marker = "value-marker-\(UUID().uuidString.prefix(6))-4f2"
         try await harness.createSecret("creds", key: "apiKey", value: marker)
-        try await harness.create("weather", userID: user, type: "weather", secretRef: ("creds", "apiKey"), expiresAt: "2031-01-01T00:00:00Z")
-        let ready = try await harness.waitFor("weather") { $0.status?.conditions?.first { $0.type == "Ready" }?.status == .true }
+        try await harness.create(
+            "weather", userID: user, type: "weather", secretRef: ("creds", "apiKey"), expiresAt: "2031-01-01T00:00:00Z")
+        let ready = try await harness.waitFor("weather") {
+            $0.status?.conditions?.first { $0.type == "Ready" }?.status == .true
+        }
         #expect(ready.status?.state == .connected)
         #expect(ready.status?.maskedKey == "***4f2")
         #expect(ready.status?.vaultSecretVersion?.count == 32)
@@ -38,7 +44,8 @@ struct OperatorEndToEndTests {
         #expect(secret.properties.tags["owner"] == "\(harness.namespace)/weather")
         #expect(secret.properties.tags["managed-by"] == "keyvault-operator")
         let redis = try TestEnvironment.redis()
-        let cached = try await RedisClient(configuration: .init(host: redis.host, port: redis.port)).get("keyvault:user:\(user):weather")
+        let cached = try await RedisClient(configuration: .init(host: redis.host, port: redis.port)).get(
+            "keyvault:user:\(user):weather")
         #expect(cached != nil)
         #expect(!harness.log.contains(marker))
     }
@@ -74,7 +81,9 @@ struct OperatorEndToEndTests {
         // computed from that length, so a loaded machine that stretches it loosens the bound with it.
         try await Task.sleep(for: .seconds(16))
         #expect(
-            try await eventually(timeout: .seconds(120), every: .milliseconds(500)) { try await harness.vaultRequests("GET", path) - before >= 3 },
+            try await eventually(timeout: .seconds(120), every: .milliseconds(500)) {
+                try await harness.vaultRequests("GET", path) - before >= 3
+            },
             "the resyncs still read the vault")
         let reads = try await harness.vaultRequests("GET", path) - before
         let window = ContinuousClock.now - started
@@ -95,9 +104,12 @@ struct OperatorEndToEndTests {
         let first = try await harness.waitFor("rotating") { $0.status?.maskedKey == "***aaa" }
         #expect(try await harness.library.getUserIntegration(userID: user, type: .ifttt).maskedKey == "***aaa")
         _ = try await harness.kube.patch(
-            KubernetesSecret.self, .secrets, namespace: harness.namespace, name: "creds", patch: Data(#"{"stringData":{"k":"second-value-bbb"}}"#.utf8))
+            KubernetesSecret.self, .secrets, namespace: harness.namespace, name: "creds",
+            patch: Data(#"{"stringData":{"k":"second-value-bbb"}}"#.utf8))
         let rotated = ContinuousClock.now
-        let second = try await harness.waitFor("rotating", timeout: Self.changeShows) { $0.status?.maskedKey == "***bbb" }
+        let second = try await harness.waitFor("rotating", timeout: Self.changeShows) {
+            $0.status?.maskedKey == "***bbb"
+        }
         print("secret rotation → status and Redis in \(ContinuousClock.now - rotated)")
         #expect(second.status?.vaultSecretVersion != first.status?.vaultSecretVersion)
         #expect(try await harness.vault.getSecret("user-\(user)-ifttt").value == "second-value-bbb")
@@ -134,7 +146,9 @@ struct OperatorEndToEndTests {
         // whose queue never does) and stays quiet.
         #expect(
             try await eventually(timeout: .seconds(120), every: .milliseconds(200)) {
-                try await harness.kube.listAll(Event.self, .events, namespace: harness.namespace).items.contains { $0.reason == "Conflict" }
+                try await harness.kube.listAll(Event.self, .events, namespace: harness.namespace).items.contains {
+                    $0.reason == "Conflict"
+                }
             }, "the second resource's reconcile posted its Conflict event")
         let adds = #"workqueue_adds_total{name="userintegration"}"#
         var settled = [try await harness.metric(adds), try await harness.reconciles()]
@@ -163,9 +177,13 @@ struct OperatorEndToEndTests {
         for name in ["deleted", "retained"] {
             // Until its finalizer is released; the limit only ends a test whose deletion never is.
             let deadline = ContinuousClock.now + .seconds(120)
-            while (try? await harness.get(name)) != nil, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(100)) }
+            while (try? await harness.get(name)) != nil, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(100))
+            }
         }
-        let gone = await #expect(throws: KeyVaultError.self) { try await harness.vault.getSecret("user-\(user)-weather") }
+        let gone = await #expect(throws: KeyVaultError.self) {
+            try await harness.vault.getSecret("user-\(user)-weather")
+        }
         #expect(gone?.code == .secretNotFound)
         #expect(try await harness.vault.getSecret("user-\(user)-alexa").value == "deleted-value-eee")
     }
@@ -190,19 +208,23 @@ struct OperatorEndToEndTests {
 
         // Nothing cached for this integration: the write must still notify.
         var written = ContinuousClock.now
-        _ = try await harness.library.setUserIntegration(userID: user, type: .googleHome, value: "oauth-token-first-a1b")
+        _ = try await harness.library.setUserIntegration(
+            userID: user, type: .googleHome, value: "oauth-token-first-a1b")
         _ = try await harness.waitFor("live", timeout: Self.changeShows) { $0.status?.maskedKey == "***a1b" }
         let first = ContinuousClock.now - written
         // Cached now (the operator warmed it): a second write replaces it.
         #expect(try await harness.library.getUserIntegration(userID: user, type: .googleHome).maskedKey == "***a1b")
         written = ContinuousClock.now
-        _ = try await harness.library.setUserIntegration(userID: user, type: .googleHome, value: "oauth-token-second-c2d")
+        _ = try await harness.library.setUserIntegration(
+            userID: user, type: .googleHome, value: "oauth-token-second-c2d")
         _ = try await harness.waitFor("live", timeout: Self.changeShows) { $0.status?.maskedKey == "***c2d" }
         let second = ContinuousClock.now - written
         written = ContinuousClock.now
         try await harness.library.deleteUserIntegration(userID: user, type: .googleHome)
         _ = try await harness.waitFor("live", timeout: Self.changeShows) { $0.status?.state == .notConfigured }
         let deleted = ContinuousClock.now - written
-        print("observe mode: app write → status in \(first) (nothing cached), \(second) (cached), delete → status in \(deleted)")
+        print(
+            "observe mode: app write → status in \(first) (nothing cached), \(second) (cached), delete → status in \(deleted)"
+        )
     }
 }

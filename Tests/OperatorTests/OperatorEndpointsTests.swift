@@ -5,7 +5,10 @@ import Testing
 import UserIntegrationReconciler
 
 /// `/healthz`, `/readyz` and `/metrics` of a running operator, and leader election between replicas.
-@Suite(.enabled(if: TestEnvironment.shouldRun(.kubernetes) && TestEnvironment.shouldRun(.emulator) && TestEnvironment.shouldRun(.redis)))
+@Suite(
+    .enabled(
+        if: TestEnvironment.shouldRun(.kubernetes) && TestEnvironment.shouldRun(.emulator)
+            && TestEnvironment.shouldRun(.redis)))
 struct OperatorEndpointsTests {
     @Test func metricsCountReconcilesQueueWorkAndVaultRequestsWithoutValues() async throws {
         let harness = try await OperatorHarness()
@@ -13,7 +16,8 @@ struct OperatorEndpointsTests {
         #expect(try await harness.endpoint("/healthz") == (200, "ok\n"))
         let marker = "metrics-marker-\(UUID().uuidString.prefix(8))"
         try await harness.createSecret("creds", key: "k", value: marker)
-        try await harness.create("counted", userID: OperatorEndToEndTests.user(), type: "energy_provider", secretRef: ("creds", "k"))
+        try await harness.create(
+            "counted", userID: OperatorEndToEndTests.user(), type: "energy_provider", secretRef: ("creds", "k"))
         _ = try await harness.waitFor("counted") { $0.status?.state == .connected }
 
         // The reconcile is counted when it ends, after the status write and the event's POST; under
@@ -21,9 +25,13 @@ struct OperatorEndpointsTests {
         // whose count never comes.
         let success = #"controller_runtime_reconcile_total{controller="userintegration",result="success"}"#
         let deadline = ContinuousClock.now + .seconds(120)
-        while try await harness.metric(success) == nil, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        while try await harness.metric(success) == nil, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(20))
+        }
         #expect(try await harness.metric(success) ?? 0 >= 1)
-        #expect(try await harness.metric(#"controller_runtime_reconcile_time_seconds_count{controller="userintegration"}"#) ?? 0 >= 1)
+        #expect(
+            try await harness.metric(#"controller_runtime_reconcile_time_seconds_count{controller="userintegration"}"#)
+                ?? 0 >= 1)
         #expect(try await harness.metric(#"workqueue_adds_total{name="userintegration"}"#) ?? 0 >= 1)
         #expect(try await harness.metric(#"workqueue_depth{name="userintegration"}"#) != nil)
         #expect(try await harness.metric(#"keyvault_requests_total{operation="set",code="200"}"#) == 1)
@@ -38,18 +46,29 @@ struct OperatorEndpointsTests {
         let harness = try await OperatorHarness()
         let port = harness.endpointPort
         let healthz = try await RawHTTPConnection(port: port).exchange(["GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"])
-        #expect(healthz == "HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 3\r\nConnection: close\r\n\r\nok\n")
+        #expect(
+            healthz
+                == "HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 3\r\nConnection: close\r\n\r\nok\n"
+        )
         let metrics = try await RawHTTPConnection(port: port).exchange(["GET /metrics?name=workqueue HTTP/1.1\r\n\r\n"])
-        #expect(metrics.contains("Content-Type: text/plain; version=0.0.4; charset=utf-8\r\n") && metrics.contains("# TYPE workqueue_depth gauge"))
-        let post = try await RawHTTPConnection(port: port).exchange(["POST /metrics HTTP/1.1\r\nContent-Length: 0\r\n\r\n"])
+        #expect(
+            metrics.contains("Content-Type: text/plain; version=0.0.4; charset=utf-8\r\n")
+                && metrics.contains("# TYPE workqueue_depth gauge"))
+        let post = try await RawHTTPConnection(port: port).exchange([
+            "POST /metrics HTTP/1.1\r\nContent-Length: 0\r\n\r\n"
+        ])
         #expect(post.hasPrefix("HTTP/1.1 405 Method Not Allowed\r\n"))
-        #expect(try await RawHTTPConnection(port: port).exchange(["GET /admin HTTP/1.1\r\n\r\n"]).hasPrefix("HTTP/1.1 404 Not Found\r\n"))
+        #expect(
+            try await RawHTTPConnection(port: port).exchange(["GET /admin HTTP/1.1\r\n\r\n"]).hasPrefix(
+                "HTTP/1.1 404 Not Found\r\n"))
         #expect(try await harness.endpoint("/healthz") == (200, "ok\n"))
     }
 
     @Test func readinessNamesTheUnreachableVault() async throws {
         let closed = LocalPorts.free()
-        let harness = try await OperatorHarness(environment: ["KEYVAULT_URL": "https://127.0.0.1:\(closed)", "KEYVAULT_TIMEOUT": "1s"])
+        let harness = try await OperatorHarness(environment: [
+            "KEYVAULT_URL": "https://127.0.0.1:\(closed)", "KEYVAULT_TIMEOUT": "1s",
+        ])
         // Until the process listens and its informers have synced, the answer is not yet the vault's
         // (the limit only ends a test whose informers never sync).
         var readiness = try? await harness.endpoint("/readyz")
@@ -103,7 +122,8 @@ struct OperatorEndpointsTests {
         // Taken over at once, not after the 15 s lease expired: the stopped leader released the
         // Lease (no holder), so the standby's acquisition counted no transition. A lease taken
         // because it expired would count one.
-        let lease = try await second.kube.get(Lease.self, .leases, namespace: second.namespace, name: "keyvault-operator")
+        let lease = try await second.kube.get(
+            Lease.self, .leases, namespace: second.namespace, name: "keyvault-operator")
         #expect(lease.spec?.holderIdentity == "test-\(second.namespace)-\(second.endpointPort)")
         #expect(lease.spec?.leaseTransitions == 0, "the standby took a lease the leader had released")
         #expect(try await first.vaultRequests("PUT", "/secrets/user-\(user)-weather") == 1)
@@ -116,7 +136,9 @@ struct OperatorEndpointsTests {
         try await second.waitUntilReady()
         let user = OperatorEndToEndTests.user()
         try await first.createSecret("creds", key: "k", value: "writes-value-123")
-        for index in 0..<10 { try await first.create("w-\(index)", userID: "\(user)-\(index)", type: "weather", secretRef: ("creds", "k")) }
+        for index in 0..<10 {
+            try await first.create("w-\(index)", userID: "\(user)-\(index)", type: "weather", secretRef: ("creds", "k"))
+        }
         for index in 0..<10 { _ = try await first.waitFor("w-\(index)") { $0.status?.state == .connected } }
         let writes = #"keyvault_requests_total{operation="set",code="200"}"#
         let leaderWrites = try await first.metric(writes) ?? 0
@@ -126,19 +148,30 @@ struct OperatorEndpointsTests {
 
         await first.kill()
         let killed = ContinuousClock.now
-        for index in 10..<20 { try await second.create("w-\(index)", userID: "\(user)-\(index)", type: "weather", secretRef: ("creds", "k")) }
+        for index in 10..<20 {
+            try await second.create(
+                "w-\(index)", userID: "\(user)-\(index)", type: "weather", secretRef: ("creds", "k"))
+        }
         // The lease expires 15 s after the standby last saw it renewed, and the standby tries every
         // 2 s (17 s and the work on an idle machine): printed, not asserted. The limit only ends a
         // test whose standby never leads.
         let status = #"leader_election_master_status{name="keyvault-operator"}"#
-        #expect(try await eventually(timeout: .seconds(120), every: .milliseconds(200)) { try await second.metric(status) == 1 })
+        #expect(
+            try await eventually(timeout: .seconds(120), every: .milliseconds(200)) {
+                try await second.metric(status) == 1
+            })
         let led = ContinuousClock.now - killed
-        for index in 10..<20 { _ = try await second.waitFor("w-\(index)", timeout: .seconds(120)) { $0.status?.state == .connected } }
+        for index in 10..<20 {
+            _ = try await second.waitFor("w-\(index)", timeout: .seconds(120)) { $0.status?.state == .connected }
+        }
         let takeover = ContinuousClock.now - killed
-        print("leader SIGKILL: writes by the leader \(Int(leaderWrites)), by the standby \(Int(standbyWrites)); the standby led \(led) after the kill (lease 15 s) and finished 10 new resources after \(takeover)")
+        print(
+            "leader SIGKILL: writes by the leader \(Int(leaderWrites)), by the standby \(Int(standbyWrites)); the standby led \(led) after the kill (lease 15 s) and finished 10 new resources after \(takeover)"
+        )
         // Taken over because the killed leader's lease expired (it could not release it): one
         // transition, from the first replica to the second.
-        let lease = try await second.kube.get(Lease.self, .leases, namespace: second.namespace, name: "keyvault-operator")
+        let lease = try await second.kube.get(
+            Lease.self, .leases, namespace: second.namespace, name: "keyvault-operator")
         #expect(lease.spec?.holderIdentity == "test-\(second.namespace)-\(second.endpointPort)")
         #expect(lease.spec?.leaseTransitions == 1)
         #expect(try await second.metric(writes) == 10)

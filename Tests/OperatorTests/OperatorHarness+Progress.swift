@@ -15,7 +15,9 @@ extension OperatorHarness {
 
     /// Whether `count` more reconciles than `baseline` finish; it returns as soon as they have, and
     /// its limit only keeps an operator that stopped reconciling from hanging the test.
-    func waitForReconciles(_ count: Double, after baseline: Double, timeout: Duration = .seconds(120)) async throws -> Bool {
+    func waitForReconciles(
+        _ count: Double, after baseline: Double, timeout: Duration = .seconds(120)
+    ) async throws -> Bool {
         try await eventually(timeout: timeout, every: .milliseconds(100)) { try await reconciles() >= baseline + count }
     }
 }

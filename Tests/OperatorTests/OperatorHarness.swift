@@ -27,23 +27,29 @@ final class OperatorHarness: @unchecked Sendable {
     /// - Parameter environment: variables that replace the test servers' (e.g. another `KEYVAULT_URL`).
     /// - Parameter kubeconfig: another API server for the process (the harness's own calls use the shared one).
     init(
-        resyncPeriod: String = "10m", namespace: String? = nil, leaderElect: Bool = false, environment: [String: String] = [:], kubeconfig: String? = nil
+        resyncPeriod: String = "10m", namespace: String? = nil, leaderElect: Bool = false,
+        environment: [String: String] = [:], kubeconfig: String? = nil
     ) async throws {
         self.namespace = namespace ?? "op-\(UUID().uuidString.prefix(8).lowercased())"
         let kubernetes = try TestEnvironment.kubernetes()
         let emulator = try TestEnvironment.emulator()
         let redis = try TestEnvironment.redis()
         kube = try KubernetesClient(configuration: KubernetesConfiguration.load(kubeconfig: kubernetes.kubeconfig))
-        let vaultConfig = ClientConfig(vaultURL: emulator.url, caBundle: try Data(contentsOf: URL(fileURLWithPath: emulator.caFile)))
+        let vaultConfig = ClientConfig(
+            vaultURL: emulator.url, caBundle: try Data(contentsOf: URL(fileURLWithPath: emulator.caFile)))
         vault = try KeyVaultClient(config: vaultConfig)
         http = try HTTPClient()
-        library = try CachedClient(config: CachedClientConfig(keyVault: vaultConfig, redis: .init(host: redis.host, port: redis.port)))
+        library = try CachedClient(
+            config: CachedClientConfig(keyVault: vaultConfig, redis: .init(host: redis.host, port: redis.port)))
         try await kube.installUserIntegrationCRD()
         if namespace == nil {
-            _ = try await kube.create(json: Data(#"{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"\#(self.namespace)"}}"#.utf8), .namespaces)
+            _ = try await kube.create(
+                json: Data(#"{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"\#(self.namespace)"}}"#.utf8),
+                .namespaces)
         }
 
-        try FileManager.default.createDirectory(atPath: TestEnvironment.scratchDirectory, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            atPath: TestEnvironment.scratchDirectory, withIntermediateDirectories: true)
         let binDirectory = TestEnvironment.binDirectory
         // A free port can be taken by someone else's connection before the operator binds it: then
         // the process exits, and it is started again on another port.
@@ -56,11 +62,13 @@ final class OperatorHarness: @unchecked Sendable {
             let process = try ChildProcess(
                 binDirectory + "/keyvault-operator",
                 arguments: [
-                    "run", "--kubeconfig", kubeconfig ?? kubernetes.kubeconfig, "--namespace", self.namespace, "--resync-period", resyncPeriod,
+                    "run", "--kubeconfig", kubeconfig ?? kubernetes.kubeconfig, "--namespace", self.namespace,
+                    "--resync-period", resyncPeriod,
                     "--log-level", "debug", "--health-addr", "127.0.0.1:\(port)", "--metrics-addr", "127.0.0.1:\(port)",
                 ] + (leaderElect ? ["--leader-elect", "--leader-election-namespace", self.namespace] : []),
                 environment: [
-                    "KEYVAULT_URL": emulator.url, "KEYVAULT_CA_FILE": emulator.caFile, "REDIS_HOST": redis.host, "REDIS_PORT": "\(redis.port)",
+                    "KEYVAULT_URL": emulator.url, "KEYVAULT_CA_FILE": emulator.caFile, "REDIS_HOST": redis.host,
+                    "REDIS_PORT": "\(redis.port)",
                     "POD_NAME": "test-\(self.namespace)-\(port)",
                 ].merging(environment) { $1 },
                 output: .file(logPath))
@@ -68,7 +76,8 @@ final class OperatorHarness: @unchecked Sendable {
             if try await serving() { return }
             guard attempt < 3 else { break }
         }
-        throw KubernetesError(code: 0, reason: "OperatorDidNotStart", message: "keyvault-operator exited; its log: \(log.suffix(2000))")
+        throw KubernetesError(
+            code: 0, reason: "OperatorDidNotStart", message: "keyvault-operator exited; its log: \(log.suffix(2000))")
     }
 
     /// Waits until the process answers `/healthz`; `false` when it exits first (or, broken, stays
@@ -105,16 +114,21 @@ final class OperatorHarness: @unchecked Sendable {
 
     func createSecret(_ name: String, key: String, value: String) async throws {
         let body = try JSONSerialization.data(withJSONObject: [
-            "apiVersion": "v1", "kind": "Secret", "metadata": ["name": name, "namespace": namespace], "stringData": [key: value],
+            "apiVersion": "v1", "kind": "Secret", "metadata": ["name": name, "namespace": namespace],
+            "stringData": [key: value],
         ])
         _ = try await kube.create(json: body, .secrets, namespace: namespace)
     }
 
-    func create(_ name: String, userID: String, type: String, secretRef: (String, String)? = nil, expiresAt: String? = nil, retain: Bool = false) async throws {
+    func create(
+        _ name: String, userID: String, type: String, secretRef: (String, String)? = nil, expiresAt: String? = nil,
+        retain: Bool = false
+    ) async throws {
         let spec = UserIntegration.Spec(
             userId: userID, type: type, secretRef: secretRef.map { .init(name: $0.0, key: $0.1) }, expiresAt: expiresAt,
             deletionPolicy: retain ? .retain : nil)
-        _ = try await kube.create(UserIntegration(metadata: .init(name: name, namespace: namespace), spec: spec), UserIntegration.resource)
+        _ = try await kube.create(
+            UserIntegration(metadata: .init(name: name, namespace: namespace), spec: spec), UserIntegration.resource)
     }
 
     func get(_ name: String) async throws -> UserIntegration {
@@ -122,13 +136,17 @@ final class OperatorHarness: @unchecked Sendable {
     }
 
     /// Waits until the resource's status satisfies `condition`; returns it.
-    func waitFor(_ name: String, timeout: Duration = .seconds(120), _ condition: (UserIntegration) -> Bool) async throws -> UserIntegration {
+    func waitFor(
+        _ name: String, timeout: Duration = .seconds(120), _ condition: (UserIntegration) -> Bool
+    ) async throws -> UserIntegration {
         let deadline = ContinuousClock.now + timeout
         while true {
             let object = try await get(name)
             if condition(object) { return object }
             guard ContinuousClock.now < deadline else {
-                throw KubernetesError(code: 0, reason: "Timeout", message: "\(name) never reached the expected status: \(String(describing: object.status))")
+                throw KubernetesError(
+                    code: 0, reason: "Timeout",
+                    message: "\(name) never reached the expected status: \(String(describing: object.status))")
             }
             try await Task.sleep(for: .milliseconds(20))
         }
@@ -150,7 +168,9 @@ final class OperatorHarness: @unchecked Sendable {
     func waitUntilReady(timeout: Duration = .seconds(120)) async throws {
         let deadline = ContinuousClock.now + timeout
         while (try? await endpoint("/readyz"))?.status != 200 {
-            guard ContinuousClock.now < deadline else { throw KubernetesError(code: 0, reason: "Timeout", message: "the operator never became ready") }
+            guard ContinuousClock.now < deadline else {
+                throw KubernetesError(code: 0, reason: "Timeout", message: "the operator never became ready")
+            }
             try await Task.sleep(for: .milliseconds(100))
         }
     }
@@ -169,7 +189,8 @@ final class OperatorHarness: @unchecked Sendable {
     func vaultRequests(_ method: String, _ path: String) async throws -> Int {
         let emulator = try TestEnvironment.emulator()
         let http = try HTTPClient(configuration: .init(tls: .init(trust: .file(emulator.caFile))))
-        let response = try await http.execute(HTTPRequest(url: "\(emulator.url)/_emulator/requests?method=\(method)&path=\(path)"))
+        let response = try await http.execute(
+            HTTPRequest(url: "\(emulator.url)/_emulator/requests?method=\(method)&path=\(path)"))
         return (try JSONSerialization.jsonObject(with: response.body) as? [String: Any])?["count"] as? Int ?? -1
     }
 }

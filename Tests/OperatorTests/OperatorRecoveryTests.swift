@@ -6,13 +6,17 @@ import Testing
 import UserIntegrationReconciler
 
 /// Changes of `expiresAt`, a vault outage during a deletion, and an operator killed mid-way.
-@Suite(.enabled(if: TestEnvironment.shouldRun(.kubernetes) && TestEnvironment.shouldRun(.emulator) && TestEnvironment.shouldRun(.redis)))
+@Suite(
+    .enabled(
+        if: TestEnvironment.shouldRun(.kubernetes) && TestEnvironment.shouldRun(.emulator)
+            && TestEnvironment.shouldRun(.redis)))
 struct OperatorRecoveryTests {
     @Test func aNewExpiresAtIsWrittenToTheVault() async throws {
         let harness = try await OperatorHarness()
         let user = OperatorEndToEndTests.user()
         try await harness.createSecret("creds", key: "k", value: "expiring-value-123")
-        try await harness.create("expiring", userID: user, type: "weather", secretRef: ("creds", "k"), expiresAt: "2031-01-01T00:00:00Z")
+        try await harness.create(
+            "expiring", userID: user, type: "weather", secretRef: ("creds", "k"), expiresAt: "2031-01-01T00:00:00Z")
         let first = try await harness.waitFor("expiring") { $0.status?.state == .connected }
         _ = try await harness.kube.patch(
             UserIntegration.self, UserIntegration.resource, namespace: harness.namespace, name: "expiring",
@@ -28,8 +32,11 @@ struct OperatorRecoveryTests {
     @Test func aDeletionWaitsForTheVaultToComeBack() async throws {
         let emulator = try PrivateEmulator(name: "deletion-outage")
         try await emulator.start()
-        let harness = try await OperatorHarness(environment: emulator.environment.merging(["KEYVAULT_TIMEOUT": "2s"]) { $1 })
-        let vault = try KeyVaultClient(config: ClientConfig(vaultURL: emulator.url, caBundle: try Data(contentsOf: URL(fileURLWithPath: emulator.caFile))))
+        let harness = try await OperatorHarness(
+            environment: emulator.environment.merging(["KEYVAULT_TIMEOUT": "2s"]) { $1 })
+        let vault = try KeyVaultClient(
+            config: ClientConfig(
+                vaultURL: emulator.url, caBundle: try Data(contentsOf: URL(fileURLWithPath: emulator.caFile))))
         let user = OperatorEndToEndTests.user()
         try await harness.createSecret("creds", key: "k", value: "outage-value-123")
         try await harness.create("doomed", userID: user, type: "alexa", secretRef: ("creds", "k"))
@@ -41,7 +48,9 @@ struct OperatorRecoveryTests {
         // Held while the vault is down: once the deletion's reconcile has failed twice (the first
         // attempt and a retry), the operator had its chances to release it, however slowly.
         #expect(
-            try await eventually(timeout: .seconds(120), every: .milliseconds(100)) { try await harness.failedReconciles() >= failedBefore + 2 },
+            try await eventually(timeout: .seconds(120), every: .milliseconds(100)) {
+                try await harness.failedReconciles() >= failedBefore + 2
+            },
             "the deletion was attempted while the vault was down")
         let held = try await harness.get("doomed")
         #expect(held.metadata.deletionTimestamp != nil)
@@ -51,7 +60,9 @@ struct OperatorRecoveryTests {
         try await emulator.start()
         // Until the finalizer is released; the limit only ends a test whose deletion never is.
         let deadline = ContinuousClock.now + .seconds(120)
-        while (try? await harness.get("doomed")) != nil, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(100)) }
+        while (try? await harness.get("doomed")) != nil, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(100))
+        }
         print("deletion during a vault outage: released \(ContinuousClock.now - restarted) after the vault came back")
         #expect((try? await harness.get("doomed")) == nil)
         let gone = await #expect(throws: KeyVaultError.self) { try await vault.getSecret("user-\(user)-alexa") }
@@ -68,7 +79,8 @@ struct OperatorRecoveryTests {
             for worker in 0..<16 {
                 group.addTask {
                     for index in stride(from: worker, to: count, by: 16) {
-                        try await first.create("crash-\(index)", userID: "\(user)-\(index)", type: "ifttt", secretRef: ("creds", "k"))
+                        try await first.create(
+                            "crash-\(index)", userID: "\(user)-\(index)", type: "ifttt", secretRef: ("creds", "k"))
                     }
                 }
             }
@@ -85,15 +97,20 @@ struct OperatorRecoveryTests {
 
         let second = try await OperatorHarness(namespace: first.namespace)
         let restarted = ContinuousClock.now
-        while try await second.connectedCount(prefix: "crash-") < count, ContinuousClock.now - restarted < .seconds(300) {
+        while try await second.connectedCount(prefix: "crash-") < count, ContinuousClock.now - restarted < .seconds(300)
+        {
             try await Task.sleep(for: .milliseconds(200))
         }
         #expect(try await second.connectedCount(prefix: "crash-") == count)
-        print("operator SIGKILL: \(connectedBefore) of \(count) were connected at the kill; all \(count) \(ContinuousClock.now - restarted) after the restart")
+        print(
+            "operator SIGKILL: \(connectedBefore) of \(count) were connected at the kill; all \(count) \(ContinuousClock.now - restarted) after the restart"
+        )
         for index in 0..<count {
             let versions = try await second.vault.listSecretVersions("user-\(user)-\(index)-ifttt")
             #expect(versions.count == 1, "user-\(user)-\(index)-ifttt has \(versions.count) versions")
-            #expect(versions.first?.tags["owner"] == "\(second.namespace)/crash-\(index)", "every vault secret has its owner")
+            #expect(
+                versions.first?.tags["owner"] == "\(second.namespace)/crash-\(index)",
+                "every vault secret has its owner")
         }
     }
 }

@@ -8,21 +8,28 @@ import UserIntegrationReconciler
 /// Redis down for 30 s under read load: apps' reads never fail (they fall through to the vault),
 /// health says Redis is down, hits resume soon after Redis returns, and the operator keeps
 /// reconciling with `CacheWarmed=False`, then `True` again.
-@Suite(.enabled(if: TestEnvironment.shouldRun(.kubernetes) && TestEnvironment.shouldRun(.emulator) && TestEnvironment.shouldRun(.redis)))
+@Suite(
+    .enabled(
+        if: TestEnvironment.shouldRun(.kubernetes) && TestEnvironment.shouldRun(.emulator)
+            && TestEnvironment.shouldRun(.redis)))
 struct RedisOutageTests {
-    static let outage = Duration.seconds(Int(ProcessInfo.processInfo.environment["KVO_CHAOS_OUTAGE_SECONDS"] ?? "") ?? 30)
+    static let outage = Duration.seconds(
+        Int(ProcessInfo.processInfo.environment["KVO_CHAOS_OUTAGE_SECONDS"] ?? "") ?? 30)
 
     @Test func readsSurviveARedisOutageAndTheOperatorCarriesOn() async throws {
         let redis = try TestEnvironment.redis()
         let emulator = try TestEnvironment.emulator()
         let port = LocalPorts.free()
-        let server = ServerProcess(executable: redis.serverBinary, arguments: ["--bind", "127.0.0.1", "--port", "\(port)", "--save", "", "--appendonly", "no"])
+        let server = ServerProcess(
+            executable: redis.serverBinary,
+            arguments: ["--bind", "127.0.0.1", "--port", "\(port)", "--save", "", "--appendonly", "no"])
         try await server.start(waitingForPort: port)
         defer { server.sendKill() }
         let harness = try await OperatorHarness(resyncPeriod: "2s", environment: ["REDIS_PORT": "\(port)"])
         let library = try CachedClient(
             config: CachedClientConfig(
-                keyVault: ClientConfig(vaultURL: emulator.url, caBundle: try Data(contentsOf: URL(fileURLWithPath: emulator.caFile))),
+                keyVault: ClientConfig(
+                    vaultURL: emulator.url, caBundle: try Data(contentsOf: URL(fileURLWithPath: emulator.caFile))),
                 redis: .init(host: "127.0.0.1", port: port)))
         let user = OperatorEndToEndTests.user()
         try await harness.createSecret("creds", key: "k", value: "outage-value-111")
@@ -63,13 +70,17 @@ struct RedisOutageTests {
         let hitsBefore = library.cacheStats().hits
         // Hits resume (within a second or two; the figure is printed): the limit only ends a test
         // whose library never uses Redis again.
-        let resumed = try await eventually(timeout: .seconds(120), every: .milliseconds(10)) { library.cacheStats().hits > hitsBefore + names.count }
+        let resumed = try await eventually(timeout: .seconds(120), every: .milliseconds(10)) {
+            library.cacheStats().hits > hitsBefore + names.count
+        }
         let hitsResumed = ContinuousClock.now - back
         _ = try await harness.waitFor("before", timeout: .seconds(120)) { Self.cacheWarmed($0) == .true }
         _ = try await harness.waitFor("during", timeout: .seconds(120)) { Self.cacheWarmed($0) == .true }
         let warmedAgain = ContinuousClock.now - back
         load.cancel()
-        print("redis outage of \(Self.outage): \(reads.withLock { $0 }) reads, \(failures.withLock { $0 }) failed; hits resumed \(hitsResumed) after Redis returned; CacheWarmed=True again after \(warmedAgain)")
+        print(
+            "redis outage of \(Self.outage): \(reads.withLock { $0 }) reads, \(failures.withLock { $0 }) failed; hits resumed \(hitsResumed) after Redis returned; CacheWarmed=True again after \(warmedAgain)"
+        )
         #expect(failures.withLock { $0 } == 0)
         #expect(resumed, "cache hits resumed after Redis returned")
         #expect((await library.health()).healthy)

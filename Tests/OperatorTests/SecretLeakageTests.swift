@@ -9,16 +9,21 @@ import UserIntegrationReconciler
 /// Secret values never leak: after a scenario that pushes, rotates, observes, refuses and deletes
 /// values carrying unique markers, no marker appears in the operator's log, events, statuses,
 /// metrics or the CLI's output, nor in plain text in Redis (cache encryption on).
-@Suite(.enabled(if: TestEnvironment.shouldRun(.kubernetes) && TestEnvironment.shouldRun(.emulator) && TestEnvironment.shouldRun(.redis)))
+@Suite(
+    .enabled(
+        if: TestEnvironment.shouldRun(.kubernetes) && TestEnvironment.shouldRun(.emulator)
+            && TestEnvironment.shouldRun(.redis)))
 struct SecretLeakageTests {
     @Test func noMarkerAppearsAnywhereButTheVault() async throws {
         let key = Data((0..<32).map { _ in UInt8.random(in: 0...255) })
-        let harness = try await OperatorHarness(resyncPeriod: "2s", environment: ["KEYVAULT_CACHE_ENCRYPTION_KEY": key.base64EncodedString()])
+        let harness = try await OperatorHarness(
+            resyncPeriod: "2s", environment: ["KEYVAULT_CACHE_ENCRYPTION_KEY": key.base64EncodedString()])
         let redis = try TestEnvironment.redis()
         let emulator = try TestEnvironment.emulator()
         let library = try CachedClient(
             config: CachedClientConfig(
-                keyVault: ClientConfig(vaultURL: emulator.url, caBundle: try Data(contentsOf: URL(fileURLWithPath: emulator.caFile))),
+                keyVault: ClientConfig(
+                    vaultURL: emulator.url, caBundle: try Data(contentsOf: URL(fileURLWithPath: emulator.caFile))),
                 redis: .init(host: redis.host, port: redis.port), encryptionKey: key))
         let user = OperatorEndToEndTests.user()
         let markers = (0..<5).map { "LEAKMARKER\($0)x\(UUID().uuidString.prefix(8))" }
@@ -31,7 +36,8 @@ struct SecretLeakageTests {
         try await harness.create("clash", userID: user, type: "weather", secretRef: ("pushed", "k"))
         _ = try await harness.waitFor("pushed") { $0.status?.state == .connected }
         _ = try await harness.kube.patch(
-            KubernetesSecret.self, .secrets, namespace: harness.namespace, name: "pushed", patch: Data(#"{"stringData":{"k":"\#(markers[2])-9ab"}}"#.utf8))
+            KubernetesSecret.self, .secrets, namespace: harness.namespace, name: "pushed",
+            patch: Data(#"{"stringData":{"k":"\#(markers[2])-9ab"}}"#.utf8))
         _ = try await harness.waitFor("pushed") { $0.status?.maskedKey == "***9ab" }
         _ = try await library.setUserIntegration(userID: user, type: .alexa, value: markers[3] + "-c3d")
         _ = try await harness.waitFor("observed") { $0.status?.maskedKey == "***c3d" }
@@ -39,12 +45,17 @@ struct SecretLeakageTests {
         _ = try await library.listUserIntegrations(userID: user)
         _ = try await harness.waitFor("refused") { $0.status?.state == .error }
         _ = try await harness.waitFor("clash") { $0.status?.state == .error }
-        let cli = try await CommandRun(["integration", "list", "--user", user], environment: ["KEYVAULT_CACHE_ENCRYPTION_KEY": key.base64EncodedString()])
+        let cli = try await CommandRun(
+            ["integration", "list", "--user", user],
+            environment: ["KEYVAULT_CACHE_ENCRYPTION_KEY": key.base64EncodedString()])
         let reconciled = try await harness.reconciles()
         try await harness.kube.delete(UserIntegration.resource, namespace: harness.namespace, name: "pushed")
         // The deletion and a resync pass (2 s) over the other three: the deleted resource gone, and
         // four more reconciles finished, however slowly a loaded machine gets there.
-        #expect(try await eventually(timeout: .seconds(120), every: .milliseconds(100)) { (try? await harness.get("pushed")) == nil }, "the deletion was finalized")
+        #expect(
+            try await eventually(timeout: .seconds(120), every: .milliseconds(100)) {
+                (try? await harness.get("pushed")) == nil
+            }, "the deletion was finalized")
         #expect(try await harness.waitForReconciles(4, after: reconciled), "a resync pass reconciled the resources")
 
         var places: [String: String] = [
@@ -52,10 +63,14 @@ struct SecretLeakageTests {
             "integration list": cli.output + cli.error,
         ]
         places["statuses"] = String(
-            decoding: try JSONEncoder().encode(try await harness.kube.listAll(UserIntegration.self, UserIntegration.resource, namespace: harness.namespace).items),
+            decoding: try JSONEncoder().encode(
+                try await harness.kube.listAll(
+                    UserIntegration.self, UserIntegration.resource, namespace: harness.namespace
+                ).items),
             as: UTF8.self)
         places["events"] = String(
-            decoding: try JSONEncoder().encode(try await harness.kube.listAll(Event.self, .events, namespace: harness.namespace).items), as: UTF8.self)
+            decoding: try JSONEncoder().encode(
+                try await harness.kube.listAll(Event.self, .events, namespace: harness.namespace).items), as: UTF8.self)
         let raw = RedisClient(configuration: .init(host: redis.host, port: redis.port))
         var cached = ""
         for redisKey in try await raw.scanAll(match: "keyvault:*\(user)*") {
@@ -66,6 +81,8 @@ struct SecretLeakageTests {
         for (place, text) in places {
             for marker in markers { #expect(!text.contains(marker), "\(marker) in \(place)") }
         }
-        print("leakage scan: \(markers.count) markers, \(places.count) places, \(places.values.map(\.utf8.count).reduce(0, +)) bytes scanned, 0 found")
+        print(
+            "leakage scan: \(markers.count) markers, \(places.count) places, \(places.values.map(\.utf8.count).reduce(0, +)) bytes scanned, 0 found"
+        )
     }
 }

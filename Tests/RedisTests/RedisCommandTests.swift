@@ -120,7 +120,9 @@ struct RedisCommandTests {
 struct RedisWireFormTests {
     @Test func commandsAreArraysOfBulkStringsOneAfterAnother() {
         let wire = RedisCommand.wireForm(of: [RedisCommand("SET", "key", ""), .get("key")])
-        #expect(String(decoding: wire, as: UTF8.self) == "*3\r\n$3\r\nSET\r\n$3\r\nkey\r\n$0\r\n\r\n*2\r\n$3\r\nGET\r\n$3\r\nkey\r\n")
+        #expect(
+            String(decoding: wire, as: UTF8.self)
+                == "*3\r\n$3\r\nSET\r\n$3\r\nkey\r\n$0\r\n\r\n*2\r\n$3\r\nGET\r\n$3\r\nkey\r\n")
     }
 
     @Test func binaryArgumentsAreSentAsTheyAre() {

@@ -29,13 +29,15 @@ struct RedisConnectionTests {
     @Test func aclUserAuthenticatesWithUsernameAndPassword() async throws {
         let server = try PrivateRedis(extraArguments: ["--user", "app", "on", ">app-password", "~*", "+@all"])
         try await server.start()
-        let client = RedisClient(configuration: .init(host: "127.0.0.1", port: server.port, username: "app", password: "app-password"))
+        let client = RedisClient(
+            configuration: .init(host: "127.0.0.1", port: server.port, username: "app", password: "app-password"))
         try await client.set("k", Data("v"))
         #expect(try await client.get("k") == Data("v"))
     }
 
     @Test func unreachableServerFailsToConnect() async throws {
-        let client = RedisClient(configuration: .init(host: "127.0.0.1", port: LocalPorts.free(), connectTimeout: .milliseconds(500)))
+        let client = RedisClient(
+            configuration: .init(host: "127.0.0.1", port: LocalPorts.free(), connectTimeout: .milliseconds(500)))
         let error = await #expect(throws: RedisError.self) { try await client.ping() }
         #expect(error?.code == .connectionFailed)
     }
@@ -72,7 +74,9 @@ struct RedisConnectionTests {
         try await withThrowingTaskGroup(of: Void.self) { group in
             for index in 0..<1_000 {
                 group.addTask {
-                    let replies = try await client.pipeline([.set("k\(index)", Data("v\(index)")), .get("k\(index)"), .get("missing")])
+                    let replies = try await client.pipeline([
+                        .set("k\(index)", Data("v\(index)")), .get("k\(index)"), .get("missing"),
+                    ])
                     #expect(replies == [.status("OK"), .bulk(Data("v\(index)")), .null])
                 }
             }
@@ -89,7 +93,8 @@ struct RedisConnectionTests {
         // A reply the event loop overlooked arrives only with the loop's timer, the command timeout
         // (60 s here). The bound is half of that: a loaded machine slows a command by a second or so
         // (1.1 s seen under the whole suite), never by tens of seconds.
-        let client = RedisClient(configuration: .init(host: "127.0.0.1", port: server.port, poolSize: 2, commandTimeout: .seconds(60)))
+        let client = RedisClient(
+            configuration: .init(host: "127.0.0.1", port: server.port, poolSize: 2, commandTimeout: .seconds(60)))
         defer { client.close() }
         try await client.set("k", Data("v"))
         let slowest = try await withThrowingTaskGroup(of: Duration.self) { group in
@@ -125,10 +130,13 @@ struct RedisConnectionTests {
     @Test func aReplyLaterThanTheCommandTimeoutFailsAndTheNextCommandWorks() async throws {
         let server = try PrivateRedis()
         try await server.start()
-        let client = RedisClient(configuration: .init(host: "127.0.0.1", port: server.port, poolSize: 1, commandTimeout: .milliseconds(300)))
+        let client = RedisClient(
+            configuration: .init(host: "127.0.0.1", port: server.port, poolSize: 1, commandTimeout: .milliseconds(300)))
         defer { client.close() }
         // BLPOP blocks for 30 s: a timeout that did not fire shows as BLPOP's nil reply, not as `timedOut`.
-        let error = await #expect(throws: RedisError.self) { try await client.send(RedisCommand("BLPOP", "empty-list", "30")) }
+        let error = await #expect(throws: RedisError.self) {
+            try await client.send(RedisCommand("BLPOP", "empty-list", "30"))
+        }
         #expect(error?.code == .timedOut)
         // The same client works again. On a loaded machine a command may itself take longer than
         // 300 ms and time out too: such an attempt is retried (any other failure fails the test).

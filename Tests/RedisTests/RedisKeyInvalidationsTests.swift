@@ -20,10 +20,14 @@ struct RedisKeyInvalidationsTests {
             received.withLock { $0.flatMap { if case .keys(let keys) = $0 { keys } else { [String]() } } }
         }
 
-        func waitFor(timeout: Duration = .seconds(60), _ condition: ([RedisKeyInvalidations.Notification]) -> Bool) async throws {
+        func waitFor(
+            timeout: Duration = .seconds(60), _ condition: ([RedisKeyInvalidations.Notification]) -> Bool
+        ) async throws {
             let deadline = ContinuousClock.now + timeout
             while !condition(received.withLock { $0 }) {
-                guard ContinuousClock.now < deadline else { throw RedisError(code: .timedOut, message: "no such notification: \(received.withLock { $0 })") }
+                guard ContinuousClock.now < deadline else {
+                    throw RedisError(code: .timedOut, message: "no such notification: \(received.withLock { $0 })")
+                }
                 try await Task.sleep(for: .milliseconds(5))
             }
         }
@@ -83,9 +87,11 @@ struct RedisKeyInvalidationsTests {
         let server = try PrivateRedis()
         try await server.start()
         let configuration = RedisClient.Configuration(host: "127.0.0.1", port: server.port)
-        _ = try await RedisClient(configuration: configuration).send(RedisCommand("ACL", "SETUSER", "default", "-subscribe"))
+        _ = try await RedisClient(configuration: configuration).send(
+            RedisCommand("ACL", "SETUSER", "default", "-subscribe"))
         let inbox = Inbox()
-        let invalidations = RedisKeyInvalidations(configuration: configuration, prefixes: ["p:"], retryDelay: .milliseconds(100))
+        let invalidations = RedisKeyInvalidations(
+            configuration: configuration, prefixes: ["p:"], retryDelay: .milliseconds(100))
         let subscription = Task { await invalidations.run(inbox.add) }
         defer { subscription.cancel() }
         try await inbox.waitFor { $0.filter { $0 == .lost }.count >= 2 }
@@ -97,7 +103,8 @@ struct RedisKeyInvalidationsTests {
         try await server.start()
         let inbox = Inbox()
         let configuration = RedisClient.Configuration(host: "127.0.0.1", port: server.port)
-        let invalidations = RedisKeyInvalidations(configuration: configuration, prefixes: ["p:"], retryDelay: .milliseconds(100))
+        let invalidations = RedisKeyInvalidations(
+            configuration: configuration, prefixes: ["p:"], retryDelay: .milliseconds(100))
         let subscription = Task { await invalidations.run(inbox.add) }
         defer { subscription.cancel() }
         try await inbox.waitFor { Self.everythingCount($0) == 1 }

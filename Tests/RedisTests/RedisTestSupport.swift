@@ -9,7 +9,8 @@ struct SharedRedis {
 
     init(poolSize: Int = 4, database: Int = 0) throws {
         let redis = try TestEnvironment.redis()
-        client = RedisClient(configuration: .init(host: redis.host, port: redis.port, database: database, poolSize: poolSize))
+        client = RedisClient(
+            configuration: .init(host: redis.host, port: redis.port, database: database, poolSize: poolSize))
     }
 
     func key(_ name: String) -> String { prefix + name }
@@ -24,7 +25,8 @@ struct PrivateRedis {
         let redis = try TestEnvironment.redis()
         process = ServerProcess(
             executable: redis.serverBinary,
-            arguments: ["--bind", "127.0.0.1", "--port", "\(port)", "--save", "", "--appendonly", "no"] + extraArguments)
+            arguments: ["--bind", "127.0.0.1", "--port", "\(port)", "--save", "", "--appendonly", "no"] + extraArguments
+        )
     }
 
     func start() async throws { try await process.start(waitingForPort: port) }

@@ -41,7 +41,9 @@ public final class ChildProcess: Sendable {
 
     /// Starts `executable` (a path, or a name looked up on `PATH`) with `arguments`; `environment`
     /// replaces the test process's when given.
-    public init(_ executable: String, arguments: [String], environment: [String: String]? = nil, output: Output = .discard) throws {
+    public init(
+        _ executable: String, arguments: [String], environment: [String: String]? = nil, output: Output = .discard
+    ) throws {
         let path = executable.hasPrefix("/") ? executable : try Self.which(executable)
         self.executable = path
         var actions = posix_spawn_file_actions_t()
@@ -62,7 +64,9 @@ public final class ChildProcess: Sendable {
             for target: Int32 in [1, 2] {
                 var ends: [Int32] = [-1, -1]
                 guard kvo_pipe_cloexec(&ends) == 0 else {
-                    pipes.forEach { close($0.read); close($0.write) }
+                    pipes.forEach {
+                        close($0.read); close($0.write)
+                    }
                     throw Self.failure("cannot create a pipe for \(path)", errno: errno)
                 }
                 pipes.append((ends[0], ends[1]))
@@ -142,7 +146,8 @@ public final class ChildProcess: Sendable {
     }
 
     private static func failure(_ message: String, errno code: Int32) -> CocoaError {
-        CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "\(message): \(String(cString: strerror(code)))"])
+        CocoaError(
+            .fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "\(message): \(String(cString: strerror(code)))"])
     }
 }
 

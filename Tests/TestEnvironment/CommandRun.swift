@@ -20,7 +20,8 @@ public struct CommandRun: Sendable {
         }
         environment.merge(extra) { $1 }
         let process = try ChildProcess(
-            TestEnvironment.binDirectory + "/keyvault-operator", arguments: arguments, environment: environment, output: .capture)
+            TestEnvironment.binDirectory + "/keyvault-operator", arguments: arguments, environment: environment,
+            output: .capture)
         let result = await process.waitForOutput()
         status = result.termination.status
         output = String(decoding: result.output, as: UTF8.self)

@@ -16,7 +16,9 @@ public struct EmulatorRequests: Sendable {
     public func count(_ method: String, secret: String? = nil) async throws -> Int {
         let path = secret.map { "&path=/secrets/\($0)" } ?? ""
         let response = try await http.execute(HTTPRequest(url: "\(url)/_emulator/requests?method=\(method)\(path)"))
-        guard response.status == 200 else { throw HTTPError(code: .transport, message: "status \(response.status)", url: url) }
+        guard response.status == 200 else {
+            throw HTTPError(code: .transport, message: "status \(response.status)", url: url)
+        }
         return (try JSONSerialization.jsonObject(with: response.body) as? [String: Any])?["count"] as? Int ?? 0
     }
 

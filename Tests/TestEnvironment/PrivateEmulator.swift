@@ -27,7 +27,8 @@ public final class PrivateEmulator: @unchecked Sendable {
     public func start(_ extra: [String] = []) async throws {
         let process = ServerProcess(
             executable: try TestEnvironment.emulator().binary,
-            arguments: ["--host", "127.0.0.1", "--port", "\(port)", "--data", directory, "--log-level", "warning"] + arguments + extra)
+            arguments: ["--host", "127.0.0.1", "--port", "\(port)", "--data", directory, "--log-level", "warning"]
+                + arguments + extra)
         try await process.start(waitingForPort: port)
         self.process = process
     }

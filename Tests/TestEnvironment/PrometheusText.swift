@@ -2,7 +2,9 @@
 public enum PrometheusText {
     /// The value of one sample, given as printed (name with its labels), or `nil`.
     public static func value(_ text: String, _ sample: String) -> Double? {
-        text.split(separator: "\n").first { $0.hasPrefix(sample + " ") }.flatMap { Double($0.split(separator: " ").last ?? "") }
+        text.split(separator: "\n").first { $0.hasPrefix(sample + " ") }.flatMap {
+            Double($0.split(separator: " ").last ?? "")
+        }
     }
 
     /// The sum of every sample of a metric (optionally only those whose labels contain `label`).

@@ -17,7 +17,9 @@ public final class RawHTTPConnection: Sendable {
     /// Sends `pieces` 100 ms apart (then closes the sending side, with `thenHalfClose`) and returns
     /// everything read until the server closes. `limit` only ends a read from a server that never
     /// answers.
-    public func exchange(_ pieces: [String], thenHalfClose: Bool = false, limit: Duration = .seconds(60)) async -> String {
+    public func exchange(
+        _ pieces: [String], thenHalfClose: Bool = false, limit: Duration = .seconds(60)
+    ) async -> String {
         await withCheckedContinuation { continuation in
             let thread = Thread { [self] in
                 continuation.resume(returning: blockingExchange(pieces, thenHalfClose: thenHalfClose, limit: limit))
@@ -35,7 +37,9 @@ public final class RawHTTPConnection: Sendable {
             let bytes = Array(piece.utf8)
             var sent = 0
             while sent < bytes.count {
-                let count = bytes.withUnsafeBytes { send(fd, $0.baseAddress! + sent, $0.count - sent, Int32(MSG_NOSIGNAL)) }
+                let count = bytes.withUnsafeBytes {
+                    send(fd, $0.baseAddress! + sent, $0.count - sent, Int32(MSG_NOSIGNAL))
+                }
                 guard count > 0 else { break }  // the server may answer and close before it read everything
                 sent += count
             }

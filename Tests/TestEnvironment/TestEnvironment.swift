@@ -55,7 +55,8 @@ public enum TestEnvironment {
     public static func kubernetes() throws -> Kubernetes {
         try require(.kubernetes)
         return Kubernetes(
-            url: value("KVO_TEST_KUBE_URL"), adminToken: value("KVO_TEST_KUBE_TOKEN"), caFile: value("KVO_TEST_KUBE_CA"),
+            url: value("KVO_TEST_KUBE_URL"), adminToken: value("KVO_TEST_KUBE_TOKEN"),
+            caFile: value("KVO_TEST_KUBE_CA"),
             kubeconfig: value("KVO_TEST_KUBECONFIG"), wrongCAFile: value("KVO_TEST_WRONG_CA"))
     }
 
@@ -82,7 +83,9 @@ public enum TestEnvironment {
 
     public static func emulator() throws -> Emulator {
         try require(.emulator)
-        return Emulator(url: value("KVO_TEST_EMULATOR_URL"), caFile: value("KVO_TEST_EMULATOR_CA"), binary: value("KVO_TEST_EMULATOR_BIN"))
+        return Emulator(
+            url: value("KVO_TEST_EMULATOR_URL"), caFile: value("KVO_TEST_EMULATOR_CA"),
+            binary: value("KVO_TEST_EMULATOR_BIN"))
     }
 
     /// A directory for files a test writes; removed by `scripts/test-env` on exit.

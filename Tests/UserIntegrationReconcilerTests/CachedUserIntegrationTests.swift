@@ -1,5 +1,6 @@
 import Kubernetes
 import Testing
+
 @testable import UserIntegrationReconciler
 
 /// What the controller's cache keeps of a resource: everything it reads, with what resources hold
@@ -15,7 +16,8 @@ struct CachedUserIntegrationTests {
     static func resource(_ name: String, syncedMessage: String = "the Key Vault secret is current") -> UserIntegration {
         let fresh = { (text: String) in String(decoding: Array(text.utf8), as: UTF8.self) }
         var metadata = ObjectMeta(
-            name: name, namespace: fresh("tenant-integrations-prod"), labels: ["app": "x"], annotations: ["note": "y"], resourceVersion: "41",
+            name: name, namespace: fresh("tenant-integrations-prod"), labels: ["app": "x"], annotations: ["note": "y"],
+            resourceVersion: "41",
             finalizers: [fresh(UserIntegration.finalizer)])
         metadata.creationTimestamp = "2026-12-01T10:00:00Z"
         var resource = UserIntegration(metadata: metadata, spec: .init(userId: name, type: "weather"))
@@ -27,7 +29,8 @@ struct CachedUserIntegrationTests {
                 type: Condition.keyVaultSynced, status: .true, reason: "Synced", message: fresh(syncedMessage),
                 lastTransitionTime: fresh("2026-12-01T10:00:05Z"), observedGeneration: 1),
             Condition(
-                type: Condition.cacheWarmed, status: .true, reason: "Warmed", message: fresh("Redis holds the current entry"),
+                type: Condition.cacheWarmed, status: .true, reason: "Warmed",
+                message: fresh("Redis holds the current entry"),
                 lastTransitionTime: fresh("2026-12-01T10:00:05Z"), observedGeneration: 1),
         ]
         resource.status = status
@@ -54,7 +57,8 @@ struct CachedUserIntegrationTests {
 
     @Test func resourcesWithTheirOwnMessagesStillShareTheirTimesAndCommonMessages() throws {
         let interners = UserIntegration.Interners()
-        let first = Self.resource("alice-weather", syncedMessage: "Secret alice-creds has no key apiKey").cached(interners)
+        let first = Self.resource("alice-weather", syncedMessage: "Secret alice-creds has no key apiKey").cached(
+            interners)
         let second = Self.resource("bob-weather", syncedMessage: "Secret bob-creds has no key apiKey").cached(interners)
         let firstConditions = try #require(first.status?.conditions)
         let secondConditions = try #require(second.status?.conditions)

@@ -1,13 +1,18 @@
 import KeyVault
 import Kubernetes
 import Testing
+
 @testable import UserIntegrationReconciler
 
 /// Which informer updates and Redis notifications make the controller reconcile, and which
 /// resources found at start-up wait for the spread resync pass.
 struct ControllerTriggerTests {
-    static func resource(generation: Int = 1, finalizers: [String]? = nil, observedGeneration: Int? = nil) -> UserIntegration {
-        var resource = UserIntegration(metadata: .init(name: "a", namespace: "n", finalizers: finalizers), spec: .init(userId: "u", type: "weather"))
+    static func resource(
+        generation: Int = 1, finalizers: [String]? = nil, observedGeneration: Int? = nil
+    ) -> UserIntegration {
+        var resource = UserIntegration(
+            metadata: .init(name: "a", namespace: "n", finalizers: finalizers),
+            spec: .init(userId: "u", type: "weather"))
         resource.metadata.generation = generation
         if let observedGeneration {
             var status = UserIntegration.Status()
@@ -21,12 +26,16 @@ struct ControllerTriggerTests {
         let fresh = Self.resource()
         let finalized = Self.resource(finalizers: [UserIntegration.finalizer])
         #expect(!UserIntegrationController.needsReconcile(old: fresh, new: finalized))
-        #expect(!UserIntegrationController.needsReconcile(old: finalized, new: Self.resource(finalizers: [UserIntegration.finalizer], observedGeneration: 1)))
+        #expect(
+            !UserIntegrationController.needsReconcile(
+                old: finalized, new: Self.resource(finalizers: [UserIntegration.finalizer], observedGeneration: 1)))
     }
 
     @Test func aSpecChangeADeletionOrALostFinalizerRequeue() {
         let finalized = Self.resource(finalizers: [UserIntegration.finalizer])
-        #expect(UserIntegrationController.needsReconcile(old: finalized, new: Self.resource(generation: 2, finalizers: [UserIntegration.finalizer])))
+        #expect(
+            UserIntegrationController.needsReconcile(
+                old: finalized, new: Self.resource(generation: 2, finalizers: [UserIntegration.finalizer])))
         var deleting = finalized
         deleting.metadata.deletionTimestamp = "2026-12-01T00:00:00Z"
         #expect(UserIntegrationController.needsReconcile(old: finalized, new: deleting))
@@ -34,8 +43,12 @@ struct ControllerTriggerTests {
     }
 
     @Test func onlyResourcesReconciledAtTheirGenerationWaitForTheResyncPass() {
-        #expect(UserIntegrationController.isReconciled(Self.resource(finalizers: [UserIntegration.finalizer], observedGeneration: 1)))
-        #expect(!UserIntegrationController.isReconciled(Self.resource(generation: 2, finalizers: [UserIntegration.finalizer], observedGeneration: 1)))
+        #expect(
+            UserIntegrationController.isReconciled(
+                Self.resource(finalizers: [UserIntegration.finalizer], observedGeneration: 1)))
+        #expect(
+            !UserIntegrationController.isReconciled(
+                Self.resource(generation: 2, finalizers: [UserIntegration.finalizer], observedGeneration: 1)))
         #expect(!UserIntegrationController.isReconciled(Self.resource(observedGeneration: 1)))
         #expect(!UserIntegrationController.isReconciled(Self.resource(finalizers: [UserIntegration.finalizer])))
     }
@@ -79,6 +92,7 @@ struct ControllerTriggerTests {
         // A new version: the warm replaces the entry, which then expires at the full TTL.
         versions.expect(key, version: "v2", expiresIn: .seconds(300))
         #expect(versions.isOwn(key, cachedVersion: "v2"), "the warm's own write")
-        #expect(!versions.isOwn(key, cachedVersion: nil), "gone long before the new entry expires: someone else removed it")
+        #expect(
+            !versions.isOwn(key, cachedVersion: nil), "gone long before the new entry expires: someone else removed it")
     }
 }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import UserIntegrationReconciler
 
 /// Equal values come back as one shared buffer, and the table stays bounded.

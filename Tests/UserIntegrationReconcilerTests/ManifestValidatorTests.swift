@@ -5,9 +5,12 @@ import UserIntegrationReconciler
 
 /// `keyvault-operator validate`: the CRD's rules checked offline, with positions.
 struct ManifestValidatorTests {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
 
-    static func manifest(_ spec: String, name: String = "r1", apiVersion: String = "integrations.keyvault.dev/v1alpha1") -> String {
+    static func manifest(
+        _ spec: String, name: String = "r1", apiVersion: String = "integrations.keyvault.dev/v1alpha1"
+    ) -> String {
         """
         apiVersion: \(apiVersion)
         kind: UserIntegration
@@ -25,15 +28,20 @@ struct ManifestValidatorTests {
     }
 
     @Test func theEmbeddedRulesAreTheCRDInCrds() throws {
-        let file = try String(contentsOf: Self.root.appendingPathComponent("crds/userintegrations.integrations.keyvault.dev.yaml"), encoding: .utf8)
+        let file = try String(
+            contentsOf: Self.root.appendingPathComponent("crds/userintegrations.integrations.keyvault.dev.yaml"),
+            encoding: .utf8)
         #expect(ManifestValidator.crdYAML == file, "run scripts/embed-crd")
     }
 
     @Test func theExamplesAreValid() throws {
         let directory = Self.root.appendingPathComponent("deploy/examples")
-        let files = try FileManager.default.contentsOfDirectory(at: directory, includingPropertiesForKeys: nil).filter { $0.pathExtension == "yaml" }
+        let files = try FileManager.default.contentsOfDirectory(at: directory, includingPropertiesForKeys: nil).filter {
+            $0.pathExtension == "yaml"
+        }
         #expect(files.count >= 3)
-        let problems = try ManifestValidator().validate(files: try files.map { ($0.path, try String(contentsOf: $0, encoding: .utf8)) })
+        let problems = try ManifestValidator().validate(
+            files: try files.map { ($0.path, try String(contentsOf: $0, encoding: .utf8)) })
         #expect(problems.isEmpty, "\(problems)")
     }
 
@@ -58,15 +66,23 @@ struct ManifestValidatorTests {
     }
 
     @Test func anOverlongUserIdBreaksTwoRules() throws {
-        let problems = try ManifestValidator().validate(files: [("m.yaml", Self.manifest("userId: \(String(repeating: "a", count: 64))\ntype: weather"))])
+        let problems = try ManifestValidator().validate(files: [
+            ("m.yaml", Self.manifest("userId: \(String(repeating: "a", count: 64))\ntype: weather"))
+        ])
         #expect(problems.map(\.message).first == "longer than 63 characters")
         #expect(problems.count == 2)
     }
 
     @Test func documentLevelProblemsAreReported() throws {
-        #expect(try Self.problems(Self.manifest("userId: u\ntype: weather", apiVersion: "integrations.keyvault.dev/v1")) == ["1:13 apiVersion"])
+        #expect(
+            try Self.problems(Self.manifest("userId: u\ntype: weather", apiVersion: "integrations.keyvault.dev/v1"))
+                == ["1:13 apiVersion"])
         #expect(try Self.problems(Self.manifest("userId: u\ntype: weather", name: "Bad_Name")) == ["4:9 metadata.name"])
-        #expect(try Self.problems("kind: UserIntegration\napiVersion: integrations.keyvault.dev/v1alpha1\nmetadata:\n  name: x\n") == ["1:1 spec"])
+        #expect(
+            try Self.problems(
+                "kind: UserIntegration\napiVersion: integrations.keyvault.dev/v1alpha1\nmetadata:\n  name: x\n") == [
+                    "1:1 spec"
+                ])
         #expect(try Self.problems("spec: [unclosed\n").count == 1)
     }
 
@@ -74,24 +90,37 @@ struct ManifestValidatorTests {
         let first = Self.manifest("userId: u\ntype: alexa", name: "a")
         let second = Self.manifest("userId: u\ntype: alexa", name: "b")
         let problems = try ManifestValidator().validate(files: [("one.yaml", first), ("two.yaml", second)])
-        #expect(problems.map(\.description) == [
-            "two.yaml:8:9: spec.type: user u already has a alexa integration in this namespace (one.yaml:1:1); the second would be a Conflict",
-        ])
+        #expect(
+            problems.map(\.description) == [
+                "two.yaml:8:9: spec.type: user u already has a alexa integration in this namespace (one.yaml:1:1); the second would be a Conflict"
+            ])
     }
 
     @Test func otherKindsAreSkipped() throws {
-        #expect(try Self.problems("apiVersion: v1\nkind: Secret\nmetadata:\n  name: Not_Checked\n---\n" + Self.manifest("userId: u\ntype: ifttt")).isEmpty)
+        #expect(
+            try Self.problems(
+                "apiVersion: v1\nkind: Secret\nmetadata:\n  name: Not_Checked\n---\n"
+                    + Self.manifest("userId: u\ntype: ifttt")
+            ).isEmpty)
     }
 
     @Test func theCommandExitsNonZeroAndPrintsPositions() async throws {
-        let binary = (ProcessInfo.processInfo.environment["KVO_TEST_BIN_DIR"] ?? Self.root.path + "/.build/debug") + "/keyvault-operator"
+        let binary =
+            (ProcessInfo.processInfo.environment["KVO_TEST_BIN_DIR"] ?? Self.root.path + "/.build/debug")
+            + "/keyvault-operator"
         let invalid = Self.root.appendingPathComponent("deploy/examples/invalid/unknown-type.yaml").path
         let process = try ChildProcess(
-            binary, arguments: ["validate", "-f", Self.root.appendingPathComponent("deploy/examples/user-123.yaml").path, "-f", invalid],
+            binary,
+            arguments: [
+                "validate", "-f", Self.root.appendingPathComponent("deploy/examples/user-123.yaml").path, "-f", invalid,
+            ],
             output: .capture)
         let result = await process.waitForOutput()
         #expect(result.termination == .exited(1))
         let printed = String(decoding: result.output, as: UTF8.self)
-        #expect(printed.split(separator: "\n").map { $0.split(separator: " ").first ?? "" } == ["\(invalid):10:11:", "\(invalid):11:9:"])
+        #expect(
+            printed.split(separator: "\n").map { $0.split(separator: " ").first ?? "" } == [
+                "\(invalid):10:11:", "\(invalid):11:9:",
+            ])
     }
 }

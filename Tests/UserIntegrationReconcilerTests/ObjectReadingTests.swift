@@ -24,7 +24,9 @@ struct ObjectReadingTests {
            "vaultSecretName":"user-user-123-google-home","vaultSecretVersion":"81658039fab53a2a9684e169aa30c243","expiresAt":"2026-12-28T00:00:00Z"}}
         """#
 
-    static func bothWays<T: Decodable & JSONReadable & Equatable>(_ type: T.Type, _ json: String) throws -> (read: T, decoded: T) {
+    static func bothWays<T: Decodable & JSONReadable & Equatable>(
+        _ type: T.Type, _ json: String
+    ) throws -> (read: T, decoded: T) {
         (try JSONReader.read(T.self, from: Data(json.utf8)), try JSONDecoder().decode(T.self, from: Data(json.utf8)))
     }
 
@@ -79,26 +81,35 @@ struct ObjectReadingTests {
         let modified = try WatchEvent<UserIntegration>.read(Data(#"{"object":\#(Self.listed),"type":"MODIFIED"}"#.utf8))
         guard case .modified(let later) = modified else { Issue.record("not a MODIFIED event: \(modified)"); return }
         #expect(later == object)
-        let bookmark = try WatchEvent<UserIntegration>.read(Data(#"{"type":"BOOKMARK","object":{"kind":"UserIntegration","metadata":{"resourceVersion":"991"}}}"#.utf8))
+        let bookmark = try WatchEvent<UserIntegration>.read(
+            Data(#"{"type":"BOOKMARK","object":{"kind":"UserIntegration","metadata":{"resourceVersion":"991"}}}"#.utf8))
         guard case .bookmark(let version) = bookmark else { Issue.record("not a BOOKMARK: \(bookmark)"); return }
         #expect(version == "991")
-        let gone = try WatchEvent<UserIntegration>.read(Data(#"{"type":"ERROR","object":{"kind":"Status","code":410,"reason":"Expired","message":"too old"}}"#.utf8))
+        let gone = try WatchEvent<UserIntegration>.read(
+            Data(#"{"type":"ERROR","object":{"kind":"Status","code":410,"reason":"Expired","message":"too old"}}"#.utf8)
+        )
         guard case .error(let error) = gone else { Issue.record("not an ERROR: \(gone)"); return }
         #expect(error.isGone)
-        for malformed in [#"{"type":"ADDED"}"#, #"{"object":{}}"#, #"{"type":"ADDED","object":{"metadata":{}}}"#, #"{"type":"ADDED","object":"#] {
+        for malformed in [
+            #"{"type":"ADDED"}"#, #"{"object":{}}"#, #"{"type":"ADDED","object":{"metadata":{}}}"#,
+            #"{"type":"ADDED","object":"#,
+        ] {
             #expect(throws: (any Error).self) { try WatchEvent<UserIntegration>.read(Data(malformed.utf8)) }
         }
     }
 
     @Test func listPagesReadAsJSONDecoderDecodesThem() throws {
-        let page = #"{"kind":"UserIntegrationList","metadata":{"resourceVersion":"5","continue":"token"},"items":[\#(Self.listed),\#(Self.listed)]}"#
+        let page =
+            #"{"kind":"UserIntegrationList","metadata":{"resourceVersion":"5","continue":"token"},"items":[\#(Self.listed),\#(Self.listed)]}"#
         let read = try JSONReader.read(ObjectList<UserIntegration>.self, from: Data(page.utf8))
         let decoded = try JSONDecoder().decode(ObjectList<UserIntegration>.self, from: Data(page.utf8))
         #expect(read.items == decoded.items)
         #expect(read.items.count == 2)
         #expect(read.metadata.resourceVersion == "5")
         #expect(read.metadata.continue == "token")
-        let empty = try JSONReader.read(ObjectList<PartialObjectMetadata>.self, from: Data(#"{"metadata":{"resourceVersion":"6"},"items":null}"#.utf8))
+        let empty = try JSONReader.read(
+            ObjectList<PartialObjectMetadata>.self,
+            from: Data(#"{"metadata":{"resourceVersion":"6"},"items":null}"#.utf8))
         #expect(empty.items.isEmpty)
     }
 }

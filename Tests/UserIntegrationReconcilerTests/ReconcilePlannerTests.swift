@@ -8,28 +8,44 @@ struct ReconcilePlannerTests {
     let planner = ReconcilePlanner()
     let now = Date(timeIntervalSince1970: 1_800_000_000)
 
-    func resource(secretRef: Bool = true, expiresAt: String? = nil, generation: Int = 3, type: String = "weather") -> UserIntegration {
+    func resource(
+        secretRef: Bool = true, expiresAt: String? = nil, generation: Int = 3, type: String = "weather"
+    ) -> UserIntegration {
         var metadata = ObjectMeta(name: "user-123-weather", namespace: "iot")
         metadata.generation = generation
         return UserIntegration(
             metadata: metadata,
-            spec: .init(userId: "user-123", type: type, secretRef: secretRef ? .init(name: "creds", key: "apiKey") : nil, expiresAt: expiresAt))
+            spec: .init(
+                userId: "user-123", type: type, secretRef: secretRef ? .init(name: "creds", key: "apiKey") : nil,
+                expiresAt: expiresAt))
     }
 
-    func vaultSecret(_ value: String, expires: Date? = nil, owner: String? = "iot/user-123-weather", enabled: Bool = true) -> Secret {
+    func vaultSecret(
+        _ value: String, expires: Date? = nil, owner: String? = "iot/user-123-weather", enabled: Bool = true
+    ) -> Secret {
         var tags = ["managed-by": "keyvault-operator", "user-id": "user-123", "integration-type": "weather"]
         if let owner { tags["owner"] = owner }
-        return Secret(properties: .init(name: "user-user-123-weather", version: "v1", enabled: enabled, expiresAt: expires, tags: tags), value: value)
+        return Secret(
+            properties: .init(
+                name: "user-user-123-weather", version: "v1", enabled: enabled, expiresAt: expires, tags: tags),
+            value: value)
     }
 
     @Test func aNewSecretRefIsWrittenWithExpiryAndOwnershipTags() throws {
         let plan = planner.plan(
-            resource(expiresAt: "2031-01-01T00:00:00Z"), secretRef: .value(Data("api-key-4f2".utf8)), vault: .missing, now: now)
-        guard case .write(let desired) = plan.vaultAction else { Issue.record("expected a write, got \(plan.vaultAction)"); return }
+            resource(expiresAt: "2031-01-01T00:00:00Z"), secretRef: .value(Data("api-key-4f2".utf8)), vault: .missing,
+            now: now)
+        guard case .write(let desired) = plan.vaultAction else {
+            Issue.record("expected a write, got \(plan.vaultAction)"); return
+        }
         #expect(desired.name == "user-user-123-weather")
         #expect(desired.value == "api-key-4f2")
         #expect(desired.expiresAt == ISO8601DateFormatter().date(from: "2031-01-01T00:00:00Z"))
-        #expect(desired.tags == ["managed-by": "keyvault-operator", "user-id": "user-123", "integration-type": "weather", "owner": "iot/user-123-weather"])
+        #expect(
+            desired.tags == [
+                "managed-by": "keyvault-operator", "user-id": "user-123", "integration-type": "weather",
+                "owner": "iot/user-123-weather",
+            ])
         #expect(plan.status.state == .connected)
         #expect(plan.status.maskedKey == "***4f2")
         #expect(plan.status.vaultSecretName == "user-user-123-weather")
@@ -42,7 +58,8 @@ struct ReconcilePlannerTests {
     @Test func anUnchangedValueExpiryAndTagsWriteNothing() {
         let expires = Date(timeIntervalSince1970: 1_900_000_000)
         let plan = planner.plan(
-            resource(expiresAt: ISO8601DateFormatter().string(from: expires)), secretRef: .value(Data("same-value".utf8)),
+            resource(expiresAt: ISO8601DateFormatter().string(from: expires)),
+            secretRef: .value(Data("same-value".utf8)),
             vault: .present(vaultSecret("same-value", expires: expires)), now: now)
         #expect(plan.vaultAction == .none)
         #expect(plan.event == nil)
@@ -52,7 +69,8 @@ struct ReconcilePlannerTests {
     @Test(arguments: ["changed-value", "same-value"])
     func aChangedValueOrExpiryIsWrittenAgain(value: String) {
         let plan = planner.plan(
-            resource(expiresAt: value == "same-value" ? "2031-01-01T00:00:00Z" : nil), secretRef: .value(Data(value.utf8)),
+            resource(expiresAt: value == "same-value" ? "2031-01-01T00:00:00Z" : nil),
+            secretRef: .value(Data(value.utf8)),
             vault: .present(vaultSecret("same-value")), now: now)
         guard case .write = plan.vaultAction else { Issue.record("expected a write"); return }
     }
@@ -64,7 +82,8 @@ struct ReconcilePlannerTests {
 
     @Test func anotherOwnersSecretIsAConflictAndNeverWritten() {
         let plan = planner.plan(
-            resource(), secretRef: .value(Data("mine".utf8)), vault: .present(vaultSecret("theirs", owner: "other/thing")), now: now)
+            resource(), secretRef: .value(Data("mine".utf8)),
+            vault: .present(vaultSecret("theirs", owner: "other/thing")), now: now)
         #expect(plan.vaultAction == .none)
         #expect(plan.status.state == .error)
         #expect(plan.status.conditions?["Ready"]?.reason == "Conflict")
@@ -81,7 +100,8 @@ struct ReconcilePlannerTests {
     }
 
     @Test func oversizeAndNonUTF8ValuesAreErrorsThatNeverLeakTheValue() {
-        let big = planner.plan(resource(), secretRef: .value(Data(repeating: 65, count: 25 * 1024 + 1)), vault: .missing, now: now)
+        let big = planner.plan(
+            resource(), secretRef: .value(Data(repeating: 65, count: 25 * 1024 + 1)), vault: .missing, now: now)
         #expect(big.vaultAction == .none)
         #expect(big.status.conditions?["Ready"]?.reason == "InvalidSecretValue")
         #expect(big.status.conditions?["Ready"]?.message.contains("AAAA") == false)
@@ -94,21 +114,27 @@ struct ReconcilePlannerTests {
         let missing = planner.plan(resource(secretRef: false), secretRef: nil, vault: .missing, now: now)
         #expect(missing.status.state == .notConfigured)
         #expect(missing.vaultAction == .none)
-        let connected = planner.plan(resource(secretRef: false), secretRef: nil, vault: .present(vaultSecret("app-written-value-9c3", owner: nil)), now: now)
+        let connected = planner.plan(
+            resource(secretRef: false), secretRef: nil,
+            vault: .present(vaultSecret("app-written-value-9c3", owner: nil)), now: now)
         #expect(connected.status.state == .connected)
         #expect(connected.status.maskedKey == "***9c3")
         #expect(connected.status.conditions?["KeyVaultSynced"]?.reason == "Observed")
-        let disabled = planner.plan(resource(secretRef: false), secretRef: nil, vault: .present(vaultSecret("v", enabled: false)), now: now)
+        let disabled = planner.plan(
+            resource(secretRef: false), secretRef: nil, vault: .present(vaultSecret("v", enabled: false)), now: now)
         #expect(disabled.status.state == .notConfigured)
     }
 
     @Test func expiryIsRequeuedAndThenReportedExpired() {
         let soon = now.addingTimeInterval(90)
-        let before = planner.plan(resource(secretRef: false), secretRef: nil, vault: .present(vaultSecret("v-1234567", expires: soon)), now: now)
+        let before = planner.plan(
+            resource(secretRef: false), secretRef: nil, vault: .present(vaultSecret("v-1234567", expires: soon)),
+            now: now)
         #expect(before.status.state == .connected)
         #expect(before.requeueAfter == .seconds(90))
         let after = planner.plan(
-            resource(secretRef: false), secretRef: nil, vault: .present(vaultSecret("v-1234567", expires: soon)), now: now.addingTimeInterval(91))
+            resource(secretRef: false), secretRef: nil, vault: .present(vaultSecret("v-1234567", expires: soon)),
+            now: now.addingTimeInterval(91))
         #expect(after.status.state == .expired)
         #expect(after.status.conditions?["Expired"]?.status == .true)
         #expect(after.status.conditions?["Ready"]?.status == .false)
@@ -121,18 +147,24 @@ struct ReconcilePlannerTests {
         subject.status = first.status
         let later = now.addingTimeInterval(600)
         let second = planner.plan(subject, secretRef: nil, vault: .present(vaultSecret("value-12345")), now: later)
-        #expect(second.status.conditions?["Ready"]?.lastTransitionTime == first.status.conditions?["Ready"]?.lastTransitionTime)
+        #expect(
+            second.status.conditions?["Ready"]?.lastTransitionTime
+                == first.status.conditions?["Ready"]?.lastTransitionTime)
         #expect(second.status.lastSyncTime != first.status.lastSyncTime)
         subject.status = second.status
         let third = planner.plan(subject, secretRef: nil, vault: .missing, now: later)
-        #expect(third.status.conditions?["Ready"]?.lastTransitionTime != first.status.conditions?["Ready"]?.lastTransitionTime)
+        #expect(
+            third.status.conditions?["Ready"]?.lastTransitionTime
+                != first.status.conditions?["Ready"]?.lastTransitionTime)
     }
 
     @Test func vaultFailuresMapToConditionReasons() {
         let unavailable = planner.failure(resource(), error: KeyVaultError(.connectionFailed, "refused"), now: now)
         #expect(unavailable.state == .error)
         #expect(unavailable.conditions?["Ready"]?.reason == "KeyVaultUnavailable")
-        #expect(planner.failure(resource(), error: KeyVaultError(.throttled), now: now).conditions?["Ready"]?.reason == "Throttled")
+        #expect(
+            planner.failure(resource(), error: KeyVaultError(.throttled), now: now).conditions?["Ready"]?.reason
+                == "Throttled")
     }
 
     @Test func redisIsWarmedWhenConnectedInvalidatedOnceAtExpiryClearedWhenNotConfiguredAndLeftAloneOnErrors() {

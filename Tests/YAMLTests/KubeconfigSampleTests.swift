@@ -55,7 +55,9 @@ struct KubeconfigSampleTests {
         #expect(users[1]["user"]?["token"]?.resolvedScalar == .string("0123456789"))
         #expect(users[2]["user"]?["tokenFile"]?.scalar == "/var/run/secrets/token")
         let contexts = try #require(root["contexts"]?.sequence)
-        #expect(try YAMLDecoder().decode(Context.self, from: try #require(contexts[0]["context"])) == Context(cluster: "prod", user: "admin", namespace: "iot"))
+        #expect(
+            try YAMLDecoder().decode(Context.self, from: try #require(contexts[0]["context"]))
+                == Context(cluster: "prod", user: "admin", namespace: "iot"))
         #expect(root["current-context"]?.scalar == "dev-robot")
     }
 

@@ -41,14 +41,17 @@ struct YAMLDecoderTests {
 
     @Test func missingFieldNamesTheFieldAndItsMapping() throws {
         let error = #expect(throws: YAMLError.self) {
-            try YAMLDecoder().decode(Manifest.self, from: "apiVersion: v1\nmetadata:\n  name: x\nspec:\n  type: weather\n", file: "m.yaml")
+            try YAMLDecoder().decode(
+                Manifest.self, from: "apiVersion: v1\nmetadata:\n  name: x\nspec:\n  type: weather\n", file: "m.yaml")
         }
         #expect(error?.description == "m.yaml:5:3: spec: missing required field 'userId'")
     }
 
     @Test func wrongEnumValueIsReportedAtTheValue() throws {
         let error = #expect(throws: YAMLError.self) {
-            try YAMLDecoder().decode(Manifest.self, from: "apiVersion: v1\nmetadata: {name: x}\nspec:\n  userId: u\n  type: fax\n", file: "m.yaml")
+            try YAMLDecoder().decode(
+                Manifest.self, from: "apiVersion: v1\nmetadata: {name: x}\nspec:\n  userId: u\n  type: fax\n",
+                file: "m.yaml")
         }
         #expect(error?.line == 5)
         #expect(error?.column == 9)
@@ -57,7 +60,8 @@ struct YAMLDecoderTests {
 
     @Test func unquotedNumberIsNotAString() throws {
         let error = #expect(throws: YAMLError.self) {
-            try YAMLDecoder().decode(Manifest.self, from: "apiVersion: v1\nmetadata: {name: x}\nspec:\n  userId: 123\n  type: alexa\n")
+            try YAMLDecoder().decode(
+                Manifest.self, from: "apiVersion: v1\nmetadata: {name: x}\nspec:\n  userId: 123\n  type: alexa\n")
         }
         #expect(error?.line == 4)
         #expect(error?.message == "expected a string, found an integer")
