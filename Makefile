@@ -8,13 +8,13 @@ demo:
 ## The whole test suite against real servers (installs what it needs, starts and stops the servers).
 test:
 	scripts/install-deps
-	swift build --build-tests
+	scripts/build-checked
 	scripts/test-env run -- scripts/run-tests
 
 ## The fault-injection suites at full scale (they also run, smaller, in `make test`).
 chaos:
 	scripts/install-deps
-	swift build --build-tests
+	scripts/build-checked
 	KVO_CHAOS_RESOURCES=1000 scripts/test-env run -- swift test --skip-build --disable-xctest \
 	  --filter 'VaultOutageTests|RedisOutageTests|ThrottlingStormTests|OperatorRecoveryTests|BadInputTests|SecretLeakageTests|OperatorEndpointsTests'
 
