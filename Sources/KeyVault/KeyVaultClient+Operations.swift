@@ -18,8 +18,8 @@ extension KeyVaultClient {
     private func fetchSecret(_ name: String, version: String?) async throws -> Secret {
         try SecretNames.validate(name)
         let path = "/secrets/\(name)" + (version.map { "/\($0)" } ?? "")
-        let reply = try await send(.get, path: path, operation: "get", name: name)
-        let bundle = try decode(VaultWire.Bundle.init(json:), reply, operation: "get", name: name)
+        let reply = try await send(.get, path: path, operation: .get, name: name)
+        let bundle = try decode(VaultWire.Bundle.init(json:), reply, operation: .get, name: name)
         guard let value = bundle.value else {
             throw KeyVaultError(.malformedResponse, "the secret bundle has no value", context: ["secret": name])
         }
@@ -40,9 +40,9 @@ extension KeyVaultClient {
         }
         let reply = try await send(
             .put, path: "/secrets/\(name)", body: try VaultWire.body(value: value, attributes: attributes),
-            operation: "set", name: name)
+            operation: .set, name: name)
         return VaultWire.properties(
-            of: try decode(VaultWire.Bundle.init(json:), reply, operation: "set", name: name), fallbackName: name)
+            of: try decode(VaultWire.Bundle.init(json:), reply, operation: .set, name: name), fallbackName: name)
     }
 
     /// `setSecret` with the Go package's parameters.
@@ -65,56 +65,56 @@ extension KeyVaultClient {
         try SecretNames.validate(name)
         let path = "/secrets/\(name)/\(version ?? "")"
         let reply = try await send(
-            .patch, path: path, body: try VaultWire.body(value: nil, attributes: attributes), operation: "update",
+            .patch, path: path, body: try VaultWire.body(value: nil, attributes: attributes), operation: .update,
             name: name)
         return VaultWire.properties(
-            of: try decode(VaultWire.Bundle.init(json:), reply, operation: "update", name: name), fallbackName: name)
+            of: try decode(VaultWire.Bundle.init(json:), reply, operation: .update, name: name), fallbackName: name)
     }
 
     /// Soft-deletes every version of a secret.
     public func deleteSecret(_ name: String) async throws {
         try SecretNames.validate(name)
-        let reply = try await send(.delete, path: "/secrets/\(name)", operation: "delete", name: name)
-        try expectSuccess(reply, operation: "delete", name: name)
+        let reply = try await send(.delete, path: "/secrets/\(name)", operation: .delete, name: name)
+        try expectSuccess(reply, operation: .delete, name: name)
     }
 
     /// Recovers a soft-deleted secret.
     public func recoverSecret(_ name: String) async throws {
         try SecretNames.validate(name)
-        let reply = try await send(.post, path: "/deletedsecrets/\(name)/recover", operation: "recover", name: name)
-        try expectSuccess(reply, operation: "recover", name: name)
+        let reply = try await send(.post, path: "/deletedsecrets/\(name)/recover", operation: .recover, name: name)
+        try expectSuccess(reply, operation: .recover, name: name)
     }
 
     /// Permanently removes a soft-deleted secret.
     public func purgeSecret(_ name: String) async throws {
         try SecretNames.validate(name)
-        let reply = try await send(.delete, path: "/deletedsecrets/\(name)", operation: "purge", name: name)
-        try expectSuccess(reply, operation: "purge", name: name)
+        let reply = try await send(.delete, path: "/deletedsecrets/\(name)", operation: .purge, name: name)
+        try expectSuccess(reply, operation: .purge, name: name)
     }
 
     /// Every secret's metadata, following `nextLink` until it is null or empty.
     public func listSecrets() async throws -> [SecretProperties] {
-        try await listAll(path: "/secrets", operation: "list", name: nil)
+        try await listAll(path: "/secrets", operation: .list, name: nil)
     }
 
     /// Every version's metadata of a secret.
     public func listSecretVersions(_ name: String) async throws -> [SecretProperties] {
         try SecretNames.validate(name)
-        return try await listAll(path: "/secrets/\(name)/versions", operation: "versions", name: name)
+        return try await listAll(path: "/secrets/\(name)/versions", operation: .versions, name: name)
     }
 
     /// Checks the vault answers an authenticated request; returns the round-trip time.
     @discardableResult
     public func health() async throws -> Duration {
         let started = ContinuousClock.now
-        let reply = try await send(.get, path: "/secrets", query: "&maxresults=1", operation: "health", name: nil)
-        try expectSuccess(reply, operation: "health", name: nil)
+        let reply = try await send(.get, path: "/secrets", query: "&maxresults=1", operation: .health, name: nil)
+        try expectSuccess(reply, operation: .health, name: nil)
         return ContinuousClock.now - started
     }
 
     // MARK: Helpers
 
-    private func listAll(path: String, operation: String, name: String?) async throws -> [SecretProperties] {
+    private func listAll(path: String, operation: VaultOperation, name: String?) async throws -> [SecretProperties] {
         var items: [SecretProperties] = []
         var reply = try await send(.get, path: path, operation: operation, name: name)
         var pages = 0
@@ -128,11 +128,11 @@ extension KeyVaultClient {
     }
 
     /// Follows an absolute `nextLink` (it carries its own query, api-version included).
-    private func sendLink(_ link: String, operation: String, name: String?) async throws -> Reply {
+    private func sendLink(_ link: String, operation: VaultOperation, name: String?) async throws -> Reply {
         guard let schemeEnd = link.range(of: "://"), let pathStart = link[schemeEnd.upperBound...].firstIndex(of: "/")
         else {
             throw KeyVaultError(
-                .malformedResponse, "nextLink is not an absolute URL", context: ["operation": operation])
+                .malformedResponse, "nextLink is not an absolute URL", context: ["operation": operation.rawValue])
         }
         let pathAndQuery = String(link[pathStart...])
         let (path, query) = pathAndQuery.split(separator: "?", maxSplits: 1).map(String.init).splitPair
@@ -140,24 +140,26 @@ extension KeyVaultClient {
         return try await send(.get, path: path, query: extra, operation: operation, name: name)
     }
 
-    private func decode<T>(_ parse: (Data) throws -> T, _ reply: Reply, operation: String, name: String?) throws -> T {
+    private func decode<T>(
+        _ parse: (Data) throws -> T, _ reply: Reply, operation: VaultOperation, name: String?
+    ) throws -> T {
         try expectSuccess(reply, operation: operation, name: name)
         do {
             return try parse(reply.body)
         } catch {
-            var context = ["operation": operation, "status": "\(reply.status)"]
+            var context = ["operation": operation.rawValue, "status": "\(reply.status)"]
             if let name { context["secret"] = name }
             throw KeyVaultError(.malformedResponse, "the vault's answer is not the Key Vault JSON", context: context)
         }
     }
 
-    private func expectSuccess(_ reply: Reply, operation: String, name: String?) throws {
+    private func expectSuccess(_ reply: Reply, operation: VaultOperation, name: String?) throws {
         guard !(200..<300).contains(reply.status) else { return }
-        var context = ["operation": operation]
+        var context = ["operation": operation.rawValue]
         if let name { context["secret"] = name }
         let response = HTTPResponse(head: .init(status: reply.status, headers: [:], version: "1.1"), body: reply.body)
         throw Self.statusError(
-            response, operation: operation, context: context, write: operation != "get" && operation != "list")
+            response, operation: operation, context: context, write: operation.writes)
     }
 }
 

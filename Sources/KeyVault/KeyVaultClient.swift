@@ -52,20 +52,20 @@ public final class KeyVaultClient: Sendable {
     /// Sends one API request with authentication and retries; returns any final HTTP status
     /// other than 401/429/5xx, which become errors.
     func send(
-        _ method: HTTPRequest.Method, path: String, query: String = "", body: Data? = nil, operation: String,
+        _ method: HTTPRequest.Method, path: String, query: String = "", body: Data? = nil, operation: VaultOperation,
         name: String?
     ) async throws -> Reply {
         let started = ContinuousClock.now
         let deadline = started + config.timeout
         var attempt = 0
         var refreshedToken = false
-        var context = ["operation": operation]
+        var context = ["operation": operation.rawValue]
         if let name { context["secret"] = name }
         while true {
             attempt += 1
             let outcome: Result<HTTPResponse, KeyVaultError>
             do {
-                if operation != "health" { try await config.requestGate?() }
+                if operation.takesBudget { try await config.requestGate?() }
                 let token = try await tokens.token()
                 var headers: HTTPHeaders = ["Authorization": "Bearer \(token)", "Accept": "application/json"]
                 if body != nil { headers.add(name: "Content-Type", value: "application/json") }
@@ -89,7 +89,7 @@ public final class KeyVaultClient: Sendable {
                 continue
             case .success(let response)
             where response.status == 401 || response.status == 429 || response.status >= 500:
-                failure = Self.statusError(response, operation: operation, context: context, write: method != .get)
+                failure = Self.statusError(response, operation: operation, context: context, write: operation.writes)
             case .success(let response):
                 record(operation: operation, status: "\(response.status)", started: started, name: name)
                 return Reply(status: response.status, body: response.body)
@@ -118,18 +118,20 @@ public final class KeyVaultClient: Sendable {
         }
     }
 
-    private func record(operation: String, status: String, started: ContinuousClock.Instant, name: String?) {
+    private func record(operation: VaultOperation, status: String, started: ContinuousClock.Instant, name: String?) {
         let elapsed = ContinuousClock.now - started
-        Timer(label: "keyvault_request_duration_seconds", dimensions: [("operation", operation)]).recordNanoseconds(
-            elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
-        Counter(label: "keyvault_requests_total", dimensions: [("operation", operation), ("code", status)]).increment()
+        Timer(label: "keyvault_request_duration_seconds", dimensions: [("operation", operation.rawValue)])
+            .recordNanoseconds(
+                elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
+        Counter(label: "keyvault_requests_total", dimensions: [("operation", operation.rawValue), ("code", status)])
+            .increment()
         logger.debug(
             "keyvault request",
             metadata: ["kv.operation": "\(operation)", "kv.secret.name": "\(name ?? "-")", "http.status": "\(status)"])
     }
 
-    static func transportError(_ error: HTTPError, operation: String) -> KeyVaultError {
-        let context = ["operation": operation, "url": error.url]
+    static func transportError(_ error: HTTPError, operation: VaultOperation) -> KeyVaultError {
+        let context = ["operation": operation.rawValue, "url": error.url]
         switch error.code {
         case .tlsFailure: return KeyVaultError(.tlsFailed, error.message, context: context)
         case .invalidRequest: return KeyVaultError(.invalidInput, error.message, context: context)
@@ -139,7 +141,7 @@ public final class KeyVaultClient: Sendable {
 
     /// The error for a non-success status, with the server's code and message (which never hold values).
     static func statusError(
-        _ response: HTTPResponse, operation: String, context: [String: String], write: Bool = false
+        _ response: HTTPResponse, operation: VaultOperation, context: [String: String], write: Bool = false
     ) -> KeyVaultError {
         var context = context
         context["status"] = "\(response.status)"

@@ -102,7 +102,7 @@ actor TokenProvider {
         do {
             response = try await http.execute(request)
         } catch let error as HTTPError {
-            throw KeyVaultClient.transportError(error, operation: "token")
+            throw KeyVaultClient.transportError(error, operation: .token)
         }
         guard response.status == 200 else {
             throw KeyVaultError(
