@@ -186,7 +186,7 @@ final class IntegrationReconciler: Reconciler {
 
     private func observe(_ name: String) async throws -> VaultObservation {
         do {
-            return .present(try await circuit.call { try await vault.vault.getSecret(name) })
+            return .present(try await circuit.call { try await vault.vaultSecret(name) })
         } catch let error as KeyVaultError where error.code == .secretNotFound {
             return .missing
         } catch let error as KeyVaultError where error.code == .secretDisabled {
@@ -202,19 +202,19 @@ final class IntegrationReconciler: Reconciler {
         if recoverFirst { try await recover(desired.name) }
         do {
             return try await circuit.call {
-                try await vault.vault.setSecret(desired.name, value: desired.value, attributes: attributes)
+                try await vault.writeVaultSecret(desired.name, value: desired.value, attributes: attributes)
             }
         } catch let error as KeyVaultError where error.code == .deletedButRecoverable {
             try await recover(desired.name)
             return try await circuit.call {
-                try await vault.vault.setSecret(desired.name, value: desired.value, attributes: attributes)
+                try await vault.writeVaultSecret(desired.name, value: desired.value, attributes: attributes)
             }
         }
     }
 
     private func recover(_ name: String) async throws {
         do {
-            try await circuit.call { try await vault.vault.recoverSecret(name) }
+            try await circuit.call { try await vault.recoverVaultSecret(name) }
         } catch let error as KeyVaultError where error.code == .secretNotFound {}
         // Recovery completes asynchronously in real Key Vault; the emulator's is immediate.
     }

@@ -184,7 +184,7 @@ public final class UserIntegrationController: Sendable {
     /// out its backoff is retried at once (convergence within seconds, not the backoff's minutes).
     func watchVaultRecovery(interval: Duration = .seconds(2)) async {
         while (try? await Task.sleep(for: interval)) != nil {
-            guard circuit.isOpen, (try? await vault.vault.health()) != nil else { continue }
+            guard circuit.isOpen, (try? await vault.vaultHealth()) != nil else { continue }
             circuit.close()
             logger.info("vault reachable again: retrying the resources that waited for it")
             queue.expediteDelayed()
