@@ -44,7 +44,9 @@ public final class ChildProcess: Sendable {
     public init(
         _ executable: String, arguments: [String], environment: [String: String]? = nil, output: Output = .discard
     ) throws {
-        let path = executable.hasPrefix("/") ? executable : try Self.which(executable)
+        // As a shell does: a name with a slash is a path (relative to the working directory), a
+        // bare name is looked up on PATH.
+        let path = executable.contains("/") ? executable : try Self.which(executable)
         self.executable = path
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
