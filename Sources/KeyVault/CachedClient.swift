@@ -42,7 +42,8 @@ public final class CachedClient: SecretStore {
         codec = try CacheCodec(encryptionKey: config.encryptionKey)
         redis = RedisClient(
             configuration: .init(
-                host: config.redis.host, port: config.redis.port, password: config.redis.password,
+                host: config.redis.host, port: config.redis.port, username: config.redis.username,
+                password: config.redis.password,
                 database: config.redis.db,
                 poolSize: config.redis.poolSize))
         guard config.l1CacheSize > 0 else {

@@ -6,15 +6,19 @@ public struct CachedClientConfig: Sendable {
     public struct RedisConfig: Sendable {
         public var host: String
         public var port: Int
+        /// The ACL user (Redis 6+); `nil` authenticates as the default user.
+        public var username: String?
         public var password: String?
         public var db: Int
         public var poolSize: Int
 
         public init(
-            host: String = "localhost", port: Int = 6379, password: String? = nil, db: Int = 0, poolSize: Int = 8
+            host: String = "localhost", port: Int = 6379, username: String? = nil, password: String? = nil, db: Int = 0,
+            poolSize: Int = 8
         ) {
             self.host = host
             self.port = port
+            self.username = username
             self.password = password
             self.db = db
             self.poolSize = poolSize

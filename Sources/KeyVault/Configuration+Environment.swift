@@ -104,13 +104,39 @@ extension CachedClientConfig {
         }
         return CachedClientConfig(
             keyVault: try ClientConfig.fromEnvironment(environment),
-            redis: .init(
-                host: environment["REDIS_HOST"].flatMap { $0.isEmpty ? nil : $0 } ?? "localhost",
-                port: try integer("REDIS_PORT", 6379),
-                password: environment["REDIS_PASSWORD"].flatMap { $0.isEmpty ? nil : $0 },
-                db: try integer("REDIS_DB", 0)),
+            redis: try redisConfig(environment) { try integer($0, $1) },
             cacheTTL: try EnvironmentConfiguration.duration(environment, "KEYVAULT_CACHE_TTL", default: .seconds(300)),
             cachePrefix: environment["KEYVAULT_CACHE_PREFIX"].flatMap { $0.isEmpty ? nil : $0 } ?? "keyvault:",
             encryptionKey: key, l1CacheSize: try integer("KEYVAULT_L1_CACHE_SIZE", 0, minimum: 0))
+    }
+
+    /// `REDIS_URL` when set (it wins over `REDIS_HOST`, `REDIS_PORT`, `REDIS_PASSWORD` and
+    /// `REDIS_DB`), else those; `REDIS_USERNAME` when the URL names no user. TLS (`rediss://`,
+    /// `REDIS_TLS=true`) is refused at start-up, naming the variable: the client speaks plain TCP.
+    static func redisConfig(
+        _ environment: [String: String], integer: (String, Int) throws -> Int
+    ) throws -> RedisConfig {
+        func value(_ name: String) -> String? { environment[name].flatMap { $0.isEmpty ? nil : $0 } }
+        let username = value("REDIS_USERNAME")
+        if let tls = value("REDIS_TLS"), !["false", "0"].contains(tls.lowercased()) {
+            throw KeyVaultError(
+                .invalidInput,
+                "REDIS_TLS: TLS to Redis is not supported by this version; use a plain redis:// endpoint",
+                context: ["variable": "REDIS_TLS"])
+        }
+        guard let text = value("REDIS_URL") else {
+            return RedisConfig(
+                host: value("REDIS_HOST") ?? "localhost", port: try integer("REDIS_PORT", 6379), username: username,
+                password: value("REDIS_PASSWORD"), db: try integer("REDIS_DB", 0))
+        }
+        let url = try RedisURL(parsing: text)
+        guard !url.tls else {
+            throw KeyVaultError(
+                .invalidInput, "REDIS_URL: rediss:// (TLS) is not supported by this version; use redis://",
+                context: ["variable": "REDIS_URL"])
+        }
+        return RedisConfig(
+            host: url.host, port: url.port, username: url.username ?? username, password: url.password,
+            db: url.database)
     }
 }
