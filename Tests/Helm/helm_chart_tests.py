@@ -45,7 +45,7 @@ LEASE_RULES = [
 ]
 EXISTING_SECRETS = {
     "cache": {"encryption": {"existingSecret": "my-cache", "existingSecretKey": "key"}},
-    "redis": {"existingSecret": "my-redis", "existingSecretKey": "password"},
+    "redis": {"existingSecret": "my-redis", "existingSecretKey": "password", "username": "app"},
     "keyvault": {"tls": {"existingSecret": "my-tls"}},
 }
 
@@ -162,6 +162,7 @@ def operator_deployment_is_configured():
     expect(env["KEYVAULT_CA_FILE"] == "/etc/keyvault-ca/ca.crt", "KEYVAULT_CA_FILE")
     expect(env["REDIS_HOST"] == "redis" and env["REDIS_PORT"] == "6379" and env["REDIS_DB"] == "0", "REDIS_*")
     expect(env["REDIS_PASSWORD"] == {"secretKeyRef": {"name": RELEASE, "key": "redis-password"}}, "REDIS_PASSWORD")
+    expect("REDIS_USERNAME" not in env, "REDIS_USERNAME without redis.username")
     expect(env["KEYVAULT_CACHE_ENCRYPTION_KEY"] == {"secretKeyRef": {"name": RELEASE, "key": "cache-encryption-key"}}, "cache key")
     expect(env["KEYVAULT_CACHE_TTL"] == "5m" and env["KEYVAULT_CACHE_PREFIX"] == "keyvault:", "cache settings")
     # The generated key is base64 of 32 random bytes, as KEYVAULT_CACHE_ENCRYPTION_KEY requires.
@@ -221,6 +222,7 @@ def existing_secrets_are_not_generated():
     env = env_of(operator_container(objects))
     expect(env["KEYVAULT_CACHE_ENCRYPTION_KEY"] == {"secretKeyRef": {"name": "my-cache", "key": "key"}}, "cache key ref")
     expect(env["REDIS_PASSWORD"] == {"secretKeyRef": {"name": "my-redis", "key": "password"}}, "redis ref")
+    expect(env["REDIS_USERNAME"] == "app", "REDIS_USERNAME from redis.username")
     volumes = one(objects, "Deployment", f"{RELEASE}-keyvault")["spec"]["template"]["spec"]["volumes"]
     expect({"name": "tls", "secret": {"secretName": "my-tls"}} in volumes, "emulator TLS Secret")
 
