@@ -99,7 +99,7 @@ let package = Package(
             name: "UserIntegrationReconciler",
             dependencies: [
                 "KeyVault", "Kubernetes", "ControllerRuntime", "JSONReading", "YAML", .product(name: "Logging", package: "swift-log"),
-                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Metrics", package: "swift-metrics"), .product(name: "DequeModule", package: "swift-collections"),
             ],
             swiftSettings: strictSettings),
 

@@ -17,6 +17,8 @@ final class IntegrationReconciler: Reconciler {
     /// What this process last put in Redis per integration (to tell its own notifications apart).
     let warmedVersions: WarmedVersions
     let resources: [Informer<UserIntegration>]
+    /// Serializes the reconciles of resources that name the same vault secret.
+    let serialization = KeyedSerialization<String>()
     /// Metadata only: the versions of referenced Secrets the informers have seen.
     let secrets: [Informer<PartialObjectMetadata>]
 
@@ -38,7 +40,18 @@ final class IntegrationReconciler: Reconciler {
     /// Reconciles one resource: finalizer, Secret, vault, cache, status, events. A vault failure is
     /// written to the status and thrown, so the key is retried with backoff.
     func reconcile(_ key: ObjectKey) async throws -> ReconcileResult {
-        guard let resource = cached(key) else { return .done }
+        guard let named = cached(key) else { return .done }
+        // One reconcile at a time per vault secret, in queue order: the first resource to name a
+        // user's integration writes it first and owns it; the others then see its owner tag.
+        let secretName = ReconcilePlanner.integrationKey(of: named)?.secretName ?? key.description
+        return try await serialization.run(secretName) {
+            // Read again: the resource may have changed while it waited its turn.
+            guard let resource = cached(key) else { return .done }
+            return try await reconcile(resource)
+        }
+    }
+
+    private func reconcile(_ resource: UserIntegration) async throws -> ReconcileResult {
         do {
             if resource.metadata.deletionTimestamp != nil {
                 try await finalize(resource)
