@@ -36,7 +36,7 @@ public final class ChildProcess: Sendable {
 
     public let pid: Int32
     public let executable: String
-    private let exit = Mutex<(termination: Termination?, waiters: [CheckedContinuation<Termination, Never>])>((nil, []))
+    private let exit = OneShot<Termination>()
     private let captured: (output: DescriptorReader, error: DescriptorReader)?
 
     /// Starts `executable` (a path, or a name looked up on `PATH`) with `arguments`; `environment`
@@ -97,25 +97,17 @@ public final class ChildProcess: Sendable {
     }
 
     /// Whether the child has not exited yet.
-    public var isRunning: Bool { exit.withLock { $0.termination == nil } }
+    public var isRunning: Bool { exit.value == nil }
 
     /// Sends `signal` unless the child's exit is recorded (its pid may then belong to another process).
     public func send(_ signal: Int32) {
-        exit.withLock { state in
-            if state.termination == nil { _ = kill(pid, signal) }
-        }
+        exit.whileUnset { _ = kill(pid, signal) }
     }
 
     /// Waits until the child exits.
     @discardableResult
     public func waitForExit() async -> Termination {
-        await withCheckedContinuation { continuation in
-            let done = exit.withLock { state -> Termination? in
-                if state.termination == nil { state.waiters.append(continuation) }
-                return state.termination
-            }
-            if let done { continuation.resume(returning: done) }
-        }
+        await exit.wait()
     }
 
     /// With `.capture`: waits until the child exits; its termination, output and error.
@@ -131,12 +123,7 @@ public final class ChildProcess: Sendable {
         while waitpid(pid, &status, 0) == -1, errno == EINTR {}
         // WIFEXITED / WEXITSTATUS / WTERMSIG, which Swift does not import (macros).
         let termination: Termination = status & 0x7f == 0 ? .exited((status >> 8) & 0xff) : .signalled(status & 0x7f)
-        let waiters = exit.withLock { state in
-            state.termination = termination
-            defer { state.waiters = [] }
-            return state.waiters
-        }
-        waiters.forEach { $0.resume(returning: termination) }
+        exit.set(termination)
     }
 
     static func which(_ name: String) throws -> String {
@@ -156,27 +143,22 @@ public final class ChildProcess: Sendable {
 /// Reads a pipe to its end on a thread of its own, from the moment it is created (a child whose
 /// output fills the pipe's buffer would otherwise block before it exits).
 final class DescriptorReader: Sendable {
-    private let state = Mutex<(data: Data?, waiters: [CheckedContinuation<Data, Never>])>((nil, []))
+    private let data = OneShot<Data>()
 
     init(_ descriptor: Int32) {
-        let thread = Thread { [self] in
-            var data = Data()
+        let thread = Thread { [data] in
+            var read = Data()
             var buffer = [UInt8](repeating: 0, count: 65_536)
             while true {
-                let count = read(descriptor, &buffer, buffer.count)
+                let count = Glibc.read(descriptor, &buffer, buffer.count)
                 if count > 0 {
-                    data.append(buffer, count: count)
+                    read.append(buffer, count: count)
                 } else if count == 0 || errno != EINTR {
                     break
                 }
             }
             close(descriptor)
-            let waiters = state.withLock { state in
-                state.data = data
-                defer { state.waiters = [] }
-                return state.waiters
-            }
-            waiters.forEach { $0.resume(returning: data) }
+            data.set(read)
         }
         thread.name = "read \(descriptor)"
         thread.start()
@@ -184,12 +166,38 @@ final class DescriptorReader: Sendable {
 
     /// Everything read, once the writer closed its end.
     func readToEnd() async -> Data {
+        await data.wait()
+    }
+}
+
+/// A value set once, which tasks wait for without blocking a thread.
+final class OneShot<Value: Sendable>: Sendable {
+    private let state = Mutex<(value: Value?, waiters: [CheckedContinuation<Value, Never>])>((nil, []))
+
+    var value: Value? { state.withLock { $0.value } }
+
+    /// Sets the value (once) and resumes every waiter.
+    func set(_ value: Value) {
+        let waiters = state.withLock { state in
+            state.value = value
+            defer { state.waiters = [] }
+            return state.waiters
+        }
+        waiters.forEach { $0.resume(returning: value) }
+    }
+
+    /// Runs `body` under the lock, unless the value is set.
+    func whileUnset(_ body: () -> Void) {
+        state.withLock { if $0.value == nil { body() } }
+    }
+
+    func wait() async -> Value {
         await withCheckedContinuation { continuation in
-            let data = state.withLock { state -> Data? in
-                if state.data == nil { state.waiters.append(continuation) }
-                return state.data
+            let value = state.withLock { state -> Value? in
+                if state.value == nil { state.waiters.append(continuation) }
+                return state.value
             }
-            if let data { continuation.resume(returning: data) }
+            if let value { continuation.resume(returning: value) }
         }
     }
 }
