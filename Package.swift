@@ -43,6 +43,9 @@ let package = Package(
             name: "CHiredis", path: "Sources/CHiredis", pkgConfig: "hiredis",
             providers: [.apt(["libhiredis-dev"])]),
         .systemLibrary(
+            name: "COpenSSL", path: "Sources/COpenSSL", pkgConfig: "openssl",
+            providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(
             name: "CYAML", path: "Sources/CYAML", pkgConfig: "yaml-0.1",
             providers: [.apt(["libyaml-dev"])]),
         // glibc's malloc.h, for the operator's malloc tuning.
@@ -58,7 +61,7 @@ let package = Package(
             swiftSettings: strictSettings),
         .target(
             name: "Redis",
-            dependencies: ["CHiredis", "DurationUnits", .product(name: "DequeModule", package: "swift-collections"), .product(name: "Logging", package: "swift-log")],
+            dependencies: ["CHiredis", "COpenSSL", "DurationUnits", .product(name: "DequeModule", package: "swift-collections"), .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings),
         .target(name: "YAML", dependencies: ["CYAML"], swiftSettings: strictSettings),
         // An in-order JSON reader for hot paths (vault bundles, informer lists), in place of Codable.

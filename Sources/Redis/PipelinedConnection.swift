@@ -50,9 +50,8 @@ final class PipelinedConnection: @unchecked Sendable {
     private let answered = Atomic(false)
     let fd: Int32
 
-    /// Takes over a connected, authenticated connection and puts it in non-blocking mode.
+    /// Takes over a connected, authenticated connection.
     init(_ connection: RedisConnection, loop: RedisEventLoop) {
-        connection.makeNonBlocking()
         self.connection = connection
         self.loop = loop
         fd = connection.fileDescriptor
@@ -92,7 +91,7 @@ final class PipelinedConnection: @unchecked Sendable {
                 defer { publishLoad(state) }
                 state.pending.append(Pending(expected: commands.count, deadline: deadline, continuation: continuation))
                 if let failure = state.failure { return (fail(&state, failure), false) }
-                guard connection.append(commands) else { return (fail(&state, connection.error()), false) }
+                connection.append(commands)
                 // A write already planned, or waiting for the socket, takes these commands along.
                 guard !state.flushPlanned, !state.unwritten else { return ([], false) }
                 state.flushPlanned = true
@@ -110,7 +109,8 @@ final class PipelinedConnection: @unchecked Sendable {
         let (failed, needsWake) = state.withLock { state -> ([Pending], Bool) in
             state.flushPlanned = false
             guard state.failure == nil, !state.unwritten else { return ([], false) }
-            guard let done = connection.flush() else { return (fail(&state, connection.error()), false) }
+            let done: Bool
+            do throws(RedisError) { done = try connection.flush() } catch { return (fail(&state, error), false) }
             state.unwritten = !done
             // The loop left the socket out while a caller read it, or must wait to write the rest.
             return ([], !done || !state.loopWatches)
@@ -140,9 +140,11 @@ final class PipelinedConnection: @unchecked Sendable {
         let started = try state.withLock { state throws(RedisError) -> Bool in
             if let failure = state.failure { throw failure }
             guard state.pending.isEmpty, !state.callerReads, !state.loopReads else { return false }
-            guard connection.append(commands), let done = connection.flush() else {
-                _ = fail(&state, connection.error())
-                throw connection.error()
+            connection.append(commands)
+            let done: Bool
+            do throws(RedisError) { done = try connection.flush() } catch {
+                _ = fail(&state, error)
+                throw error
             }
             state.unwritten = !done
             state.callerReads = true
@@ -210,8 +212,7 @@ final class PipelinedConnection: @unchecked Sendable {
     func socketWritable() {
         let failed = state.withLock { state -> [Pending] in
             guard state.failure == nil else { return [] }
-            guard let done = connection.flush() else { return fail(&state, connection.error()) }
-            state.unwritten = !done
+            do throws(RedisError) { state.unwritten = try !connection.flush() } catch { return fail(&state, error) }
             return []
         }
         resume(failed)
@@ -294,7 +295,11 @@ final class PipelinedConnection: @unchecked Sendable {
     }
 
     private func fail(_ state: inout State, _ error: RedisError) -> [Pending] {
-        if state.failure == nil { state.failure = error }
+        if state.failure == nil {
+            state.failure = error
+            // The server learns at once that nobody reads any more (a refused reply stops there).
+            connection.interrupt()
+        }
         defer {
             state.pending.removeAll()
             publishLoad(state)

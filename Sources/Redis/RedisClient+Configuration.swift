@@ -17,11 +17,19 @@ extension RedisClient {
         /// Holding the thread for a nearby Redis's round trip saves a thread wake-up per command;
         /// one caller in the process at a time does so.
         public var inlineReplyWait: Duration
+        /// TLS to the server; `nil` speaks plain TCP.
+        public var tls: TLSConfiguration?
+        /// The largest reply accepted: a larger one (or one that claims to be) fails its command
+        /// and drops the connection, so a broken or hostile server cannot make memory grow.
+        public var maxReplyBytes: Int
+        /// The deepest nesting of arrays accepted in a reply (hiredis itself stops at 7).
+        public var maxReplyDepth: Int
 
         public init(
             host: String = "localhost", port: Int = 6379, username: String? = nil, password: String? = nil,
             database: Int = 0, poolSize: Int = 8, connectTimeout: Duration = .seconds(2),
-            commandTimeout: Duration = .seconds(2), inlineReplyWait: Duration = .milliseconds(1)
+            commandTimeout: Duration = .seconds(2), inlineReplyWait: Duration = .milliseconds(1),
+            tls: TLSConfiguration? = nil, maxReplyBytes: Int = 64 << 20, maxReplyDepth: Int = 5
         ) {
             self.host = host
             self.port = port
@@ -32,6 +40,9 @@ extension RedisClient {
             self.connectTimeout = connectTimeout
             self.commandTimeout = commandTimeout
             self.inlineReplyWait = inlineReplyWait
+            self.tls = tls
+            self.maxReplyBytes = maxReplyBytes
+            self.maxReplyDepth = maxReplyDepth
         }
     }
 }

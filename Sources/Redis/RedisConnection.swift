@@ -2,28 +2,43 @@ import CHiredis
 import DurationUnits
 import Foundation
 
-/// One hiredis connection: blocking, used from one thread at a time (a subscription's worker, or
-/// while it connects), until `PipelinedConnection` takes it over in non-blocking mode.
+/// One connection to Redis: a non-blocking socket, TLS on it when configured, and hiredis's reply
+/// parser. Commands are queued in an output buffer and written when the socket takes them.
 ///
-/// `@unchecked Sendable`: it owns a `redisContext`, which only one thread touches at a time (the
-/// thread that holds it, or whoever holds its `PipelinedConnection`'s lock).
+/// Used blocking (waiting with `poll`) by one thread at a time, by a subscription's worker or
+/// while it connects, until `PipelinedConnection` takes it over (`RedisConnection+NonBlocking`).
+///
+/// `@unchecked Sendable`: the output buffer is touched by one thread at a time (whoever holds
+/// the connection, or its `PipelinedConnection`'s lock), and the parser by its reader of the moment.
 final class RedisConnection: @unchecked Sendable {
-    let context: UnsafeMutablePointer<redisContext>
+    let fileDescriptor: Int32
+    let tls: TLSSession?
+    let replies: ReplyReader
+    /// Commands not written yet, from `outputStart` on.
+    var output: [UInt8] = []
+    var outputStart = 0
+    /// How long a blocking wait for a reply may take; `nil` waits without a limit.
+    private var replyTimeout: Duration?
 
-    /// Connects, then authenticates and selects the database as configured.
+    /// Connects (TLS included), then authenticates and selects the database as configured.
     init(configuration: RedisClient.Configuration) throws {
-        guard
-            let context = kvo_redis_connect(
-                configuration.host, Int32(configuration.port), configuration.connectTimeout.inMilliseconds)
-        else { throw RedisError(code: .connectionFailed, message: "cannot allocate a hiredis context") }
-        // From here on `deinit` frees the context, also when `init` throws.
-        self.context = context
-        if context.pointee.err != 0 {
-            let message = Self.errorText(context)
-            throw RedisError(
-                code: .connectionFailed, message: "\(configuration.host):\(configuration.port): \(message)")
+        let deadline = ContinuousClock.now + configuration.connectTimeout
+        replies = try ReplyReader(maxBytes: configuration.maxReplyBytes, maxDepth: configuration.maxReplyDepth)
+        let fd = try RedisSocket.connect(host: configuration.host, port: configuration.port, deadline: deadline)
+        do {
+            tls = try configuration.tls.map { tls throws(RedisError) in
+                let session = try TLSSession(
+                    context: tls.context, fd: fd, serverName: tls.serverName ?? configuration.host)
+                try session.handshake(deadline: deadline)
+                return session
+            }
+        } catch {
+            close(fd)
+            throw RedisError(code: error.code, message: "\(configuration.host):\(configuration.port): \(error.message)")
         }
-        _ = kvo_redis_set_timeout(context, configuration.commandTimeout.inMilliseconds)
+        // From here on `deinit` closes the socket, also when `init` throws.
+        fileDescriptor = fd
+        replyTimeout = configuration.commandTimeout
         if let password = configuration.password {
             let auth =
                 configuration.username.map { RedisCommand("AUTH", $0, password) } ?? RedisCommand("AUTH", password)
@@ -35,7 +50,7 @@ final class RedisConnection: @unchecked Sendable {
     }
 
     deinit {
-        redisFree(context)
+        close(fileDescriptor)
     }
 
     private func setUp(_ command: RedisCommand) throws {
@@ -46,47 +61,58 @@ final class RedisConnection: @unchecked Sendable {
 
     /// Sends every command in one write and reads their replies in order. Error replies are
     /// returned as `.error` values; a broken connection throws.
-    func pipeline(_ commands: [RedisCommand]) throws -> [RedisValue] {
-        guard append(commands) else { throw connectionError() }
-        var replies: [RedisValue] = []
-        replies.reserveCapacity(commands.count)
-        for _ in commands {
-            guard let reply = kvo_redis_get_reply(context) else { throw connectionError() }
-            defer { freeReplyObject(reply) }
-            replies.append(Self.value(of: reply))
+    func pipeline(_ commands: [RedisCommand]) throws(RedisError) -> [RedisValue] {
+        let deadline = replyTimeout.map { ContinuousClock.now + $0 }
+        append(commands)
+        while try !flush() { try wait(for: POLLOUT, until: deadline) }
+        var values: [RedisValue] = []
+        values.reserveCapacity(commands.count)
+        while values.count < commands.count {
+            values.append(try nextReply(until: deadline))
         }
-        return replies
+        return values
     }
 
-    /// Waits for the next reply or push message (after SUBSCRIBE), with no time limit when the
-    /// connection's timeout is zero.
-    func nextReply() throws -> RedisValue {
-        guard let reply = kvo_redis_get_reply(context) else { throw connectionError() }
-        defer { freeReplyObject(reply) }
-        return Self.value(of: reply)
+    /// Waits for the next reply or push message (after SUBSCRIBE), with no time limit after
+    /// `waitForever()`.
+    func nextReply() throws(RedisError) -> RedisValue {
+        try nextReply(until: replyTimeout.map { ContinuousClock.now + $0 })
+    }
+
+    private func nextReply(until deadline: ContinuousClock.Instant?) throws(RedisError) -> RedisValue {
+        while true {
+            if let reply = try replies.nextReply() { return reply }
+            try wait(for: POLLIN, until: deadline)
+            try receive()
+        }
     }
 
     /// Removes the time limit on replies and turns on TCP keepalive (for long-lived subscriptions).
     func waitForever() {
-        _ = kvo_redis_set_timeout(context, 0)
-        _ = redisEnableKeepAlive(context)
+        replyTimeout = nil
+        RedisSocket.keepAlive(fileDescriptor)
     }
 
     /// Unblocks a thread waiting in `nextReply()` from any thread: the socket is shut down.
     func interrupt() {
-        _ = shutdown(context.pointee.fd, Int32(SHUT_RDWR))
+        _ = shutdown(fileDescriptor, Int32(SHUT_RDWR))
     }
 
-    private func connectionError() -> RedisError {
-        let text = Self.errorText(context)
-        let timedOut = context.pointee.err == REDIS_ERR_IO && (errno == EAGAIN || errno == EWOULDBLOCK)
-        return RedisError(
-            code: timedOut ? .timedOut : .connectionLost, message: text.isEmpty ? "connection lost" : text)
-    }
-
-    static func errorText(_ context: UnsafeMutablePointer<redisContext>) -> String {
-        withUnsafeBytes(of: context.pointee.errstr) { bytes in
-            String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self)
+    /// Waits until the socket is ready for `events`.
+    /// - Throws: `timedOut` past `deadline` (`nil`: no limit).
+    private func wait(for events: Int32, until deadline: ContinuousClock.Instant?) throws(RedisError) {
+        var descriptor = pollfd(fd: fileDescriptor, events: Int16(events), revents: 0)
+        while true {
+            var timeout: Int32 = -1
+            if let deadline {
+                let left = ContinuousClock.now.duration(to: deadline)
+                guard left > .zero else {
+                    throw RedisError(code: .timedOut, message: "no reply within the command timeout")
+                }
+                timeout = Int32(clamping: left.inMilliseconds + 1)
+            }
+            let ready = poll(&descriptor, 1, timeout)
+            if ready > 0 || (ready < 0 && errno != EINTR) { return }
         }
     }
 

@@ -2,12 +2,15 @@
 public struct RedisError: Error, Sendable, Hashable, CustomStringConvertible {
     public struct Code: Sendable, Hashable, CustomStringConvertible {
         enum Base: String, Sendable {
-            case connectionFailed, connectionLost, timedOut, serverError, unexpectedReply, shutdown
+            case connectionFailed, tlsFailed, connectionLost, timedOut, serverError, unexpectedReply, replyRefused,
+                shutdown
         }
         let base: Base
 
         /// Could not connect, authenticate or select the database.
         public static let connectionFailed = Code(base: .connectionFailed)
+        /// The TLS handshake failed: the server's certificate did not verify, or it does not speak TLS.
+        public static let tlsFailed = Code(base: .tlsFailed)
         /// The connection broke during a command.
         public static let connectionLost = Code(base: .connectionLost)
         public static let timedOut = Code(base: .timedOut)
@@ -15,6 +18,8 @@ public struct RedisError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let serverError = Code(base: .serverError)
         /// The reply had a type the command does not produce.
         public static let unexpectedReply = Code(base: .unexpectedReply)
+        /// The server sent a reply past `maxReplyBytes` or `maxReplyDepth`; the connection was dropped.
+        public static let replyRefused = Code(base: .replyRefused)
         public static let shutdown = Code(base: .shutdown)
 
         public var description: String { base.rawValue }

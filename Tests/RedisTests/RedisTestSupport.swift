@@ -29,6 +29,23 @@ struct PrivateRedis {
         )
     }
 
+    /// A TLS-only server (`--port 0`) with `certificate` from the test rig's TLS material.
+    init(
+        tls: TestEnvironment.RedisTLS, certificate: TestEnvironment.RedisTLS.Certificate, requireClients: Bool = false
+    )
+        throws
+    {
+        let redis = try TestEnvironment.redis()
+        let (certificate, key) = tls.certificate(certificate)
+        process = ServerProcess(
+            executable: redis.serverBinary,
+            arguments: [
+                "--bind", "127.0.0.1", "--port", "0", "--tls-port", "\(port)", "--save", "", "--appendonly", "no",
+                "--tls-cert-file", certificate, "--tls-key-file", key, "--tls-ca-cert-file", tls.caFile,
+                "--tls-auth-clients", requireClients ? "yes" : "no",
+            ])
+    }
+
     func start() async throws { try await process.start(waitingForPort: port) }
 }
 

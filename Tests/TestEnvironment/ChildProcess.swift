@@ -171,13 +171,15 @@ final class DescriptorReader: Sendable {
 }
 
 /// A value set once, which tasks wait for without blocking a thread.
-final class OneShot<Value: Sendable>: Sendable {
+public final class OneShot<Value: Sendable>: Sendable {
     private let state = Mutex<(value: Value?, waiters: [CheckedContinuation<Value, Never>])>((nil, []))
 
-    var value: Value? { state.withLock { $0.value } }
+    public init() {}
+
+    public var value: Value? { state.withLock { $0.value } }
 
     /// Sets the value (once) and resumes every waiter.
-    func set(_ value: Value) {
+    public func set(_ value: Value) {
         let waiters = state.withLock { state in
             state.value = value
             defer { state.waiters = [] }
@@ -191,7 +193,7 @@ final class OneShot<Value: Sendable>: Sendable {
         state.withLock { if $0.value == nil { body() } }
     }
 
-    func wait() async -> Value {
+    public func wait() async -> Value {
         await withCheckedContinuation { continuation in
             let value = state.withLock { state -> Value? in
                 if state.value == nil { state.waiters.append(continuation) }

@@ -9,6 +9,7 @@ public enum TestEnvironment {
     public enum Server: String, Sendable {
         case kubernetes = "KVO_TEST_KUBE_URL"
         case redis = "KVO_TEST_REDIS_PORT"
+        case redisTLS = "KVO_TEST_REDIS_TLS_PORT"
         case emulator = "KVO_TEST_EMULATOR_URL"
     }
 
@@ -72,6 +73,38 @@ public enum TestEnvironment {
         return Redis(
             host: value("KVO_TEST_REDIS_HOST"), port: Int(value("KVO_TEST_REDIS_PORT")) ?? 0,
             serverBinary: environment["KVO_TEST_REDIS_SERVER"] ?? "redis-server")
+    }
+
+    /// The shared TLS-only redis-server and the TLS material of the test rig (PEM files): the CA
+    /// that signed the server's and the client's certificates, and certificates to be refused.
+    public struct RedisTLS: Sendable {
+        public let host: String
+        public let port: Int
+        public let directory: String
+        public var caFile: String { directory + "/ca.crt" }
+        /// A CA that signed none of these certificates.
+        public let wrongCAFile: String
+        public func certificate(_ name: Certificate) -> (certificate: String, key: String) {
+            (directory + "/\(name.rawValue).crt", directory + "/\(name.rawValue).key")
+        }
+
+        public enum Certificate: String, Sendable {
+            /// The server's (localhost, 127.0.0.1).
+            case server
+            /// A client certificate, for mutual TLS.
+            case client
+            /// The server's names, valid for one day in 2020.
+            case expired
+            /// Valid, for `redis.other.example` only.
+            case otherName = "other-name"
+        }
+    }
+
+    public static func redisTLS() throws -> RedisTLS {
+        try require(.redisTLS)
+        return RedisTLS(
+            host: value("KVO_TEST_REDIS_HOST"), port: Int(value("KVO_TEST_REDIS_TLS_PORT")) ?? 0,
+            directory: value("KVO_TEST_REDIS_TLS_DIR"), wrongCAFile: value("KVO_TEST_WRONG_CA"))
     }
 
     /// The shared keyvault-emulator (HTTPS with its generated CA), and its binary to start private ones.
