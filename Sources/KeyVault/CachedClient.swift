@@ -31,7 +31,7 @@ public final class CachedClient: SecretStore {
     let hitCounter = Counter(label: "keyvault_cache_hits_total")
     let missCounter = Counter(label: "keyvault_cache_misses_total")
 
-    /// - Throws: `KeyVaultError` for an invalid vault URL, CA bundle or encryption key.
+    /// - Throws: `KeyVaultError` for an invalid vault URL, CA bundle, encryption key or Redis TLS file.
     public init(
         config: CachedClientConfig,
         logger: Logger = Logger(label: "keyvault", factory: { _ in SwiftLogNoOpLogHandler() })
@@ -40,12 +40,12 @@ public final class CachedClient: SecretStore {
         self.logger = logger
         vault = try KeyVaultClient(config: config.keyVault, logger: logger)
         codec = try CacheCodec(encryptionKey: config.encryptionKey)
-        redis = RedisClient(
-            configuration: .init(
-                host: config.redis.host, port: config.redis.port, username: config.redis.username,
-                password: config.redis.password,
-                database: config.redis.db,
-                poolSize: config.redis.poolSize))
+        redis = RedisClient(configuration: try config.redis.clientConfiguration())
+        if config.redis.tls?.skipVerify == true {
+            logger.warning(
+                "REDIS_TLS_SKIP_VERIFY is set: the Redis server's certificate is not verified (development only)",
+                metadata: ["redis": "\(config.redis.host):\(config.redis.port)"])
+        }
         guard config.l1CacheSize > 0 else {
             l1 = nil
             l1Subscription = nil
@@ -127,7 +127,17 @@ public final class CachedClient: SecretStore {
 
     /// Whether Redis answers now (the operator's `CacheWarmed` condition).
     public func cacheAvailable() async -> Bool {
-        (try? await redis.ping()) != nil
+        await cacheProblem() == nil
+    }
+
+    /// Why Redis does not answer now (no value ever appears in it), or `nil` when it does.
+    package func cacheProblem() async -> String? {
+        do {
+            try await redis.ping()
+            return nil
+        } catch {
+            return "\(error)"
+        }
     }
 
     /// The vault's and Redis's health, each with its latency; the report names what is down.

@@ -11,10 +11,12 @@ public struct CachedClientConfig: Sendable {
         public var password: String?
         public var db: Int
         public var poolSize: Int
+        /// TLS to Redis; `nil` speaks plain TCP.
+        public var tls: TLS?
 
         public init(
             host: String = "localhost", port: Int = 6379, username: String? = nil, password: String? = nil, db: Int = 0,
-            poolSize: Int = 8
+            poolSize: Int = 8, tls: TLS? = nil
         ) {
             self.host = host
             self.port = port
@@ -22,6 +24,31 @@ public struct CachedClientConfig: Sendable {
             self.password = password
             self.db = db
             self.poolSize = poolSize
+            self.tls = tls
+        }
+
+        /// How TLS to Redis is verified: the server's certificate chain and name, unless `skipVerify`.
+        public struct TLS: Sendable, Equatable {
+            /// PEM certificates to trust; `nil` trusts the system's roots.
+            public var caFile: String?
+            /// A PEM client certificate and its key, for mutual TLS.
+            public var certificateFile: String?
+            public var keyFile: String?
+            /// The name sent (SNI) and verified; `nil` uses `host`.
+            public var serverName: String?
+            /// Development only: any certificate is accepted (a warning is logged at start-up).
+            public var skipVerify: Bool
+
+            public init(
+                caFile: String? = nil, certificateFile: String? = nil, keyFile: String? = nil,
+                serverName: String? = nil, skipVerify: Bool = false
+            ) {
+                self.caFile = caFile
+                self.certificateFile = certificateFile
+                self.keyFile = keyFile
+                self.serverName = serverName
+                self.skipVerify = skipVerify
+            }
         }
     }
 

@@ -111,32 +111,53 @@ extension CachedClientConfig {
     }
 
     /// `REDIS_URL` when set (it wins over `REDIS_HOST`, `REDIS_PORT`, `REDIS_PASSWORD` and
-    /// `REDIS_DB`), else those; `REDIS_USERNAME` when the URL names no user. TLS (`rediss://`,
-    /// `REDIS_TLS=true`) is refused at start-up, naming the variable: the client speaks plain TCP.
+    /// `REDIS_DB`), else those; `REDIS_USERNAME` when the URL names no user; TLS for `rediss://` or
+    /// `REDIS_TLS=true`, with `REDIS_CA_FILE`, `REDIS_CERT_FILE`, `REDIS_KEY_FILE`,
+    /// `REDIS_TLS_SERVER_NAME` and `REDIS_TLS_SKIP_VERIFY`. A contradiction or an unusable file is
+    /// an error naming the variable, at start-up rather than at the first connection.
     static func redisConfig(
         _ environment: [String: String], integer: (String, Int) throws -> Int
     ) throws -> RedisConfig {
         func value(_ name: String) -> String? { environment[name].flatMap { $0.isEmpty ? nil : $0 } }
-        let username = value("REDIS_USERNAME")
-        if let tls = value("REDIS_TLS"), !["false", "0"].contains(tls.lowercased()) {
+        if try EnvironmentConfiguration.bool(environment, "REDIS_CLUSTER") {
             throw KeyVaultError(
-                .invalidInput,
-                "REDIS_TLS: TLS to Redis is not supported by this version; use a plain redis:// endpoint",
+                .invalidInput, "REDIS_CLUSTER: Redis Cluster is not supported by this version yet",
+                context: ["variable": "REDIS_CLUSTER"])
+        }
+        var config: RedisConfig
+        var urlAsksForTLS = false
+        if let text = value("REDIS_URL") {
+            let url = try RedisURL(parsing: text)
+            urlAsksForTLS = url.tls
+            config = RedisConfig(
+                host: url.host, port: url.port, username: url.username ?? value("REDIS_USERNAME"),
+                password: url.password, db: url.database)
+        } else {
+            config = RedisConfig(
+                host: value("REDIS_HOST") ?? "localhost", port: try integer("REDIS_PORT", 6379),
+                username: value("REDIS_USERNAME"), password: value("REDIS_PASSWORD"), db: try integer("REDIS_DB", 0))
+        }
+        let tlsAsked = try EnvironmentConfiguration.bool(environment, "REDIS_TLS")
+        if urlAsksForTLS, value("REDIS_TLS") != nil, !tlsAsked {
+            throw KeyVaultError(
+                .invalidInput, "REDIS_TLS=false contradicts REDIS_URL, a rediss:// (TLS) URL",
                 context: ["variable": "REDIS_TLS"])
         }
-        guard let text = value("REDIS_URL") else {
-            return RedisConfig(
-                host: value("REDIS_HOST") ?? "localhost", port: try integer("REDIS_PORT", 6379), username: username,
-                password: value("REDIS_PASSWORD"), db: try integer("REDIS_DB", 0))
+        let tlsSettings = ["REDIS_CA_FILE", "REDIS_CERT_FILE", "REDIS_KEY_FILE", "REDIS_TLS_SERVER_NAME"]
+        guard urlAsksForTLS || tlsAsked else {
+            if let stray = (tlsSettings + ["REDIS_TLS_SKIP_VERIFY"]).first(where: { value($0) != nil }) {
+                throw KeyVaultError(
+                    .invalidInput, "\(stray) is set but TLS to Redis is off: use a rediss:// URL or REDIS_TLS=true",
+                    context: ["variable": stray])
+            }
+            return config
         }
-        let url = try RedisURL(parsing: text)
-        guard !url.tls else {
-            throw KeyVaultError(
-                .invalidInput, "REDIS_URL: rediss:// (TLS) is not supported by this version; use redis://",
-                context: ["variable": "REDIS_URL"])
-        }
-        return RedisConfig(
-            host: url.host, port: url.port, username: url.username ?? username, password: url.password,
-            db: url.database)
+        config.tls = RedisConfig.TLS(
+            caFile: value("REDIS_CA_FILE"), certificateFile: value("REDIS_CERT_FILE"), keyFile: value("REDIS_KEY_FILE"),
+            serverName: value("REDIS_TLS_SERVER_NAME"),
+            skipVerify: try EnvironmentConfiguration.bool(environment, "REDIS_TLS_SKIP_VERIFY"))
+        // Reads the files now: a missing CA or a certificate without its key stops start-up.
+        _ = try config.clientConfiguration()
+        return config
     }
 }

@@ -110,17 +110,17 @@ final class IntegrationReconciler: Reconciler {
         }
         var conditions = plan.status.conditions ?? []
         let stamp = ReconcilePlanner.formatTime(Date())
-        if await vault.cacheAvailable() {
+        if let problem = await vault.cacheProblem() {
+            conditions.set(
+                Condition.cacheWarmed, .false, reason: ConditionReason.cacheUnavailable,
+                message: "Redis is unreachable: \(problem)", generation: current.metadata.generation, now: stamp)
+        } else {
             await updateCache(
                 key, ReconcilePlanner.cacheAction(from: current.status?.state, to: plan.status.state),
                 secret: vaultSecret)
             conditions.set(
                 Condition.cacheWarmed, .true, reason: ConditionReason.warmed, message: "Redis holds the current entry",
                 generation: current.metadata.generation, now: stamp)
-        } else {
-            conditions.set(
-                Condition.cacheWarmed, .false, reason: ConditionReason.cacheUnavailable,
-                message: "Redis is unreachable", generation: current.metadata.generation, now: stamp)
         }
         plan.status.conditions = conditions
         try await writeStatus(current, plan.status)

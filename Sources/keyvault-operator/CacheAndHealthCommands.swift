@@ -13,10 +13,7 @@ struct CacheCommand: AsyncParsableCommand {
         func run() async throws {
             try await CommandSupport.reportingErrors {
                 let config = try CachedClientConfig.fromEnvironment()
-                let redis = RedisClient(
-                    configuration: .init(
-                        host: config.redis.host, port: config.redis.port, password: config.redis.password,
-                        database: config.redis.db))
+                let redis = RedisClient(configuration: try config.redis.clientConfiguration())
                 let keys: [String]
                 do {
                     keys = try await redis.scanAll(match: config.cachePrefix + "*")

@@ -43,4 +43,29 @@ struct OperatorCLITests {
         #expect(down.status != 0)
         #expect(down.error.contains("redis"))
     }
+
+    @Test(.enabled(if: TestEnvironment.shouldRun(.redisTLS)))
+    func theCommandsWorkAgainstATLSOnlyRedis() async throws {
+        let tls = try TestEnvironment.redisTLS()
+        let environment = ["REDIS_URL": "rediss://localhost:\(tls.port)", "REDIS_CA_FILE": tls.caFile]
+        let user = LibraryTestSupport.uniqueUser()
+        let set = try await run(
+            ["integration", "set", "--user", user, "--type", "sms_notification", "--value", "tls-cli-value-7e1"],
+            environment: environment)
+        #expect(set.status == 0, "\(set.error)")
+        #expect(
+            try await run(
+                ["integration", "get", "--user", user, "--type", "sms_notification"], environment: environment
+            ).status == 0)
+        let stats = try await run(["cache", "stats"], environment: environment)
+        #expect(stats.status == 0, "\(stats.error)")
+        #expect(try await run(["health"], environment: environment).status == 0)
+    }
+
+    @Test func anUnusableRedisTLSFileStopsTheCommandNamingTheVariable() async throws {
+        let missing = try await run(
+            ["health"], environment: ["REDIS_URL": "rediss://localhost:6380", "REDIS_CA_FILE": "/no/such/ca.crt"])
+        #expect(missing.status != 0)
+        #expect(missing.error.contains("REDIS_CA_FILE"))
+    }
 }

@@ -3,8 +3,8 @@ import KeyVault
 import TestEnvironment
 import Testing
 
-/// How the library finds Redis in the environment: `REDIS_URL`, `REDIS_USERNAME`, and the
-/// host, port, password and database variables.
+/// How the library finds Redis in the environment: `REDIS_URL`, `REDIS_USERNAME`, the host,
+/// port, password and database variables, and TLS (`rediss://`, `REDIS_TLS` and its files).
 struct RedisEnvironmentTests {
     static func redis(_ environment: [String: String]) throws -> CachedClientConfig.RedisConfig {
         try CachedClientConfig.fromEnvironment(environment).redis
@@ -60,11 +60,74 @@ struct RedisEnvironmentTests {
         #expect(error.map { !"\($0)".contains("hunter2-secret") } == true)
     }
 
-    @Test(arguments: [["REDIS_URL": "rediss://r:6380"], ["REDIS_TLS": "true"]])
-    func tlsIsRefusedAtStartUpUntilItIsSupported(environment: [String: String]) throws {
-        let error = #expect(throws: KeyVaultError.self) { try Self.redis(environment) }
-        #expect(error?.description.contains("TLS") == true)
-        #expect(error?.context["variable"] == environment.keys.first)
+    @Test func aRedissURLTurnsOnVerifiedTLS() throws {
+        let redis = try Self.redis(["REDIS_URL": "rediss://app:p@cache.redis.cache.windows.net:6380"])
+        #expect(redis.port == 6380)
+        #expect(redis.tls == CachedClientConfig.RedisConfig.TLS())
+        #expect(redis.tls?.skipVerify == false)
+        #expect(try Self.redis(["REDIS_URL": "redis://r"]).tls == nil)
+        #expect(try Self.redis(["REDIS_HOST": "r"]).tls == nil)
+    }
+
+    @Test(.enabled(if: TestEnvironment.shouldRun(.redisTLS))) func redisTLSWithItsFilesNameAndSkipVerify() throws {
+        let tls = try TestEnvironment.redisTLS()
+        let client = tls.certificate(.client)
+        let redis = try Self.redis([
+            "REDIS_HOST": "10.0.0.7", "REDIS_PORT": "6380", "REDIS_TLS": "true", "REDIS_CA_FILE": tls.caFile,
+            "REDIS_CERT_FILE": client.certificate, "REDIS_KEY_FILE": client.key,
+            "REDIS_TLS_SERVER_NAME": "cache.internal", "REDIS_TLS_SKIP_VERIFY": "true",
+        ])
+        #expect(
+            redis.tls
+                == .init(
+                    caFile: tls.caFile, certificateFile: client.certificate, keyFile: client.key,
+                    serverName: "cache.internal", skipVerify: true))
+    }
+
+    @Test func aRedissURLWithRedisTLSFalseIsAContradiction() throws {
+        let error = #expect(throws: KeyVaultError.self) {
+            try Self.redis(["REDIS_URL": "rediss://r:6380", "REDIS_TLS": "false"])
+        }
+        #expect(error?.context["variable"] == "REDIS_TLS")
+    }
+
+    @Test(arguments: [
+        "REDIS_CA_FILE", "REDIS_CERT_FILE", "REDIS_KEY_FILE", "REDIS_TLS_SERVER_NAME", "REDIS_TLS_SKIP_VERIFY",
+    ])
+    func aTLSSettingWithoutTLSIsAnErrorNotIgnored(variable: String) throws {
+        let error = #expect(throws: KeyVaultError.self) {
+            try Self.redis(["REDIS_URL": "redis://r", variable: "true"])
+        }
+        #expect(error?.context["variable"] == variable)
+        #expect(error?.message.contains("TLS to Redis is off") == true)
+    }
+
+    @Test(.enabled(if: TestEnvironment.shouldRun(.redisTLS))) func unusableTLSFilesStopStartUpNamingTheVariable() throws
+    {
+        let tls = try TestEnvironment.redisTLS()
+        let client = tls.certificate(.client)
+        let cases: [([String: String], String)] = [
+            (["REDIS_CA_FILE": tls.directory + "/no-such-ca.crt"], "REDIS_CA_FILE"),
+            (["REDIS_CERT_FILE": client.certificate], "REDIS_KEY_FILE"),
+            (["REDIS_KEY_FILE": client.key], "REDIS_CERT_FILE"),
+            (
+                ["REDIS_CERT_FILE": client.certificate, "REDIS_KEY_FILE": tls.certificate(.server).key],
+                "REDIS_KEY_FILE"
+            ),
+            (["REDIS_TLS_SKIP_VERIFY": "maybe"], "REDIS_TLS_SKIP_VERIFY"),
+        ]
+        for (settings, variable) in cases {
+            let error = #expect(throws: KeyVaultError.self) {
+                try Self.redis(settings.merging(["REDIS_URL": "rediss://r"]) { $1 })
+            }
+            #expect(error?.code == .invalidInput)
+            #expect(error?.context["variable"] == variable, "\(settings)")
+        }
+    }
+
+    @Test func redisClusterIsRefusedUntilItIsSupported() throws {
+        let error = #expect(throws: KeyVaultError.self) { try Self.redis(["REDIS_CLUSTER": "true"]) }
+        #expect(error?.context["variable"] == "REDIS_CLUSTER")
     }
 
     @Test(.enabled(if: TestEnvironment.shouldRun(.redis) && TestEnvironment.shouldRun(.emulator)))
