@@ -162,7 +162,7 @@ let package = Package(
 
         // Shared helpers for the integration tests: the environment written by scripts/test-env.
         .target(
-            name: "TestEnvironment", dependencies: ["CSpawn", "Kubernetes", "HTTPTransport"], path: "Tests/TestEnvironment",
+            name: "TestEnvironment", dependencies: ["CSpawn", "Kubernetes", "HTTPTransport", "Redis"], path: "Tests/TestEnvironment",
             swiftSettings: strictSettings),
         // glibc's spawn extensions, for children that inherit no descriptor of the test process.
         .systemLibrary(name: "CSpawn", path: "Tests/CSpawn"),

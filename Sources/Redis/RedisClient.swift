@@ -52,11 +52,12 @@ public final class RedisClient: Sendable {
 
     /// Sends one command and returns its reply.
     ///
-    /// - Throws: `RedisError` with code `serverError` and Redis's text for an error reply.
+    /// - Throws: `RedisError` with code `serverError` (or `permissionDenied`) and Redis's text for
+    ///   an error reply.
     public func send(_ command: RedisCommand, logger: Logger? = nil) async throws -> RedisValue {
         let reply = try await pipeline([command], logger: logger)[0]
         if case .error(let text) = reply {
-            throw RedisError(code: .serverError, message: text)
+            throw RedisError.reply(text)
         }
         return reply
     }

@@ -39,10 +39,11 @@ final class RedisConnection: @unchecked Sendable {
         // From here on `deinit` closes the socket, also when `init` throws.
         fileDescriptor = fd
         replyTimeout = configuration.commandTimeout
-        if let password = configuration.password {
-            let auth =
-                configuration.username.map { RedisCommand("AUTH", $0, password) } ?? RedisCommand("AUTH", password)
-            try setUp(auth)
+        if let username = configuration.username {
+            // An ACL user with `nopass` accepts any password.
+            try setUp(RedisCommand("AUTH", username, configuration.password ?? ""))
+        } else if let password = configuration.password {
+            try setUp(RedisCommand("AUTH", password))
         }
         if configuration.database != 0 {
             try setUp(RedisCommand("SELECT", String(configuration.database)))

@@ -35,25 +35,42 @@ public final class RedisKeyInvalidations: Sendable {
 
     /// Delivers notifications to `handler` (on a dedicated thread) until the task is cancelled.
     /// When the connection fails (or cannot be made) it reports `.lost` at once, reconnects after
-    /// `retryDelay`, then reports `.everything`.
+    /// `retryDelay` (up to 32 times longer while the Redis ACL refuses it), then reports `.everything`.
     public func run(_ handler: @escaping @Sendable (Notification) -> Void) async {
         let worker = BlockingWorker(name: "redis-invalidations")
         defer { worker.stop() }
         await withTaskCancellationHandler {
+            var refusals = 0
             while !Task.isCancelled {
                 do {
                     try await worker.run { try self.subscribe(handler) }
                 } catch {
                     if Task.isCancelled { break }
-                    logger.warning(
-                        "redis invalidation subscription lost; retrying", metadata: ["redis.error": "\(error)"])
+                    refusals = (error as? RedisError)?.code == .permissionDenied ? refusals + 1 : 0
+                    report(error, refusals: refusals)
                     handler(.lost)
                 }
-                try? await Task.sleep(for: retryDelay)
+                // A missing ACL grant stays missing until an administrator acts: retry ever more slowly.
+                try? await Task.sleep(for: refusals == 0 ? retryDelay : retryDelay * (1 << min(refusals, 5)))
             }
         } onCancel: {
             stopped.withLock { $0 = true }
             connection.withLock { $0?.interrupt() }
+        }
+    }
+
+    /// Logs a failed subscription; a refusal by the ACL once, as the error it is (the L1 cache and
+    /// the operator's observe mode stay off until the grant is given).
+    private func report(_ error: any Error, refusals: Int) {
+        switch refusals {
+        case 0:
+            logger.warning("redis invalidation subscription lost; retrying", metadata: ["redis.error": "\(error)"])
+        case 1:
+            logger.error(
+                "redis invalidation subscription refused by the Redis ACL; changes go unseen until it is granted",
+                metadata: ["redis.error": "\(error)"])
+        default:
+            logger.debug("redis invalidation subscription still refused", metadata: ["redis.error": "\(error)"])
         }
     }
 
@@ -77,7 +94,7 @@ public final class RedisKeyInvalidations: Sendable {
         // A refused SUBSCRIBE (an ACL without it) must not be reported as a live subscription.
         for (command, reply) in zip(["CLIENT TRACKING", "SUBSCRIBE"], replies) {
             if case .error(let text) = reply {
-                throw RedisError(code: .unexpectedReply, message: "\(command) failed: \(text)")
+                throw RedisError.reply(text, to: command)
             }
         }
         subscriber.waitForever()
