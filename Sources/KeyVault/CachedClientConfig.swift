@@ -13,10 +13,12 @@ public struct CachedClientConfig: Sendable {
         public var poolSize: Int
         /// TLS to Redis; `nil` speaks plain TCP.
         public var tls: TLS?
+        /// `host` is a seed node of a Redis Cluster (whose keys all live in database 0).
+        public var cluster: Bool
 
         public init(
             host: String = "localhost", port: Int = 6379, username: String? = nil, password: String? = nil, db: Int = 0,
-            poolSize: Int = 8, tls: TLS? = nil
+            poolSize: Int = 8, tls: TLS? = nil, cluster: Bool = false
         ) {
             self.host = host
             self.port = port
@@ -25,6 +27,7 @@ public struct CachedClientConfig: Sendable {
             self.db = db
             self.poolSize = poolSize
             self.tls = tls
+            self.cluster = cluster
         }
 
         /// How TLS to Redis is verified: the server's certificate chain and name, unless `skipVerify`.

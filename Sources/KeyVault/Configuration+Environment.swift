@@ -113,17 +113,12 @@ extension CachedClientConfig {
     /// `REDIS_URL` when set (it wins over `REDIS_HOST`, `REDIS_PORT`, `REDIS_PASSWORD` and
     /// `REDIS_DB`), else those; `REDIS_USERNAME` when the URL names no user; TLS for `rediss://` or
     /// `REDIS_TLS=true`, with `REDIS_CA_FILE`, `REDIS_CERT_FILE`, `REDIS_KEY_FILE`,
-    /// `REDIS_TLS_SERVER_NAME` and `REDIS_TLS_SKIP_VERIFY`. A contradiction or an unusable file is
+    /// `REDIS_TLS_SERVER_NAME` and `REDIS_TLS_SKIP_VERIFY`; `REDIS_CLUSTER`. A contradiction or an unusable file is
     /// an error naming the variable, at start-up rather than at the first connection.
     static func redisConfig(
         _ environment: [String: String], integer: (String, Int) throws -> Int
     ) throws -> RedisConfig {
         func value(_ name: String) -> String? { environment[name].flatMap { $0.isEmpty ? nil : $0 } }
-        if try EnvironmentConfiguration.bool(environment, "REDIS_CLUSTER") {
-            throw KeyVaultError(
-                .invalidInput, "REDIS_CLUSTER: Redis Cluster is not supported by this version yet",
-                context: ["variable": "REDIS_CLUSTER"])
-        }
         var config: RedisConfig
         var urlAsksForTLS = false
         if let text = value("REDIS_URL") {
@@ -136,6 +131,13 @@ extension CachedClientConfig {
             config = RedisConfig(
                 host: value("REDIS_HOST") ?? "localhost", port: try integer("REDIS_PORT", 6379),
                 username: value("REDIS_USERNAME"), password: value("REDIS_PASSWORD"), db: try integer("REDIS_DB", 0))
+        }
+        config.cluster = try EnvironmentConfiguration.bool(environment, "REDIS_CLUSTER")
+        if config.cluster, config.db != 0 {
+            throw KeyVaultError(
+                .invalidInput,
+                "REDIS_CLUSTER=true allows only database 0, but REDIS_DB (or REDIS_URL) names \(config.db)",
+                context: ["variable": "REDIS_DB"])
         }
         let tlsAsked = try EnvironmentConfiguration.bool(environment, "REDIS_TLS")
         if urlAsksForTLS, value("REDIS_TLS") != nil, !tlsAsked {

@@ -1,10 +1,13 @@
 public import struct Foundation.Data
 
 extension RedisClient {
-    /// `PING`: checks the server answers.
+    /// `PING`: checks the server (every master of a cluster) answers.
     public func ping() async throws {
-        let reply = try await send(.ping)
-        guard reply.string == "PONG" else { throw unexpected(reply, for: "PING") }
+        for server in try await servers() {
+            let reply = try await server.pipeline([.ping])[0]
+            if case .error(let text) = reply { throw RedisError.reply(text, to: "PING") }
+            guard reply.string == "PONG" else { throw unexpected(reply, for: "PING") }
+        }
     }
 
     /// `GET`: the value, or `nil` when the key does not exist.
@@ -57,27 +60,37 @@ extension RedisClient {
         try await integer(.pttl(key), for: "PTTL")
     }
 
-    /// One `SCAN` step: the next cursor (`"0"` when done) and the keys of this step.
+    /// One `SCAN` step on the server (on one master of a cluster): the next cursor (`"0"` when
+    /// done) and the keys of this step.
     public func scan(
         cursor: String = "0", match: String? = nil, count: Int? = nil
     ) async throws -> (cursor: String, keys: [String]) {
-        let reply = try await send(.scan(cursor: cursor, match: match, count: count))
+        try await scan(on: servers()[0], cursor: cursor, match: match, count: count)
+    }
+
+    /// Every key matching `pattern`, scanning the whole key space (of every master) in steps.
+    public func scanAll(match pattern: String, count: Int = 500) async throws -> [String] {
+        var keys: [String] = []
+        for server in try await servers() {
+            var cursor = "0"
+            repeat {
+                let step = try await scan(on: server, cursor: cursor, match: pattern, count: count)
+                keys += step.keys
+                cursor = step.cursor
+            } while cursor != "0"
+        }
+        return keys
+    }
+
+    private func scan(
+        on server: RedisNode, cursor: String, match: String?, count: Int?
+    ) async throws -> (cursor: String, keys: [String]) {
+        let reply = try await server.pipeline([.scan(cursor: cursor, match: match, count: count)])[0]
+        if case .error(let text) = reply { throw RedisError.reply(text, to: "SCAN") }
         guard let parts = reply.array, parts.count == 2, let next = parts[0].string, let keys = parts[1].array else {
             throw unexpected(reply, for: "SCAN")
         }
         return (next, keys.compactMap(\.string))
-    }
-
-    /// Every key matching `pattern`, scanning the whole key space in steps.
-    public func scanAll(match pattern: String, count: Int = 500) async throws -> [String] {
-        var cursor = "0"
-        var keys: [String] = []
-        repeat {
-            let step = try await scan(cursor: cursor, match: pattern, count: count)
-            keys += step.keys
-            cursor = step.cursor
-        } while cursor != "0"
-        return keys
     }
 
     private func integer(_ command: RedisCommand, for name: String) async throws -> Int {

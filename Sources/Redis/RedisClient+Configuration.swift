@@ -24,12 +24,16 @@ extension RedisClient {
         public var maxReplyBytes: Int
         /// The deepest nesting of arrays accepted in a reply (hiredis itself stops at 7).
         public var maxReplyDepth: Int
+        /// `host` and `port` are a seed node of a Redis Cluster: the client learns the slot map
+        /// from it and sends each command to the master of its key's slot.
+        public var cluster: Bool
 
         public init(
             host: String = "localhost", port: Int = 6379, username: String? = nil, password: String? = nil,
             database: Int = 0, poolSize: Int = 8, connectTimeout: Duration = .seconds(2),
             commandTimeout: Duration = .seconds(2), inlineReplyWait: Duration = .milliseconds(1),
-            tls: TLSConfiguration? = nil, maxReplyBytes: Int = 64 << 20, maxReplyDepth: Int = 5
+            tls: TLSConfiguration? = nil, maxReplyBytes: Int = 64 << 20, maxReplyDepth: Int = 5,
+            cluster: Bool = false
         ) {
             self.host = host
             self.port = port
@@ -43,6 +47,7 @@ extension RedisClient {
             self.tls = tls
             self.maxReplyBytes = maxReplyBytes
             self.maxReplyDepth = maxReplyDepth
+            self.cluster = cluster
         }
     }
 }

@@ -5,7 +5,8 @@ import Synchronization
 /// Redis's key-invalidation notifications for key prefixes (server-assisted client-side caching
 /// in broadcast mode): one connection turns on `CLIENT TRACKING ... REDIRECT <itself> BCAST PREFIX
 /// ...`, subscribes to `__redis__:invalidate`, and reports every key that anyone modifies, deletes
-/// or lets expire under the prefixes. Works over RESP2 (hiredis 0.14).
+/// or lets expire under the prefixes. Works over RESP2 (hiredis 0.14). A Redis Cluster notifies
+/// only of its own keys, so every master is subscribed to.
 public final class RedisKeyInvalidations: Sendable {
     public enum Notification: Sendable, Equatable {
         /// These keys changed.
@@ -19,31 +20,35 @@ public final class RedisKeyInvalidations: Sendable {
     public let configuration: RedisClient.Configuration
     public let prefixes: [String]
     let retryDelay: Duration
+    /// How often a cluster's masters are compared with those subscribed to.
+    let topologyCheckInterval: Duration
     let logger: Logger
-    private let connection = Mutex<RedisConnection?>(nil)
+    private let round = Mutex<SubscriptionRound?>(nil)
     private let stopped = Mutex(false)
 
     public init(
         configuration: RedisClient.Configuration, prefixes: [String], retryDelay: Duration = .seconds(1),
+        topologyCheckInterval: Duration = .seconds(5),
         logger: Logger = Logger(label: "redis", factory: { _ in SwiftLogNoOpLogHandler() })
     ) {
         self.configuration = configuration
         self.prefixes = prefixes
         self.retryDelay = retryDelay
+        self.topologyCheckInterval = topologyCheckInterval
         self.logger = logger
     }
 
-    /// Delivers notifications to `handler` (on a dedicated thread) until the task is cancelled.
-    /// When the connection fails (or cannot be made) it reports `.lost` at once, reconnects after
-    /// `retryDelay` (up to 32 times longer while the Redis ACL refuses it), then reports `.everything`.
+    /// Delivers notifications to `handler` (on dedicated threads) until the task is cancelled.
+    /// In a cluster every master is subscribed to, and the set of masters checked every
+    /// `topologyCheckInterval`. When a connection fails (or cannot be made), or the masters
+    /// change, it reports `.lost` at once, subscribes again after `retryDelay` (up to 32 times
+    /// longer while the Redis ACL refuses it), then reports `.everything`.
     public func run(_ handler: @escaping @Sendable (Notification) -> Void) async {
-        let worker = BlockingWorker(name: "redis-invalidations")
-        defer { worker.stop() }
         await withTaskCancellationHandler {
             var refusals = 0
             while !Task.isCancelled {
                 do {
-                    try await worker.run { try self.subscribe(handler) }
+                    try await subscribeEverywhere(handler)
                 } catch {
                     if Task.isCancelled { break }
                     refusals = (error as? RedisError)?.code == .permissionDenied ? refusals + 1 : 0
@@ -55,7 +60,7 @@ public final class RedisKeyInvalidations: Sendable {
             }
         } onCancel: {
             stopped.withLock { $0 = true }
-            connection.withLock { $0?.interrupt() }
+            round.withLock { $0?.interrupt() }
         }
     }
 
@@ -74,15 +79,54 @@ public final class RedisKeyInvalidations: Sendable {
         }
     }
 
-    /// One subscription, on the worker thread, until its connection fails or is interrupted.
-    private func subscribe(_ handler: @Sendable (Notification) -> Void) throws {
-        let subscriber = try RedisConnection(configuration: configuration)
-        let interrupted = connection.withLock { current in
-            current = subscriber
+    /// One round: a subscription per server, until one fails or (in a cluster) the masters change.
+    private func subscribeEverywhere(_ handler: @escaping @Sendable (Notification) -> Void) async throws {
+        let servers = try await ClusterDiscovery(seed: configuration).servers()
+        let current = SubscriptionRound(servers: servers.count)
+        let interrupted = round.withLock { round in
+            round = current
             return stopped.withLock { $0 }
         }
-        defer { connection.withLock { $0 = nil } }
         if interrupted { return }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for server in servers {
+                group.addTask {
+                    let worker = BlockingWorker(name: "redis-invalidations")
+                    defer { worker.stop() }
+                    try await worker.run { try self.subscribe(to: server, in: current, handler) }
+                }
+            }
+            if configuration.cluster {
+                group.addTask { try await self.watchMasters(unchangedFrom: servers) }
+            }
+            do {
+                for try await _ in group {}
+            } catch {
+                current.interrupt()
+                throw error
+            }
+        }
+    }
+
+    /// Returns (by throwing) once the cluster's masters are no longer `subscribed`.
+    private func watchMasters(unchangedFrom subscribed: [RedisClient.Configuration]) async throws {
+        let known = Set(subscribed.map { "\($0.host):\($0.port)" })
+        while true {
+            try await Task.sleep(for: topologyCheckInterval)
+            let masters = try await ClusterDiscovery(seed: configuration, known: subscribed).servers()
+            if Set(masters.map { "\($0.host):\($0.port)" }) != known {
+                throw RedisError(code: .connectionLost, message: "the cluster's masters changed")
+            }
+        }
+    }
+
+    /// One subscription, on a worker thread, until its connection fails or is interrupted.
+    private func subscribe(
+        to server: RedisClient.Configuration, in round: SubscriptionRound,
+        _ handler: @Sendable (Notification) -> Void
+    ) throws {
+        let subscriber = try RedisConnection(configuration: server)
+        guard round.register(subscriber) else { return }
         guard let id = try subscriber.pipeline([RedisCommand("CLIENT", "ID")])[0].integer else {
             throw RedisError(code: .unexpectedReply, message: "CLIENT ID gave no integer")
         }
@@ -98,8 +142,10 @@ public final class RedisKeyInvalidations: Sendable {
             }
         }
         subscriber.waitForever()
-        logger.debug("redis invalidation subscription started", metadata: ["redis.prefixes": "\(prefixes)"])
-        handler(.everything)
+        logger.debug(
+            "redis invalidation subscription started",
+            metadata: ["redis.prefixes": "\(prefixes)", "redis": "\(server.host):\(server.port)"])
+        if round.becameLive() { handler(.everything) }
         while true {
             let message = try subscriber.nextReply()
             if let notification = Self.notification(from: message) { handler(notification) }

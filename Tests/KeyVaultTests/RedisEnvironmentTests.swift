@@ -125,9 +125,15 @@ struct RedisEnvironmentTests {
         }
     }
 
-    @Test func redisClusterIsRefusedUntilItIsSupported() throws {
-        let error = #expect(throws: KeyVaultError.self) { try Self.redis(["REDIS_CLUSTER": "true"]) }
-        #expect(error?.context["variable"] == "REDIS_CLUSTER")
+    @Test func redisClusterTakesTheHostAsSeedAndOnlyDatabaseZero() throws {
+        #expect(try Self.redis(["REDIS_CLUSTER": "true", "REDIS_URL": "rediss://seed:6380"]).cluster)
+        #expect(try !Self.redis([:]).cluster)
+        let error = #expect(throws: KeyVaultError.self) {
+            try Self.redis(["REDIS_CLUSTER": "true", "REDIS_URL": "redis://seed:7000/2"])
+        }
+        #expect(error?.context["variable"] == "REDIS_DB")
+        let notABool = #expect(throws: KeyVaultError.self) { try Self.redis(["REDIS_CLUSTER": "maybe"]) }
+        #expect(notABool?.context["variable"] == "REDIS_CLUSTER")
     }
 
     @Test(.enabled(if: TestEnvironment.shouldRun(.redis) && TestEnvironment.shouldRun(.emulator)))

@@ -6,11 +6,12 @@ import UserIntegrationReconciler
 
 /// The operator against Redis as managed services run it: TLS only, configured as on Azure Cache
 /// for Redis (`rediss://` and the CA that signed the server's certificate), and an ACL user with
-/// exactly the least-privilege rule of `docs/security.md`.
+/// exactly the least-privilege rule of `docs/security.md`, and a Redis Cluster.
 @Suite(
     .enabled(
         if: TestEnvironment.shouldRun(.kubernetes) && TestEnvironment.shouldRun(.emulator)
-            && TestEnvironment.shouldRun(.redis) && TestEnvironment.shouldRun(.redisTLS)))
+            && TestEnvironment.shouldRun(.redis) && TestEnvironment.shouldRun(.redisTLS)
+            && TestEnvironment.shouldRun(.redisCluster)))
 struct ManagedRedisOperatorTests {
     static func tlsEnvironment(caFile: String? = nil) throws -> [String: String] {
         let tls = try TestEnvironment.redisTLS()
@@ -28,6 +29,13 @@ struct ManagedRedisOperatorTests {
             "REDIS_URL": "redis://\(user.username):\(user.password)@\(redis.host):\(redis.port)"
         ])
         try await user.delete()
+    }
+
+    @Test func theOperatorWarmsAndObservesARedisCluster() async throws {
+        let seed = try TestEnvironment.redisClusterPorts()[0]
+        try await Self.warmsAndObserves(environment: [
+            "REDIS_URL": "redis://127.0.0.1:\(seed)", "REDIS_CLUSTER": "true",
+        ])
     }
 
     /// Warms a secret the app then reads as a hit, and hears of an app's write through invalidations.

@@ -24,9 +24,14 @@ public struct RedisACLUser: Sendable {
         return line.split(separator: " ").map(String.init)
     }
 
-    /// Creates a user with a unique name and password on the shared redis-server, granted the
-    /// documented rule without the grants in `withheld` (such as `+client|tracking`).
-    public static func create(withholding withheld: Set<String> = []) async throws -> RedisACLUser {
+    /// Creates a user with a unique name and password on the shared redis-server (or on every
+    /// node listening on `ports`), granted the documented rule without the grants in `withheld`
+    /// (such as `+client|tracking`).
+    public static func create(
+        withholding withheld: Set<String> = [], on ports: [Int]? = nil
+    ) async throws
+        -> RedisACLUser
+    {
         let rule = try documentedRule()
         let username = "kvo-\(UUID().uuidString.prefix(8).lowercased())"
         let password = UUID().uuidString
@@ -37,19 +42,25 @@ public struct RedisACLUser: Sendable {
         guard arguments.count == rule.count - withheld.count else {
             throw RuleMissing(what: "the grants \(withheld.sorted()) in the documented rule")
         }
-        try await administer(arguments)
-        return RedisACLUser(username: username, password: password)
+        let user = RedisACLUser(
+            username: username, password: password, ports: try ports ?? [TestEnvironment.redis().port])
+        try await user.administer(arguments)
+        return user
     }
 
-    /// Removes the user from the shared redis-server.
+    /// Removes the user.
     public func delete() async throws {
-        try await Self.administer(["ACL", "DELUSER", username])
+        try await administer(["ACL", "DELUSER", username])
     }
 
-    private static func administer(_ arguments: [String]) async throws {
-        let redis = try TestEnvironment.redis()
-        let admin = RedisClient(configuration: .init(host: redis.host, port: redis.port, poolSize: 1))
-        defer { admin.close() }
-        _ = try await admin.send(RedisCommand(arguments: arguments.map { Data($0.utf8) }))
+    private let ports: [Int]
+
+    private func administer(_ arguments: [String]) async throws {
+        let host = try TestEnvironment.redis().host
+        for port in ports {
+            let admin = RedisClient(configuration: .init(host: host, port: port, poolSize: 1))
+            defer { admin.close() }
+            _ = try await admin.send(RedisCommand(arguments: arguments.map { Data($0.utf8) }))
+        }
     }
 }

@@ -10,6 +10,7 @@ public enum TestEnvironment {
         case kubernetes = "KVO_TEST_KUBE_URL"
         case redis = "KVO_TEST_REDIS_PORT"
         case redisTLS = "KVO_TEST_REDIS_TLS_PORT"
+        case redisCluster = "KVO_TEST_REDIS_CLUSTER_PORTS"
         case emulator = "KVO_TEST_EMULATOR_URL"
     }
 
@@ -105,6 +106,12 @@ public enum TestEnvironment {
         return RedisTLS(
             host: value("KVO_TEST_REDIS_HOST"), port: Int(value("KVO_TEST_REDIS_TLS_PORT")) ?? 0,
             directory: value("KVO_TEST_REDIS_TLS_DIR"), wrongCAFile: value("KVO_TEST_WRONG_CA"))
+    }
+
+    /// The shared Redis Cluster (three masters, a replica each) on loopback: its nodes' ports.
+    public static func redisClusterPorts() throws -> [Int] {
+        try require(.redisCluster)
+        return value("KVO_TEST_REDIS_CLUSTER_PORTS").split(separator: " ").compactMap { Int($0) }
     }
 
     /// The shared keyvault-emulator (HTTPS with its generated CA), and its binary to start private ones.

@@ -1,0 +1,134 @@
+import Foundation
+import Redis
+import TestEnvironment
+import Testing
+
+@testable import KeyVault
+
+/// The library on a Redis Cluster, configured as users configure it (`REDIS_CLUSTER=true` and a
+/// seed node): the shared cluster for cache-aside, lists and L1 coherence; a private one for a
+/// master's failover.
+@Suite(.enabled(if: TestEnvironment.shouldRun(.emulator) && TestEnvironment.shouldRun(.redisCluster)))
+struct CachedClientClusterTests {
+    static func client(seed port: Int, l1: Bool = false, acl: RedisACLUser? = nil) throws -> CachedClient {
+        var config = try LibraryTestSupport.cachedConfig()
+        let credentials = acl.map { "\($0.username):\($0.password)@" } ?? ""
+        config.redis = try RedisEnvironmentTests.redis([
+            "REDIS_URL": "redis://\(credentials)127.0.0.1:\(port)", "REDIS_CLUSTER": "true",
+        ])
+        if acl != nil { config.cachePrefix = "keyvault:" }
+        config.l1CacheSize = l1 ? 64 : 0
+        return try CachedClient(config: config)
+    }
+
+    /// An app process with the in-process cache and another that writes, on the same cluster.
+    static func readerAndWriter(
+        seed: Int, acl: RedisACLUser? = nil
+    ) throws -> (reader: CachedClient, writer: CachedClient) {
+        let reader = try client(seed: seed, l1: true, acl: acl)
+        var config = reader.config
+        config.l1CacheSize = 0
+        return (reader, try CachedClient(config: config))
+    }
+
+    /// The port of the master that serves each key, as the cluster itself says.
+    static func masters(of keys: [String], seed: Int) async throws -> [Int] {
+        let node = RedisClient(configuration: .init(host: "127.0.0.1", port: seed, poolSize: 1))
+        defer { node.close() }
+        let ranges = try await node.send(RedisCommand("CLUSTER", "SLOTS")).array ?? []
+        var masters: [Int] = []
+        for key in keys {
+            let slot = try await node.send(RedisCommand("CLUSTER", "KEYSLOT", key)).integer ?? -1
+            let range = ranges.first { ($0.array?[0].integer ?? 0)...($0.array?[1].integer ?? -1) ~= slot }
+            masters.append(range?.array?[2].array?[1].integer ?? -1)
+        }
+        return masters
+    }
+
+    @Test func aListOfEightIntegrationsIsServedFromEveryMaster() async throws {
+        let ports = try TestEnvironment.redisClusterPorts()
+        let client = try Self.client(seed: ports[0])
+        defer { client.close() }
+        let user = LibraryTestSupport.uniqueUser()
+        for type in IntegrationType.allCases {
+            _ = try await client.setUserIntegration(userID: user, type: type, value: "cluster-value-\(type.rawValue)")
+        }
+        // The eight keys keep the fixed format, so they spread over the masters' slots.
+        let keys = IntegrationType.allCases.map { client.integrationKey(IntegrationKey(userID: user, type: $0)) }
+        #expect(Set(try await Self.masters(of: keys, seed: ports[0])).count > 1)
+        let first = try await client.listUserIntegrations(userID: user)
+        #expect(first.allSatisfy { $0.status == .connected })
+        let hitsBefore = client.cacheStats().hits
+        let second = try await client.listUserIntegrations(userID: user)
+        #expect(second.map(\.maskedKey) == first.map(\.maskedKey))
+        #expect(client.cacheStats().hits - hitsBefore == IntegrationType.allCases.count)
+        #expect(await client.health().healthy)
+    }
+
+    @Test(arguments: [false, true])
+    func theInProcessCacheStaysCoherentOnEveryMaster(asTheLeastPrivilegedACLUser: Bool) async throws {
+        let ports = try TestEnvironment.redisClusterPorts()
+        let acl = asTheLeastPrivilegedACLUser ? try await RedisACLUser.create(on: ports) : nil
+        let (reader, writer) = try Self.readerAndWriter(seed: ports[0], acl: acl)
+        defer { reader.close(); writer.close() }
+        // Two secrets on each master.
+        var names: [String] = []
+        var perMaster: [Int: Int] = [:]
+        while names.count < 6 {
+            let name = LibraryTestSupport.uniqueName("cluster-l1")
+            let master = try await Self.masters(of: [reader.secretKey(name)], seed: ports[0])[0]
+            if perMaster[master, default: 0] < 2 {
+                perMaster[master, default: 0] += 1
+                names.append(name)
+            }
+        }
+        for name in names { try await writer.setSecret(name, value: "first") }
+        for name in names { #expect(try await CachedClientL1Tests.servedInProcess(reader, name)) }
+        for name in names { try await writer.setSecret(name, value: "second") }
+        for name in names {
+            #expect(try await eventually { try await reader.getSecret(name).value == "second" })
+        }
+        #expect(reader.cacheStats().errors == 0)
+        try await acl?.delete()
+    }
+
+    @Test func aMastersFailoverFailsNoReadAndTrackingResumes() async throws {
+        let cluster = try await PrivateRedisCluster.start()
+        defer { cluster.stop() }
+        let ports = cluster.ports
+        let victim = try await Self.masters(of: ["any"], seed: ports[0])[0]
+        let seed = try #require(ports.first { $0 != victim })
+        let (reader, writer) = try Self.readerAndWriter(seed: seed)
+        defer { reader.close(); writer.close() }
+        // Secrets until two of them live on the master that will fail.
+        var names: [String] = []
+        var onVictim: [String] = []
+        while onVictim.count < 2 {
+            let name = LibraryTestSupport.uniqueName("failover")
+            try await writer.setSecret(name, value: "before-\(name)")
+            names.append(name)
+            if try await Self.masters(of: [writer.secretKey(name)], seed: seed)[0] == victim { onVictim.append(name) }
+        }
+        #expect(try await CachedClientL1Tests.servedInProcess(reader, onVictim[0]))
+
+        cluster.kill(port: victim)
+        // Every read succeeds through the failover: from Redis, or from the vault while the
+        // victim's slots have no master; it ends when Redis serves the victim's keys again.
+        let errorsBefore = writer.cacheStats().errors
+        let recovered = try await eventually(timeout: .seconds(120), every: .milliseconds(100)) {
+            for name in names {
+                #expect(try await writer.getSecret(name).value == "before-\(name)")
+            }
+            let hits = writer.cacheStats().hits
+            for name in onVictim { _ = try await writer.getSecret(name) }
+            return writer.cacheStats().hits == hits + onVictim.count
+        }
+        #expect(recovered)
+        #expect(writer.cacheStats().errors > errorsBefore)
+        // The reader's invalidation tracking came back on the promoted master: a write there
+        // reaches its in-process cache.
+        #expect(try await CachedClientL1Tests.servedInProcess(reader, onVictim[1]))
+        try await writer.setSecret(onVictim[1], value: "after")
+        #expect(try await eventually { try await reader.getSecret(onVictim[1]).value == "after" })
+    }
+}
