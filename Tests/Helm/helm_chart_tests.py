@@ -10,6 +10,7 @@ environment of scripts/test-env; without it they are skipped, except under CI=tr
 import base64
 import json
 import os
+import posixpath
 import re
 import signal
 import socket
@@ -111,6 +112,27 @@ def operator_container(objects):
 
 def env_of(container):
     return {e["name"]: e.get("value", e.get("valueFrom")) for e in container["env"]}
+
+
+def notes(values=None):
+    """The rendered NOTES.txt, what `helm install` prints."""
+    with helm.Chart.load(CHART_DIR) as chart:
+        manifests = chart.render(values or {}, name=RELEASE, namespace="keyvault-system")
+    return next(text for path, text in manifests.items() if path.endswith("/NOTES.txt"))
+
+
+def mounted_file(pod, container, secret, key):
+    """Where the container sees `key` of the Secret `secret`: its volume's mountPath joined with the
+    path the volume gives the key (the key itself when the volume lists no items)."""
+    def path_of(volume):
+        items = volume["secret"].get("items")
+        return key if items is None else next((i["path"] for i in items if i["key"] == key), None)
+    volumes = [v for v in pod.get("volumes", []) if v.get("secret", {}).get("secretName") == secret and path_of(v)]
+    expect(len(volumes) == 1, f"expected one volume with key {key} of Secret {secret}, found {len(volumes)}: {pod.get('volumes')}")
+    mounts = [m for m in container.get("volumeMounts", []) if m["name"] == volumes[0]["name"]]
+    expect(len(mounts) == 1, f"volume {volumes[0]['name']} mounted {len(mounts)} times: {container.get('volumeMounts')}")
+    expect(mounts[0].get("readOnly") is True and "subPath" not in mounts[0], f"mount of {secret}: {mounts[0]}")
+    return posixpath.join(mounts[0]["mountPath"], path_of(volumes[0]))
 
 
 # Offline checks -----------------------------------------------------------------------------------
@@ -251,6 +273,98 @@ def emulator_is_wired_as_its_image_expects():
     expect("initContainers" not in ours and "--data=/data" in ours["containers"][0]["args"], f"our emulator: {ours['containers'][0]}")
 
 
+REDIS_TLS_ENV = ["REDIS_TLS", "REDIS_CA_FILE", "REDIS_CERT_FILE", "REDIS_KEY_FILE", "REDIS_TLS_SERVER_NAME", "REDIS_TLS_SKIP_VERIFY"]
+
+
+def operator_pod(objects):
+    pod = one(objects, "Deployment", RELEASE)["spec"]["template"]["spec"]
+    return pod, pod["containers"][0]
+
+
+def redis_tls_is_off_by_default():
+    # The operator refuses any TLS setting while TLS is off, so settings under a disabled redis.tls
+    # render nothing either.
+    for values in [{}, {"redis": {"tls": {"caSecret": "my-redis-ca", "clientCertSecret": "my-redis-client",
+                                          "serverName": "redis.internal", "skipVerify": True}}}]:
+        pod, container = operator_pod(render(values))
+        env = env_of(container)
+        expect(not [n for n in REDIS_TLS_ENV + ["REDIS_URL"] if n in env], f"{values}: env {sorted(env)}")
+        expect([v["name"] for v in pod["volumes"]] == ["keyvault-ca"], f"{values}: volumes {pod['volumes']}")
+        expect([m["name"] for m in container["volumeMounts"]] == ["keyvault-ca"], f"{values}: mounts {container['volumeMounts']}")
+        expect("WARNING" not in notes(values), f"{values}: a warning in NOTES.txt")
+
+
+def redis_tls_trusts_the_ca_secret():
+    pod, container = operator_pod(render({"redis": {"tls": {"enabled": True, "caSecret": "my-redis-ca"}}}))
+    env = env_of(container)
+    expect(env["REDIS_TLS"] == "true", f"REDIS_TLS {env.get('REDIS_TLS')}")
+    expect(env["REDIS_CA_FILE"] == mounted_file(pod, container, "my-redis-ca", "ca.crt"), f"REDIS_CA_FILE {env['REDIS_CA_FILE']}")
+    expect(env["REDIS_CA_FILE"].startswith("/etc/keyvault-operator/redis-tls/"), f"REDIS_CA_FILE {env['REDIS_CA_FILE']}")
+    expect(not [n for n in ["REDIS_CERT_FILE", "REDIS_KEY_FILE", "REDIS_TLS_SERVER_NAME", "REDIS_TLS_SKIP_VERIFY"] if n in env], f"env {sorted(env)}")
+    # Another key of the Secret, and the vault's CA mount kept alongside.
+    pod, container = operator_pod(render({"redis": {"tls": {"enabled": True, "caSecret": "my-redis-ca", "caSecretKey": "bundle.pem"}}}))
+    env = env_of(container)
+    expect(env["REDIS_CA_FILE"] == mounted_file(pod, container, "my-redis-ca", "bundle.pem"), f"REDIS_CA_FILE {env['REDIS_CA_FILE']}")
+    expect(env["KEYVAULT_CA_FILE"] == mounted_file(pod, container, f"{RELEASE}-keyvault", "ca.crt"), "KEYVAULT_CA_FILE")
+    # Without a CA Secret: the system trust store, nothing mounted.
+    pod, container = operator_pod(render({"redis": {"tls": {"enabled": True}}}))
+    env = env_of(container)
+    expect(env["REDIS_TLS"] == "true" and "REDIS_CA_FILE" not in env, f"env {sorted(env)}")
+    expect([v["name"] for v in pod["volumes"]] == ["keyvault-ca"], f"volumes {pod['volumes']}")
+
+
+def redis_mutual_tls_mounts_the_client_certificate():
+    pod, container = operator_pod(render({"redis": {"tls": {"enabled": True, "clientCertSecret": "my-redis-client"}}}))
+    env = env_of(container)
+    expect(env["REDIS_CERT_FILE"] == mounted_file(pod, container, "my-redis-client", "tls.crt"), f"REDIS_CERT_FILE {env['REDIS_CERT_FILE']}")
+    expect(env["REDIS_KEY_FILE"] == mounted_file(pod, container, "my-redis-client", "tls.key"), f"REDIS_KEY_FILE {env['REDIS_KEY_FILE']}")
+    expect(env["REDIS_TLS"] == "true" and "REDIS_CA_FILE" not in env, f"env {sorted(env)}")
+    # One cert-manager Secret (ca.crt, tls.crt, tls.key) as both the CA and the client certificate.
+    tls = {"enabled": True, "caSecret": "redis-client-tls", "clientCertSecret": "redis-client-tls"}
+    pod, container = operator_pod(render({"redis": {"tls": tls}}))
+    env = env_of(container)
+    for name, key in [("REDIS_CA_FILE", "ca.crt"), ("REDIS_CERT_FILE", "tls.crt"), ("REDIS_KEY_FILE", "tls.key")]:
+        expect(env[name] == mounted_file(pod, container, "redis-client-tls", key), f"{name} {env[name]}")
+    paths = [m["mountPath"] for m in container["volumeMounts"]]
+    expect(len(set(paths)) == len(paths), f"mount paths collide: {paths}")
+
+
+def redis_tls_server_name_and_skip_verify():
+    values = {"redis": {"tls": {"enabled": True, "serverName": "redis.internal", "skipVerify": True}}}
+    env = env_of(operator_pod(render(values))[1])
+    expect(env["REDIS_TLS_SERVER_NAME"] == "redis.internal", f"REDIS_TLS_SERVER_NAME {env.get('REDIS_TLS_SERVER_NAME')}")
+    expect(env["REDIS_TLS_SKIP_VERIFY"] == "true", f"REDIS_TLS_SKIP_VERIFY {env.get('REDIS_TLS_SKIP_VERIFY')}")
+    expect("WARNING: redis.tls.skipVerify is true" in notes(values), f"NOTES.txt: {notes(values)}")
+    verified = {"redis": {"tls": {"enabled": True, "serverName": "redis.internal"}}}
+    expect("REDIS_TLS_SKIP_VERIFY" not in env_of(operator_pod(render(verified))[1]), "REDIS_TLS_SKIP_VERIFY without skipVerify")
+    expect("WARNING" not in notes(verified), "a warning in NOTES.txt without skipVerify")
+
+
+def redis_cluster_seed():
+    expect("REDIS_CLUSTER" not in env_of(operator_container(render({}))), "REDIS_CLUSTER by default")
+    env = env_of(operator_container(render({"redis": {"cluster": True, "host": "redis-cluster"}})))
+    expect(env["REDIS_CLUSTER"] == "true", f"REDIS_CLUSTER {env.get('REDIS_CLUSTER')}")
+    expect(env["REDIS_HOST"] == "redis-cluster", f"REDIS_HOST {env.get('REDIS_HOST')}")
+
+
+def redis_url_from_existing_secret():
+    objects = render({"redis": {"existingUrlSecret": "azure-redis"}})
+    env = env_of(operator_container(objects))
+    expect(env["REDIS_URL"] == {"secretKeyRef": {"name": "azure-redis", "key": "redis-url"}}, f"REDIS_URL {env.get('REDIS_URL')}")
+    # REDIS_URL wins over these, so the chart neither sets them nor generates a password.
+    expect(not [n for n in ["REDIS_HOST", "REDIS_PORT", "REDIS_DB", "REDIS_PASSWORD"] if n in env], f"env {sorted(env)}")
+    expect("redis-password" not in one(objects, "Secret", RELEASE)["data"], "a generated Redis password")
+    expect("must accept the password" not in notes({"redis": {"existingUrlSecret": "azure-redis"}}), "NOTES.txt asks for the generated password")
+    env = env_of(operator_container(render({"redis": {"existingUrlSecret": "azure-redis", "existingUrlSecretKey": "url", "username": "app"}})))
+    expect(env["REDIS_URL"] == {"secretKeyRef": {"name": "azure-redis", "key": "url"}}, f"REDIS_URL {env.get('REDIS_URL')}")
+    expect(env["REDIS_USERNAME"] == "app", "REDIS_USERNAME with a URL")
+    try:
+        render({"redis": {"existingUrlSecret": "azure-redis", "existingSecret": "my-redis"}})
+        raise AssertionError("rendered with both a URL and a password Secret")
+    except helm.HelmRenderError as error:
+        expect("redis.existingUrlSecret" in str(error) and "redis.existingSecret" in str(error), f"message: {error}")
+
+
 BAD_VALUES = [
     ({"replicaCount": 0}, "/replicaCount"),
     ({"replicaCount": "two"}, "/replicaCount"),
@@ -261,6 +375,12 @@ BAD_VALUES = [
     ({"keyvault": {"persist": "yes"}}, "/keyvault/persist"),
     ({"resyncPeriod": "ten minutes"}, "/resyncPeriod"),
     ({"image": {"pullPolicy": "Sometimes"}}, "/image/pullPolicy"),
+    ({"redis": {"tls": {"enabled": "true"}}}, "/redis/tls/enabled"),
+    ({"redis": {"cluster": "yes"}}, "/redis/cluster"),
+    ({"redis": {"tls": {"skipVerify": "yes"}}}, "/redis/tls/skipVerify"),
+    ({"redis": {"tls": {"clientCert": "my-redis-client"}}}, "clientCert"),
+    ({"redis": {"tls": {"caSecretKey": "../ca.crt"}}}, "/redis/tls/caSecretKey"),
+    ({"redis": {"existingUrlSecret": "Azure_Redis"}}, "/redis/existingUrlSecret"),
 ]
 
 
@@ -421,7 +541,9 @@ def chart_rbac_runs_the_operator():
 def main():
     for test in [chart_crd_is_the_repository_crd, chart_lints_strictly, default_render_has_every_part,
                  operator_deployment_is_configured, rbac_is_least_privilege, namespaced_mode_uses_roles,
-                 emulator_off_uses_the_configured_vault, existing_secrets_are_not_generated, service_monitor_on,
+                 emulator_off_uses_the_configured_vault, existing_secrets_are_not_generated, redis_tls_is_off_by_default,
+                 redis_tls_trusts_the_ca_secret, redis_mutual_tls_mounts_the_client_certificate,
+                 redis_tls_server_name_and_skip_verify, redis_cluster_seed, redis_url_from_existing_secret, service_monitor_on,
                  emulator_is_wired_as_its_image_expects, schema_rejects_bad_values, deploy_matches_a_fresh_render,
                  server_accepts_default_render, server_accepts_namespaced_render, chart_rbac_runs_the_operator]:
         check(test)

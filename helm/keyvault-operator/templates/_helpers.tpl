@@ -54,9 +54,14 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
 {{- if and .Values.cache.encryption.enabled (not .Values.cache.encryption.existingSecret) }}true{{ end -}}
 {{- end -}}
 
+{{/* A REDIS_URL from an existing Secret carries the password, so none is generated then. */}}
 {{- define "keyvault-operator.generatesRedisPassword" -}}
-{{- if and .Values.redis.auth (not .Values.redis.existingSecret) }}true{{ end -}}
+{{- if and .Values.redis.auth (not .Values.redis.existingSecret) (not .Values.redis.existingUrlSecret) }}true{{ end -}}
 {{- end -}}
+
+{{/* Where the Redis TLS Secrets are mounted in the operator container. */}}
+{{- define "keyvault-operator.redisCADir" -}}/etc/keyvault-operator/redis-tls/ca{{- end -}}
+{{- define "keyvault-operator.redisClientDir" -}}/etc/keyvault-operator/redis-tls/client{{- end -}}
 
 {{/* Exactly the API calls the reconciler makes in a watched namespace. */}}
 {{- define "keyvault-operator.rules" -}}
