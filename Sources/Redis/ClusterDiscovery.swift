@@ -29,11 +29,17 @@ struct ClusterDiscovery {
 }
 
 extension RedisClient.Configuration {
-    /// This configuration for another node of its cluster.
+    /// This configuration for another node of its cluster. Managed clusters announce their nodes
+    /// by IP address behind certificates for the name clients use: over TLS, a node announced by
+    /// address is verified against the seed's name unless a server name is configured.
     func at(_ node: ClusterTopology.Node) -> Self {
         var configuration = self
         configuration.host = node.host
         configuration.port = node.port
+        if var tls, tls.serverName == nil, TLSSession.isIPAddress(node.host), !TLSSession.isIPAddress(host) {
+            tls.serverName = host
+            configuration.tls = tls
+        }
         return configuration
     }
 }

@@ -14,7 +14,7 @@ extension RedisClient {
         public let certificateFile: String?
         public let keyFile: String?
         /// The name sent (SNI) and verified; `nil` uses the host connected to.
-        public let serverName: String?
+        public var serverName: String?
         /// Development only: accepts any certificate.
         public let skipVerify: Bool
         let context: TLSContext

@@ -129,7 +129,7 @@ final class TLSSession: @unchecked Sendable {
         return texts.joined(separator: "; ")
     }
 
-    private static func isIPAddress(_ name: String) -> Bool {
+    static func isIPAddress(_ name: String) -> Bool {
         var address = in6_addr()
         return inet_pton(AF_INET, name, &address) == 1 || inet_pton(AF_INET6, name, &address) == 1
     }

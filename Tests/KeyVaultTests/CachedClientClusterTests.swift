@@ -10,12 +10,15 @@ import Testing
 /// master's failover.
 @Suite(.enabled(if: TestEnvironment.shouldRun(.emulator) && TestEnvironment.shouldRun(.redisCluster)))
 struct CachedClientClusterTests {
-    static func client(seed port: Int, l1: Bool = false, acl: RedisACLUser? = nil) throws -> CachedClient {
+    /// A client seeded by `port` as an ACL user, or over TLS (the seed named `localhost`) trusting `caFile`.
+    static func client(
+        seed port: Int, l1: Bool = false, acl: RedisACLUser? = nil, caFile: String? = nil
+    ) throws -> CachedClient {
         var config = try LibraryTestSupport.cachedConfig()
         let credentials = acl.map { "\($0.username):\($0.password)@" } ?? ""
-        config.redis = try RedisEnvironmentTests.redis([
-            "REDIS_URL": "redis://\(credentials)127.0.0.1:\(port)", "REDIS_CLUSTER": "true",
-        ])
+        let seed = caFile == nil ? "redis://\(credentials)127.0.0.1:\(port)" : "rediss://localhost:\(port)"
+        config.redis = try RedisEnvironmentTests.redis(
+            ["REDIS_URL": seed, "REDIS_CLUSTER": "true"].merging(caFile.map { ["REDIS_CA_FILE": $0] } ?? [:]) { $1 })
         if acl != nil { config.cachePrefix = "keyvault:" }
         config.l1CacheSize = l1 ? 64 : 0
         return try CachedClient(config: config)
@@ -23,9 +26,9 @@ struct CachedClientClusterTests {
 
     /// An app process with the in-process cache and another that writes, on the same cluster.
     static func readerAndWriter(
-        seed: Int, acl: RedisACLUser? = nil
+        seed: Int, acl: RedisACLUser? = nil, caFile: String? = nil
     ) throws -> (reader: CachedClient, writer: CachedClient) {
-        let reader = try client(seed: seed, l1: true, acl: acl)
+        let reader = try client(seed: seed, l1: true, acl: acl, caFile: caFile)
         var config = reader.config
         config.l1CacheSize = 0
         return (reader, try CachedClient(config: config))
@@ -130,5 +133,31 @@ struct CachedClientClusterTests {
         #expect(try await CachedClientL1Tests.servedInProcess(reader, onVictim[1]))
         try await writer.setSecret(onVictim[1], value: "after")
         #expect(try await eventually { try await reader.getSecret(onVictim[1]).value == "after" })
+    }
+
+    @Test(.enabled(if: TestEnvironment.shouldRun(.redisTLS)))
+    func aTLSOnlyClusterIsVerifiedAgainstTheSeedsName() async throws {
+        // The nodes announce 127.0.0.1; their certificates name localhost only, as managed
+        // clusters' nodes announce addresses behind a certificate for the name users connect to.
+        let tls = try TestEnvironment.redisTLS()
+        let cluster = try await PrivateRedisCluster.start(certificate: .named)
+        defer { cluster.stop() }
+        let (reader, writer) = try Self.readerAndWriter(seed: cluster.ports[0], caFile: tls.caFile)
+        defer { reader.close(); writer.close() }
+        let user = LibraryTestSupport.uniqueUser()
+        for type in IntegrationType.allCases {
+            _ = try await writer.setUserIntegration(userID: user, type: type, value: "tls-cluster-\(type.rawValue)")
+        }
+        _ = try await writer.listUserIntegrations(userID: user)
+        let hits = writer.cacheStats().hits
+        #expect(try await writer.listUserIntegrations(userID: user).allSatisfy { $0.status == .connected })
+        #expect(writer.cacheStats().hits - hits == IntegrationType.allCases.count)
+        #expect(await writer.health().healthy)
+        // Tracking over TLS on every master.
+        let name = IntegrationKey(userID: user, type: .alexa).secretName
+        #expect(try await CachedClientL1Tests.servedInProcess(reader, name))
+        _ = try await writer.setUserIntegration(userID: user, type: .alexa, value: "tls-cluster-changed")
+        #expect(try await eventually { try await reader.getSecret(name).value == "tls-cluster-changed" })
+        #expect(reader.cacheStats().errors == 0)
     }
 }

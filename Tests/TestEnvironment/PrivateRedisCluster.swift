@@ -8,13 +8,18 @@ public final class PrivateRedisCluster: Sendable {
     /// Every node's client port.
     public let ports: [Int]
 
-    public static func start() async throws -> PrivateRedisCluster {
+    /// With `certificate` (of the rig's Redis TLS material) every node speaks TLS only.
+    public static func start(
+        certificate: TestEnvironment.RedisTLS.Certificate? = nil
+    ) async throws -> PrivateRedisCluster {
         try TestEnvironment.require(.redis)
+        let tls = try certificate.map { try TestEnvironment.redisTLS().directory + "/" + $0.rawValue }
         let directory = TestEnvironment.scratchDirectory + "/redis-cluster-\(UUID().uuidString.prefix(8))"
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("scripts/redis-cluster").path
         let process = try ChildProcess(
-            script, arguments: [directory, "3"], environment: ProcessInfo.processInfo.environment, output: .capture)
+            script, arguments: [directory, "3"] + (tls.map { [$0] } ?? []),
+            environment: ProcessInfo.processInfo.environment, output: .capture)
         let result = await process.waitForOutput()
         let ports = String(decoding: result.output, as: UTF8.self).split(whereSeparator: \.isWhitespace)
             .compactMap { Int($0) }

@@ -98,6 +98,8 @@ public enum TestEnvironment {
             case expired
             /// Valid, for `redis.other.example` only.
             case otherName = "other-name"
+            /// Valid, for `localhost` only (no IP address), as a managed cluster's nodes have.
+            case named
         }
     }
 
