@@ -43,6 +43,8 @@ struct KeyVaultBenchmark {
             throw BenchmarkFailure("the benchmark's entry is not cached")
         }
         try await redis.set("key:__rand_int__", entry)
+        let managed = try await ManagedRedisBenchmark(base: config, user: user, environment: environment)
+        defer { managed.close() }
         let integrationKeys = IntegrationType.allCases.map {
             config.cachePrefix + IntegrationKey(userID: user, type: $0).logicalKey
         }
@@ -131,6 +133,7 @@ struct KeyVaultBenchmark {
                     try await redis.set(
                         "bench-raw-miss:\(missName(round, index))", response.body, expiration: .seconds(300))
                 })
+            try await managed.measure(count: count, into: &table)
             table.add(
                 try await Measurement.run("raw vault GET", count: missesPerRound, concurrency: 1) { index in
                     _ = try await rawVaultGET(missName(round, index))
@@ -145,6 +148,7 @@ struct KeyVaultBenchmark {
         }
 
         addRatios(to: &table)
+        ManagedRedisBenchmark.addRatios(to: &table)
         print("\(roundCount) rounds, \(count) operations per cache-hit case, \(missesPerRound) misses per round")
         table.printTable()
         let delays = try await L1EvictionBenchmark.measure(reader: l1Client, writes: 50).sorted()

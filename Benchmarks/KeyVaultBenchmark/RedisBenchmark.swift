@@ -7,12 +7,16 @@ enum RedisBenchmark {
 
     /// One run of `operations` GETs from `clients` connections, without pipelining. The key it
     /// reads (`key:__rand_int__`) must hold a value the size of the library's entry beforehand.
-    static func run(host: String, port: Int, operations: Int, clients: Int) throws -> Measurement {
+    /// `options` adds redis-benchmark's own (`--tls`, `--cluster`); `name` labels the row.
+    static func run(
+        host: String, port: Int, operations: Int, clients: Int, options: [String] = [], name: String = name
+    ) throws -> Measurement {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/redis-benchmark")
-        process.arguments = [
-            "-h", host, "-p", "\(port)", "-t", "get", "-n", "\(operations)", "-c", "\(clients)", "-P", "1", "--csv",
-        ]
+        process.arguments =
+            [
+                "-h", host, "-p", "\(port)", "-t", "get", "-n", "\(operations)", "-c", "\(clients)", "-P", "1", "--csv",
+            ] + options
         let output = Pipe()
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice

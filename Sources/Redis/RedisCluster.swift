@@ -103,36 +103,48 @@ final class RedisCluster: Sendable {
         return replies.map { $0 ?? .error("CLUSTERDOWN too many redirections") }
     }
 
-    /// Sends each node its commands (after `ASKING` where asked to), concurrently.
+    /// Sends each node its commands (after `ASKING` where asked to), concurrently; a single node's
+    /// on the caller's task (most commands have one key: no child task to spawn and await).
     private func send(
         _ groups: [ClusterTopology.Node: [Int]], _ commands: [ClusterSplit.Part],
         asking: [Int: ClusterTopology.Node]
     ) async throws -> [(ClusterTopology.Node, [Int], [RedisValue])] {
-        try await withThrowingTaskGroup(of: (ClusterTopology.Node, [Int], [RedisValue]).self) { group in
+        if groups.count == 1, let (target, indices) = groups.first {
+            return [(target, indices, try await send(indices, of: commands, to: target, asking: asking))]
+        }
+        return try await withThrowingTaskGroup(of: (ClusterTopology.Node, [Int], [RedisValue]).self) { group in
             for (target, indices) in groups {
-                let pool = node(target)
-                var wire: [RedisCommand] = []
-                var answered: [Bool] = []
-                for index in indices {
-                    if asking[index] == target {
-                        wire.append(RedisCommand("ASKING"))
-                        answered.append(false)
-                    }
-                    wire.append(commands[index].command)
-                    answered.append(true)
-                }
                 group.addTask {
-                    do {
-                        let replies = try await pool.pipeline(wire)
-                        return (target, indices, zip(answered, replies).filter(\.0).map(\.1))
-                    } catch {
-                        // A node that fails may have failed over: the map may have changed.
-                        self.scheduleRefresh()
-                        throw error
-                    }
+                    (target, indices, try await self.send(indices, of: commands, to: target, asking: asking))
                 }
             }
             return try await group.reduce(into: []) { $0.append($1) }
+        }
+    }
+
+    /// The replies of `target` to the commands at `indices`, as one pipeline.
+    private func send(
+        _ indices: [Int], of commands: [ClusterSplit.Part], to target: ClusterTopology.Node,
+        asking: [Int: ClusterTopology.Node]
+    ) async throws -> [RedisValue] {
+        var wire: [RedisCommand] = []
+        var answered: [Bool] = []
+        wire.reserveCapacity(indices.count)
+        for index in indices {
+            if asking[index] == target {
+                wire.append(RedisCommand("ASKING"))
+                answered.append(false)
+            }
+            wire.append(commands[index].command)
+            answered.append(true)
+        }
+        do {
+            let replies = try await node(target).pipeline(wire)
+            return answered.count == indices.count ? replies : zip(answered, replies).filter(\.0).map(\.1)
+        } catch {
+            // A node that fails may have failed over: the map may have changed.
+            scheduleRefresh()
+            throw error
         }
     }
 
