@@ -133,7 +133,7 @@ struct KeyVaultBenchmark {
                     try await redis.set(
                         "bench-raw-miss:\(missName(round, index))", response.body, expiration: .seconds(300))
                 })
-            try await managed.measure(count: count, into: &table)
+            try await managed.measure(count: count, standalone: client, into: &table)
             table.add(
                 try await Measurement.run("raw vault GET", count: missesPerRound, concurrency: 1) { index in
                     _ = try await rawVaultGET(missName(round, index))

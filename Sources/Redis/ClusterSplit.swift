@@ -14,29 +14,30 @@ struct ClusterSplit {
         case none, array, sum
     }
 
-    /// Commands whose arguments hold no key.
-    private static let keyless: Set<String> = [
-        "PING", "SCAN", "CLUSTER", "CLIENT", "INFO", "DBSIZE", "ACL", "ECHO", "FLUSHALL", "FLUSHDB", "CONFIG",
-        "ASKING", "READONLY", "TIME", "AUTH", "HELLO",
-    ]
+    /// The commands whose keys may lie in different slots.
+    private static let multiKey: Set<String> = ["MGET", "DEL", "UNLINK"]
 
+    /// A command is routed by its first argument: its key, or for a command without keys an
+    /// argument that sends it to some master, which is all such a command needs.
     init(_ command: RedisCommand) {
-        let name = command.name
-        guard !Self.keyless.contains(name) else {
-            parts = [Part(command: command, slot: nil)]
-            merging = .none
-            return
-        }
-        let arguments = command.argumentsAfterName
-        switch name {
-        case "MGET" where arguments.count > 1, "DEL" where arguments.count > 1, "UNLINK" where arguments.count > 1:
-            let single = name == "MGET" ? "GET" : name
-            parts = arguments.map { Part(command: RedisCommand(single, arguments: [$0]), slot: ClusterSlot.of($0)) }
+        if command.argumentCount > 2, Self.multiKey.contains(command.name) {
+            let name = command.name
+            parts = command.argumentsAfterName.map {
+                Part(command: RedisCommand(name == "MGET" ? "GET" : name, arguments: [$0]), slot: ClusterSlot.of($0))
+            }
             merging = name == "MGET" ? .array : .sum
-        default:
-            parts = [Part(command: command, slot: arguments.first.map(ClusterSlot.of))]
+        } else {
+            parts = [Part(command: command, slot: command.firstArgument.map(ClusterSlot.of))]
             merging = .none
         }
+    }
+
+    /// The slot of a command that is sent whole (not split), `nil` for one that is split or
+    /// has no argument.
+    static func slotUnsplit(_ command: RedisCommand) -> Int? {
+        let count = command.argumentCount
+        guard count == 2 || (count > 2 && !multiKey.contains(command.name)) else { return nil }
+        return command.firstArgument.map(ClusterSlot.of)
     }
 
     /// The reply the command would have had from one server; the first error reply if any part failed.

@@ -30,8 +30,17 @@ final class RedisCluster: Sendable {
     /// The replies to `commands`, in order, each sent to the master of its key's slot. A multi-key
     /// `MGET`, `DEL` or `UNLINK` is split into one command per key and its replies merged.
     func pipeline(_ commands: [RedisCommand], logger: Logger?) async throws -> [RedisValue] {
+        // Most calls are one command of one key: straight to its master, unless redirected.
+        var answered: Answered?
+        if commands.count == 1, let slot = ClusterSplit.slotUnsplit(commands[0]),
+            let target = try await topology().master(forSlot: slot)
+        {
+            let reply = try await send([commands[0]], to: target)[0]
+            if ClusterRedirection(reply) == nil { return [reply] }
+            answered = (target, [0], [reply])
+        }
         let split = commands.map(ClusterSplit.init)
-        let replies = try await route(split.flatMap(\.parts))
+        let replies = try await route(split.flatMap(\.parts), answered: answered)
         var merged: [RedisValue] = []
         merged.reserveCapacity(commands.count)
         var next = replies.startIndex
@@ -65,24 +74,27 @@ final class RedisCluster: Sendable {
 
     // MARK: Routing
 
-    /// One round per redirection: the pending commands grouped by node, sent concurrently.
-    private func route(_ commands: [ClusterSplit.Part]) async throws -> [RedisValue] {
+    /// A node's replies to the commands at these indices.
+    private typealias Answered = (node: ClusterTopology.Node, indices: [Int], replies: [RedisValue])
+
+    /// One round per redirection: the pending commands grouped by node, sent concurrently. With
+    /// `answered`, the first round's replies are those already received.
+    private func route(_ commands: [ClusterSplit.Part], answered: Answered? = nil) async throws -> [RedisValue] {
         var replies = [RedisValue?](repeating: nil, count: commands.count)
         var asking: [Int: ClusterTopology.Node] = [:]
         var pending = Array(commands.indices)
+        var received = answered.map { [$0] }
         for _ in 0...Self.maximumRedirections where !pending.isEmpty {
-            let map = try await topology()
-            var groups: [ClusterTopology.Node: [Int]] = [:]
-            for index in pending {
-                let slot = commands[index].slot
-                guard let target = asking[index] ?? (slot.flatMap(map.master(forSlot:)) ?? map.masters.first) else {
-                    replies[index] = .error("CLUSTERDOWN Hash slot \(slot ?? 0) not served")
-                    continue
-                }
-                groups[target, default: []].append(index)
+            let round: [Answered]
+            if let received {
+                round = received
+            } else {
+                let groups = try await groupedByNode(pending, commands, asking: asking, &replies)
+                round = try await send(groups, commands, asking: asking)
             }
+            received = nil
             pending = []
-            for (target, indices, answers) in try await send(groups, commands, asking: asking) {
+            for (target, indices, answers) in round {
                 for (index, reply) in zip(indices, answers) {
                     switch ClusterRedirection(reply) {
                     case .moved(let slot, let node)?:
@@ -103,16 +115,35 @@ final class RedisCluster: Sendable {
         return replies.map { $0 ?? .error("CLUSTERDOWN too many redirections") }
     }
 
+    /// The `pending` commands by the node each goes to: the one that answered `ASK`, else its
+    /// slot's master; a command whose slot nobody serves gets its error reply at once.
+    private func groupedByNode(
+        _ pending: [Int], _ commands: [ClusterSplit.Part], asking: [Int: ClusterTopology.Node],
+        _ replies: inout [RedisValue?]
+    ) async throws -> [ClusterTopology.Node: [Int]] {
+        let map = try await topology()
+        var groups: [ClusterTopology.Node: [Int]] = [:]
+        for index in pending {
+            let slot = commands[index].slot
+            guard let target = asking[index] ?? (slot.flatMap(map.master(forSlot:)) ?? map.masters.first) else {
+                replies[index] = .error("CLUSTERDOWN Hash slot \(slot ?? 0) not served")
+                continue
+            }
+            groups[target, default: []].append(index)
+        }
+        return groups
+    }
+
     /// Sends each node its commands (after `ASKING` where asked to), concurrently; a single node's
     /// on the caller's task (most commands have one key: no child task to spawn and await).
     private func send(
         _ groups: [ClusterTopology.Node: [Int]], _ commands: [ClusterSplit.Part],
         asking: [Int: ClusterTopology.Node]
-    ) async throws -> [(ClusterTopology.Node, [Int], [RedisValue])] {
+    ) async throws -> [Answered] {
         if groups.count == 1, let (target, indices) = groups.first {
             return [(target, indices, try await send(indices, of: commands, to: target, asking: asking))]
         }
-        return try await withThrowingTaskGroup(of: (ClusterTopology.Node, [Int], [RedisValue]).self) { group in
+        return try await withThrowingTaskGroup(of: Answered.self) { group in
             for (target, indices) in groups {
                 group.addTask {
                     (target, indices, try await self.send(indices, of: commands, to: target, asking: asking))
@@ -138,11 +169,15 @@ final class RedisCluster: Sendable {
             wire.append(commands[index].command)
             answered.append(true)
         }
+        let replies = try await send(wire, to: target)
+        return answered.count == indices.count ? replies : zip(answered, replies).filter(\.0).map(\.1)
+    }
+
+    /// `target`'s replies to `commands`; a failure refreshes the map (the node may have failed over).
+    private func send(_ commands: [RedisCommand], to target: ClusterTopology.Node) async throws -> [RedisValue] {
         do {
-            let replies = try await node(target).pipeline(wire)
-            return answered.count == indices.count ? replies : zip(answered, replies).filter(\.0).map(\.1)
+            return try await node(target).pipeline(commands)
         } catch {
-            // A node that fails may have failed over: the map may have changed.
             scheduleRefresh()
             throw error
         }

@@ -16,6 +16,23 @@ extension RedisCommand {
         return Array(arguments.dropFirst())
     }
 
+    /// How many arguments the command has, its name included.
+    var argumentCount: Int {
+        var index = wire.startIndex
+        return Self.header(in: wire, at: &index) ?? 0
+    }
+
+    /// The argument after the name (a command's key, when it has keys), without reading the rest.
+    var firstArgument: ArraySlice<UInt8>? {
+        var index = wire.startIndex
+        guard let count = Self.header(in: wire, at: &index), count > 1,
+            let nameLength = Self.header(in: wire, at: &index)
+        else { return nil }
+        index += nameLength + 2
+        guard let length = Self.header(in: wire, at: &index), index + length <= wire.endIndex else { return nil }
+        return wire[index..<index + length]
+    }
+
     /// A command named `name` with `arguments` (bytes, binary-safe).
     init(_ name: String, arguments: [ArraySlice<UInt8>]) {
         self.init(arguments: [Data(name.utf8)] + arguments.map { Data($0) })

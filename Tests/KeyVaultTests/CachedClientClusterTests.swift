@@ -1,5 +1,6 @@
 import Foundation
 import Redis
+import Synchronization
 import TestEnvironment
 import Testing
 
@@ -34,16 +35,39 @@ struct CachedClientClusterTests {
         return (reader, try CachedClient(config: config))
     }
 
-    /// The port of the master that serves each key, as the cluster itself says.
-    static func masters(of keys: [String], seed: Int) async throws -> [Int] {
+    /// Each slot range and the port of its master, as the node on `seed` sees them.
+    static func slotMap(seed: Int) async throws -> [(slots: ClosedRange<Int>, master: Int)] {
         let node = RedisClient(configuration: .init(host: "127.0.0.1", port: seed, poolSize: 1))
         defer { node.close() }
-        let ranges = try await node.send(RedisCommand("CLUSTER", "SLOTS")).array ?? []
+        return try await node.send(RedisCommand("CLUSTER", "SLOTS")).array?.compactMap { range in
+            guard let parts = range.array, let first = parts[0].integer, let last = parts[1].integer,
+                let master = parts[2].array?[1].integer
+            else { return nil }
+            return (first...last, master)
+        } ?? []
+    }
+
+    /// Whether `client` reads every one of `names` from Redis (each a cache hit).
+    static func servedFromRedis(_ client: CachedClient, _ names: [String]) async throws -> Bool {
+        let hits = client.cacheStats().hits
+        for name in names { _ = try await client.getSecret(name) }
+        return client.cacheStats().hits == hits + names.count
+    }
+
+    /// The ports of the masters serving slots, as the node on `seed` sees them.
+    static func servingMasters(seed: Int) async throws -> Set<Int> {
+        Set(try await slotMap(seed: seed).map(\.master))
+    }
+
+    /// The port of the master that serves each key, as the cluster itself says.
+    static func masters(of keys: [String], seed: Int) async throws -> [Int] {
+        let map = try await slotMap(seed: seed)
+        let node = RedisClient(configuration: .init(host: "127.0.0.1", port: seed, poolSize: 1))
+        defer { node.close() }
         var masters: [Int] = []
         for key in keys {
             let slot = try await node.send(RedisCommand("CLUSTER", "KEYSLOT", key)).integer ?? -1
-            let range = ranges.first { ($0.array?[0].integer ?? 0)...($0.array?[1].integer ?? -1) ~= slot }
-            masters.append(range?.array?[2].array?[1].integer ?? -1)
+            masters.append(map.first { $0.slots.contains(slot) }?.master ?? -1)
         }
         return masters
     }
@@ -114,20 +138,48 @@ struct CachedClientClusterTests {
         }
         #expect(try await CachedClientL1Tests.servedInProcess(reader, onVictim[0]))
 
-        cluster.kill(port: victim)
-        // Every read succeeds through the failover: from Redis, or from the vault while the
-        // victim's slots have no master; it ends when Redis serves the victim's keys again.
-        let errorsBefore = writer.cacheStats().errors
-        let recovered = try await eventually(timeout: .seconds(120), every: .milliseconds(100)) {
-            for name in names {
-                #expect(try await writer.getSecret(name).value == "before-\(name)")
+        // Eight callers read every secret in a loop through the failover; none may fail.
+        let readNames = names
+        let probe = try CachedClient(config: writer.config)
+        defer { probe.close() }
+        let load = FailoverLoad()
+        let readers = Task {
+            await withTaskGroup(of: Void.self) { group in
+                for _ in 0..<8 {
+                    group.addTask {
+                        while !load.stopped {
+                            for name in readNames {
+                                let value = try? await writer.getSecret(name).value
+                                load.count(failed: value != "before-\(name)")
+                            }
+                        }
+                    }
+                }
             }
-            let hits = writer.cacheStats().hits
-            for name in onVictim { _ = try await writer.getSecret(name) }
-            return writer.cacheStats().hits == hits + onVictim.count
         }
+        let killed = ContinuousClock.now
+        cluster.kill(port: victim)
+        // Ends when the promoted replica serves the victim's keys: both read back as cache hits.
+        var promoted: Duration?
+        let recovered = try await eventually(timeout: .seconds(120), every: .milliseconds(20)) {
+            if promoted == nil, try await !Self.servingMasters(seed: seed).contains(victim) {
+                promoted = ContinuousClock.now - killed
+            }
+            return try await Self.servedFromRedis(probe, onVictim) && promoted != nil
+        }
+        let firstHit = ContinuousClock.now - killed
+        load.stop()
+        await readers.value
         #expect(recovered)
-        #expect(writer.cacheStats().errors > errorsBefore)
+        // The loaded client has its new map too (its failed reads refreshed it).
+        #expect(try await eventually { try await Self.servedFromRedis(writer, onVictim) })
+        #expect(load.reads > 0)
+        #expect(load.failed == 0)
+        #expect(probe.cacheStats().errors + writer.cacheStats().errors > 0)
+        print(
+            "redis cluster failover: a replica took over the killed master's slots \(promoted.map { "\($0)" } ?? "-") "
+                + "after the kill; first cache hit on it after \(firstHit); \(load.reads) reads meanwhile, \(load.failed) failed"
+        )
         // The reader's invalidation tracking came back on the promoted master: a write there
         // reaches its in-process cache.
         #expect(try await CachedClientL1Tests.servedInProcess(reader, onVictim[1]))
@@ -160,4 +212,22 @@ struct CachedClientClusterTests {
         #expect(try await eventually { try await reader.getSecret(name).value == "tls-cluster-changed" })
         #expect(reader.cacheStats().errors == 0)
     }
+}
+
+/// Reads under load during a failover: how many, how many failed.
+final class FailoverLoad: Sendable {
+    private let state = Mutex((reads: 0, failed: 0, stopped: false))
+
+    var reads: Int { state.withLock { $0.reads } }
+    var failed: Int { state.withLock { $0.failed } }
+    var stopped: Bool { state.withLock { $0.stopped } }
+
+    func count(failed: Bool) {
+        state.withLock {
+            $0.reads += 1
+            if failed { $0.failed += 1 }
+        }
+    }
+
+    func stop() { state.withLock { $0.stopped = true } }
 }
