@@ -43,7 +43,7 @@ public struct ClientConfig: Sendable {
 }
 
 /// How the client obtains bearer tokens.
-public enum Credential: Sendable {
+public enum Credential: Sendable, Equatable {
     /// A fixed token (`KEYVAULT_TOKEN`).
     case staticToken(String)
     /// The emulator's `GET /token` on the vault host.
@@ -52,6 +52,9 @@ public enum Credential: Sendable {
     case clientSecret(tenantID: String, clientID: String, secret: String, authorityHost: String)
     /// Workload identity: a federated token file exchanged for an access token.
     case workloadIdentity(tenantID: String, clientID: String, tokenFile: String, authorityHost: String)
+    /// Managed identity: a token from the host's identity endpoint; `clientID` picks a
+    /// user-assigned identity, `nil` the system-assigned one.
+    case managedIdentity(clientID: String?, endpoint: ManagedIdentityEndpoint)
 
     /// A description that names the kind of credential only.
     public var kind: String {
@@ -60,6 +63,32 @@ public enum Credential: Sendable {
         case .emulator: "emulator"
         case .clientSecret: "client-secret"
         case .workloadIdentity: "workload-identity"
+        case .managedIdentity: "managed-identity"
         }
     }
+
+    /// The credential for a start-up log line: its kind and where tokens come from, never a secret.
+    public var summary: String {
+        switch self {
+        case .staticToken, .emulator: kind
+        case .clientSecret(let tenant, let client, _, let authority),
+            .workloadIdentity(let tenant, let client, _, let authority):
+            "\(kind) (client \(client), tenant \(tenant), authority \(authority))"
+        case .managedIdentity(let client, .imds(let host)):
+            "\(kind) (IMDS at \(host), \(client.map { "user-assigned client \($0)" } ?? "system-assigned"))"
+        case .managedIdentity(let client, .appService(let url, _)):
+            "\(kind) (App Service endpoint \(url), \(client.map { "user-assigned client \($0)" } ?? "system-assigned"))"
+        }
+    }
+}
+
+/// Where a managed identity's tokens come from.
+public enum ManagedIdentityEndpoint: Sendable, Equatable {
+    /// The Azure Instance Metadata Service (VMs, AKS nodes): `{host}/metadata/identity/oauth2/token`.
+    case imds(host: String)
+    /// App Service and Container Apps: `IDENTITY_ENDPOINT`, authenticated by `IDENTITY_HEADER`.
+    case appService(url: String, header: String)
+
+    /// The IMDS host every Azure VM reaches.
+    public static let imdsHost = "http://169.254.169.254"
 }

@@ -30,26 +30,61 @@ public enum EnvironmentConfiguration {
         }
     }
 
-    /// The credential, first match wins: workload identity, client secret, static token, emulator.
-    static func credential(_ environment: [String: String]) throws -> Credential {
-        let authority =
-            environment["AZURE_AUTHORITY_HOST"].flatMap { $0.isEmpty ? nil : $0 } ?? "https://login.microsoftonline.com"
-        let tenant = environment["AZURE_TENANT_ID"] ?? ""
-        let client = environment["AZURE_CLIENT_ID"] ?? ""
-        if let file = environment["AZURE_FEDERATED_TOKEN_FILE"], !file.isEmpty {
-            guard !tenant.isEmpty, !client.isEmpty else {
-                throw KeyVaultError(.invalidInput, "workload identity needs AZURE_TENANT_ID and AZURE_CLIENT_ID")
-            }
-            return .workloadIdentity(tenantID: tenant, clientID: client, tokenFile: file, authorityHost: authority)
-        }
-        if let secret = environment["AZURE_CLIENT_SECRET"], !secret.isEmpty {
-            guard !tenant.isEmpty, !client.isEmpty else {
+    /// The credential, first match wins, in `DefaultAzureCredential`'s order: client secret
+    /// (`AZURE_CLIENT_SECRET`), workload identity (`AZURE_FEDERATED_TOKEN_FILE`), managed identity
+    /// (App Service's `IDENTITY_ENDPOINT`, or IMDS at `AZURE_POD_IDENTITY_AUTHORITY_HOST`), then a
+    /// static token (`KEYVAULT_TOKEN`, development); with none of these, managed identity through
+    /// IMDS for a vault on a Key Vault domain, else the emulator's token endpoint.
+    package static func credential(_ environment: [String: String], vaultURL: String) throws -> Credential {
+        func value(_ name: String) -> String? { environment[name].flatMap { $0.isEmpty ? nil : $0 } }
+        let authority = value("AZURE_AUTHORITY_HOST") ?? "https://login.microsoftonline.com"
+        let tenant = value("AZURE_TENANT_ID") ?? ""
+        let client = value("AZURE_CLIENT_ID")
+        if let secret = value("AZURE_CLIENT_SECRET") {
+            guard !tenant.isEmpty, let client else {
                 throw KeyVaultError(.invalidInput, "client credentials need AZURE_TENANT_ID and AZURE_CLIENT_ID")
             }
             return .clientSecret(tenantID: tenant, clientID: client, secret: secret, authorityHost: authority)
         }
-        if let token = environment["KEYVAULT_TOKEN"], !token.isEmpty { return .staticToken(token) }
+        if let file = value("AZURE_FEDERATED_TOKEN_FILE") {
+            guard !tenant.isEmpty, let client else {
+                throw KeyVaultError(.invalidInput, "workload identity needs AZURE_TENANT_ID and AZURE_CLIENT_ID")
+            }
+            return .workloadIdentity(tenantID: tenant, clientID: client, tokenFile: file, authorityHost: authority)
+        }
+        if let endpoint = value("IDENTITY_ENDPOINT") {
+            guard let header = value("IDENTITY_HEADER") else {
+                throw KeyVaultError(
+                    .invalidInput, "IDENTITY_ENDPOINT (App Service managed identity) needs IDENTITY_HEADER",
+                    context: ["variable": "IDENTITY_HEADER"])
+            }
+            return .managedIdentity(clientID: client, endpoint: .appService(url: endpoint, header: header))
+        }
+        if let host = value("AZURE_POD_IDENTITY_AUTHORITY_HOST") {
+            guard host.hasPrefix("http://") || host.hasPrefix("https://") else {
+                throw KeyVaultError(
+                    .invalidInput, "AZURE_POD_IDENTITY_AUTHORITY_HOST must be an http:// or https:// URL",
+                    context: ["variable": "AZURE_POD_IDENTITY_AUTHORITY_HOST"])
+            }
+            return .managedIdentity(clientID: client, endpoint: .imds(host: host))
+        }
+        if let token = value("KEYVAULT_TOKEN") { return .staticToken(token) }
+        if isKeyVaultHost(vaultURL) {
+            return .managedIdentity(clientID: client, endpoint: .imds(host: ManagedIdentityEndpoint.imdsHost))
+        }
         return .emulator
+    }
+
+    /// The DNS suffixes of Key Vault in the public and sovereign clouds.
+    static let keyVaultDomains = [
+        ".vault.azure.net", ".vault.azure.cn", ".vault.usgovcloudapi.net", ".vault.microsoftazure.de",
+        ".managedhsm.azure.net",
+    ]
+
+    /// Whether `url` names a real Key Vault (whose tokens never come from an emulator's `/token`).
+    static func isKeyVaultHost(_ url: String) -> Bool {
+        guard let host = URLComponents(string: url)?.host?.lowercased() else { return false }
+        return keyVaultDomains.contains { host.hasSuffix($0) }
     }
 }
 
@@ -68,11 +103,12 @@ extension ClientConfig {
             }
             caBundle = data
         }
+        let vaultURL = environment["KEYVAULT_URL"].flatMap { $0.isEmpty ? nil : $0 } ?? "https://iot-keyvault:4997"
         return ClientConfig(
-            vaultURL: environment["KEYVAULT_URL"].flatMap { $0.isEmpty ? nil : $0 } ?? "https://iot-keyvault:4997",
+            vaultURL: vaultURL,
             timeout: try EnvironmentConfiguration.duration(environment, "KEYVAULT_TIMEOUT", default: .seconds(30)),
             insecureSkipVerify: try EnvironmentConfiguration.bool(environment, "KEYVAULT_TLS_SKIP_VERIFY"),
-            caBundle: caBundle, credential: try EnvironmentConfiguration.credential(environment))
+            caBundle: caBundle, credential: try EnvironmentConfiguration.credential(environment, vaultURL: vaultURL))
     }
 }
 

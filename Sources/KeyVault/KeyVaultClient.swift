@@ -37,6 +37,11 @@ public final class KeyVaultClient: Sendable {
             throw KeyVaultError(.tlsFailed, "\(error)")
         }
         tokens = TokenProvider(credential: config.credential, http: http, vaultURL: config.vaultURL)
+        if config.insecureSkipVerify {
+            logger.warning(
+                "KEYVAULT_TLS_SKIP_VERIFY is set: the vault's certificate is not verified (development only)",
+                metadata: ["url": "\(config.vaultURL)"])
+        }
     }
 
     /// Stops the client; calls in flight fail.

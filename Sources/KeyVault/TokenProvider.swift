@@ -80,14 +80,13 @@ actor TokenProvider {
                         ("client_assertion", assertion.trimmingCharacters(in: .whitespacesAndNewlines)),
                         ("scope", "https://vault.azure.net/.default"),
                     ]))
+        case .managedIdentity(let clientID, let endpoint):
+            return try await managedIdentityToken(clientID: clientID, endpoint: endpoint)
         }
     }
 
     private static func form(authority: String, tenant: String, fields: [(String, String)]) -> HTTPRequest {
-        var allowed = CharacterSet.alphanumerics
-        allowed.insert(charactersIn: "-._~")
-        let body = fields.map { "\($0.0)=\($0.1.addingPercentEncoding(withAllowedCharacters: allowed) ?? "")" }.joined(
-            separator: "&")
+        let body = formEncoded(fields)
         let base = authority.hasSuffix("/") ? String(authority.dropLast()) : authority
         return HTTPRequest(
             method: .post, url: "\(base)/\(tenant)/oauth2/v2.0/token",
@@ -98,22 +97,33 @@ actor TokenProvider {
 
     /// Sends a token request; accepts the Entra ID JSON shape or a bare JWT (the james-gould emulator).
     private func request(_ request: HTTPRequest) async throws -> (String, Int) {
-        let response: HTTPResponse
-        do {
-            response = try await http.execute(request)
-        } catch let error as HTTPError {
-            throw KeyVaultClient.transportError(error, operation: .token)
-        }
+        let response = try await send(request)
         guard response.status == 200 else {
             throw KeyVaultError(
                 .authenticationFailed, "the token endpoint answered \(response.status)",
                 context: ["status": "\(response.status)"])
         }
+        return try Self.token(in: response)
+    }
+
+    func send(_ request: HTTPRequest) async throws -> HTTPResponse {
+        do {
+            return try await http.execute(request)
+        } catch let error as HTTPError {
+            throw KeyVaultClient.transportError(error, operation: .token)
+        }
+    }
+
+    /// The token and its lifetime in seconds: from JSON (`expires_in`, else `expires_on`, else an
+    /// hour), or a bare JWT (its `exp`).
+    static func token(in response: HTTPResponse) throws -> (String, Int) {
         if let json = try? JSONSerialization.jsonObject(with: response.body) as? [String: Any] {
             guard let token = json["access_token"] as? String ?? json["token"] as? String else {
                 throw KeyVaultError(.authenticationFailed, "the token endpoint's answer has no access_token")
             }
-            let lifetime = (json["expires_in"] as? Int) ?? Int(json["expires_in"] as? String ?? "") ?? 3600
+            func seconds(_ key: String) -> Int? { json[key] as? Int ?? Int(json[key] as? String ?? "") }
+            let lifetime =
+                seconds("expires_in") ?? seconds("expires_on").map { $0 - Int(Date().timeIntervalSince1970) } ?? 3600
             return (token, lifetime)
         }
         let text = String(decoding: response.body, as: UTF8.self).trimmingCharacters(

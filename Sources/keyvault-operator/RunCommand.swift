@@ -72,7 +72,11 @@ struct RunCommand: AsyncParsableCommand {
             configuration.userAgent = "keyvault-operator/\(VersionCommand.version)"
             kube = try KubernetesClient(configuration: configuration, logger: logger)
             var config = try CachedClientConfig.fromEnvironment()
-            if let keyvaultUrl { config.keyVault.vaultURL = keyvaultUrl }
+            if let keyvaultUrl {
+                config.keyVault.vaultURL = keyvaultUrl
+                config.keyVault.credential = try EnvironmentConfiguration.credential(
+                    ProcessInfo.processInfo.environment, vaultURL: keyvaultUrl)
+            }
             if let redisHost { config.redis.host = redisHost }
             if let redisPort { config.redis.port = redisPort }
             // The work queue backs off per resource, so a vault call gives up after three attempts:
@@ -97,6 +101,7 @@ struct RunCommand: AsyncParsableCommand {
             metadata: [
                 "namespaces": "\(namespaces.isEmpty ? "all" : namespaces.joined(separator: ","))",
                 "identity": "\(identity)",
+                "keyvault.credential": "\(vault.config.keyVault.credential.summary)",
             ])
         let endpoints = OperatorEndpoints(controller: controller, kube: kube, vault: vault, registry: registry)
         let elector =

@@ -340,6 +340,21 @@ def redis_tls_server_name_and_skip_verify():
     expect("WARNING" not in notes(verified), "a warning in NOTES.txt without skipVerify")
 
 
+def managed_identity_through_imds():
+    env = env_of(operator_container(render({})))
+    expect("AZURE_POD_IDENTITY_AUTHORITY_HOST" not in env, "AZURE_POD_IDENTITY_AUTHORITY_HOST by default")
+    env = env_of(operator_container(render({"azure": {"managedIdentity": {"enabled": True, "clientId": "uai-1"}}})))
+    expect(env["AZURE_POD_IDENTITY_AUTHORITY_HOST"] == "http://169.254.169.254", f"IMDS host {env.get('AZURE_POD_IDENTITY_AUTHORITY_HOST')}")
+    expect(env["AZURE_CLIENT_ID"] == "uai-1", f"AZURE_CLIENT_ID {env.get('AZURE_CLIENT_ID')}")
+    env = env_of(operator_container(render({"azure": {"managedIdentity": {"enabled": True}}})))
+    expect("AZURE_CLIENT_ID" not in env, "AZURE_CLIENT_ID for a system-assigned identity")
+    try:
+        render({"azure": {"managedIdentity": {"enabled": True}, "workloadIdentity": True, "clientId": "c"}})
+        raise AssertionError("rendered managed identity together with workload identity")
+    except helm.HelmRenderError as error:
+        expect("azure.managedIdentity.enabled" in str(error), f"message: {error}")
+
+
 def redis_cluster_seed():
     expect("REDIS_CLUSTER" not in env_of(operator_container(render({}))), "REDIS_CLUSTER by default")
     env = env_of(operator_container(render({"redis": {"cluster": True, "host": "redis-cluster"}})))
@@ -377,6 +392,7 @@ BAD_VALUES = [
     ({"image": {"pullPolicy": "Sometimes"}}, "/image/pullPolicy"),
     ({"redis": {"tls": {"enabled": "true"}}}, "/redis/tls/enabled"),
     ({"redis": {"cluster": "yes"}}, "/redis/cluster"),
+    ({"azure": {"managedIdentity": {"imdsHost": "169.254.169.254"}}}, "/azure/managedIdentity/imdsHost"),
     ({"redis": {"tls": {"skipVerify": "yes"}}}, "/redis/tls/skipVerify"),
     ({"redis": {"tls": {"clientCert": "my-redis-client"}}}, "clientCert"),
     ({"redis": {"tls": {"caSecretKey": "../ca.crt"}}}, "/redis/tls/caSecretKey"),
@@ -543,7 +559,7 @@ def main():
                  operator_deployment_is_configured, rbac_is_least_privilege, namespaced_mode_uses_roles,
                  emulator_off_uses_the_configured_vault, existing_secrets_are_not_generated, redis_tls_is_off_by_default,
                  redis_tls_trusts_the_ca_secret, redis_mutual_tls_mounts_the_client_certificate,
-                 redis_tls_server_name_and_skip_verify, redis_cluster_seed, redis_url_from_existing_secret, service_monitor_on,
+                 redis_tls_server_name_and_skip_verify, managed_identity_through_imds, redis_cluster_seed, redis_url_from_existing_secret, service_monitor_on,
                  emulator_is_wired_as_its_image_expects, schema_rejects_bad_values, deploy_matches_a_fresh_render,
                  server_accepts_default_render, server_accepts_namespaced_render, chart_rbac_runs_the_operator]:
         check(test)

@@ -171,15 +171,6 @@ struct EnvironmentConfigurationTests {
         #expect(config.keyVault.insecureSkipVerify == false)
     }
 
-    @Test func credentialChoiceFollowsThePrecedence() throws {
-        var environment = ["KEYVAULT_TOKEN": "t", "AZURE_TENANT_ID": "tenant", "AZURE_CLIENT_ID": "client"]
-        #expect(try ClientConfig.fromEnvironment(environment).credential.kind == "static-token")
-        environment["AZURE_CLIENT_SECRET"] = "s"
-        #expect(try ClientConfig.fromEnvironment(environment).credential.kind == "client-secret")
-        environment["AZURE_FEDERATED_TOKEN_FILE"] = "/var/run/token"
-        #expect(try ClientConfig.fromEnvironment(environment).credential.kind == "workload-identity")
-    }
-
     @Test func badValuesNameTheVariable() {
         #expect(throws: KeyVaultError.self) { try ClientConfig.fromEnvironment(["KEYVAULT_TIMEOUT": "soon"]) }
         #expect(throws: KeyVaultError.self) {

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTransport
 
 /// The real servers started by `scripts/test-env`, as its environment variables describe them.
 ///
@@ -12,6 +13,7 @@ public enum TestEnvironment {
         case redisTLS = "KVO_TEST_REDIS_TLS_PORT"
         case redisCluster = "KVO_TEST_REDIS_CLUSTER_PORTS"
         case emulator = "KVO_TEST_EMULATOR_URL"
+        case managedIdentity = "KVO_TEST_IMDS_URL"
     }
 
     public struct MissingServer: Error, CustomStringConvertible {
@@ -128,6 +130,27 @@ public enum TestEnvironment {
         return Emulator(
             url: value("KVO_TEST_EMULATOR_URL"), caFile: value("KVO_TEST_EMULATOR_CA"),
             binary: value("KVO_TEST_EMULATOR_BIN"))
+    }
+
+    /// The rig's Azure managed identity endpoint (scripts/fake-imds): its base URL (IMDS's host), the
+    /// App Service endpoint on it, and the header that endpoint requires.
+    public struct ManagedIdentity: Sendable {
+        public let url: String
+        public var appServiceEndpoint: String { url + "/msi/token" }
+        public let identityHeader: String
+
+        /// How many token requests the endpoint got for `clientID`.
+        public func tokenRequests(clientID: String) async throws -> Int {
+            let http = try HTTPClient(configuration: .init())
+            defer { http.close() }
+            let response = try await http.execute(HTTPRequest(url: "\(url)/_requests?client_id=\(clientID)"))
+            return (try JSONSerialization.jsonObject(with: response.body) as? [String: Any])?["count"] as? Int ?? -1
+        }
+    }
+
+    public static func managedIdentity() throws -> ManagedIdentity {
+        try require(.managedIdentity)
+        return ManagedIdentity(url: value("KVO_TEST_IMDS_URL"), identityHeader: value("KVO_TEST_IMDS_IDENTITY_HEADER"))
     }
 
     /// A directory for files a test writes; removed by `scripts/test-env` on exit.
