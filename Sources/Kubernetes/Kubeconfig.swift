@@ -25,7 +25,7 @@ struct Kubeconfig: Decodable {
         var clientCertificateData: String?
         var clientKey: String?
         var clientKeyData: String?
-        var exec: Present?
+        var exec: Exec?
         var authProvider: Present?
         enum CodingKeys: String, CodingKey {
             case token, tokenFile, exec
@@ -35,6 +35,17 @@ struct Kubeconfig: Decodable {
             case clientKeyData = "client-key-data"
             case authProvider = "auth-provider"
         }
+    }
+    /// A user's `exec` credential plugin, as kubeconfigs spell it.
+    struct Exec: Decodable {
+        struct Variable: Decodable { var name: String; var value: String }
+        var apiVersion: String?
+        var command: String
+        var args: [String]?
+        var env: [Variable]?
+        var interactiveMode: String?
+        var provideClusterInfo: Bool?
+        var installHint: String?
     }
     /// Any value: only whether the field is there matters.
     struct Present: Decodable {
@@ -102,6 +113,10 @@ struct Kubeconfig: Decodable {
             users![index].user.tokenFile = absolute(users![index].user.tokenFile)
             users![index].user.clientCertificate = absolute(users![index].user.clientCertificate)
             users![index].user.clientKey = absolute(users![index].user.clientKey)
+            // A command path with a slash is relative to the kubeconfig's directory, as in client-go.
+            if let command = users![index].user.exec?.command, command.contains("/") {
+                users![index].user.exec?.command = absolute(command) ?? command
+            }
         }
     }
 
@@ -123,9 +138,10 @@ struct Kubeconfig: Decodable {
             }
             return user
         }
-        if user?.exec != nil || user?.authProvider != nil {
+        if user?.authProvider != nil {
             throw KubernetesConfigurationError(
-                "user \(context.user ?? "") uses an exec or auth-provider plugin, which this client does not run")
+                "user \(context.user ?? "") uses an auth-provider plugin, which Kubernetes removed; "
+                    + "convert the kubeconfig to an exec plugin (kubelogin convert-kubeconfig)")
         }
         var tls = HTTPClient.TLSConfiguration(skipVerify: cluster.insecureSkipTLSVerify ?? false)
         if let data = cluster.certificateAuthorityData {
@@ -144,7 +160,22 @@ struct Kubeconfig: Decodable {
             tls.clientKey = .file(file)
         }
         let authentication: KubernetesConfiguration.Authentication
-        if let token = user?.token, !token.isEmpty {
+        if let exec = user?.exec {
+            let plugin = ExecCredentialPlugin(
+                apiVersion: exec.apiVersion ?? "", command: exec.command, arguments: exec.args ?? [],
+                environment: Dictionary((exec.env ?? []).map { ($0.name, $0.value) }) { $1 },
+                interactiveMode: exec.interactiveMode,
+                cluster: exec.provideClusterInfo == true ? Self.clusterInfo(cluster) : nil,
+                installHint: exec.installHint)
+            // Run once now: a plugin that fails stops start-up, and a client certificate it
+            // returns goes into the TLS configuration (read once: rotating it needs a restart).
+            let credential = try plugin.runBlocking()
+            if let certificate = credential.clientCertificateData, let key = credential.clientKeyData {
+                tls.clientCertificate = .pem(Data(certificate.utf8))
+                tls.clientKey = .pem(Data(key.utf8))
+            }
+            authentication = .exec(plugin, initial: credential)
+        } else if let token = user?.token, !token.isEmpty {
             authentication = .token(token)
         } else if let file = user?.tokenFile, !file.isEmpty {
             authentication = .tokenFile(file)
@@ -153,6 +184,14 @@ struct Kubeconfig: Decodable {
         }
         return KubernetesConfiguration(
             server: cluster.server, tls: tls, authentication: authentication, namespace: context.namespace ?? "default")
+    }
+
+    /// The cluster as `KUBERNETES_EXEC_INFO` describes it to a plugin.
+    private static func clusterInfo(_ cluster: Cluster) -> [String: String] {
+        var info = ["server": cluster.server]
+        if let data = cluster.certificateAuthorityData { info["certificate-authority-data"] = data }
+        if cluster.insecureSkipTLSVerify == true { info["insecure-skip-tls-verify"] = "true" }
+        return info
     }
 
     private static func base64(_ text: String, field: String) throws -> Data {

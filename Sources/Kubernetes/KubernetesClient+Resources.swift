@@ -14,7 +14,9 @@ extension KubernetesClient {
     {
         let query = resourceVersion.map { [("resourceVersion", $0)] } ?? []
         return try decode(
-            type, try await send(request(.get, path: resource.path(namespace: namespace, name: name), query: query)))
+            type,
+            try await send(try await request(.get, path: resource.path(namespace: namespace, name: name), query: query))
+        )
     }
 
     /// One page of a list; `continue` carries the token of the previous page.
@@ -31,7 +33,8 @@ extension KubernetesClient {
         let accept = metadataOnly ? Self.metadataListAccept : "application/json"
         return try decode(
             ObjectList<T>.self,
-            try await send(request(.get, path: resource.path(namespace: namespace), query: query, accept: accept)))
+            try await send(
+                try await request(.get, path: resource.path(namespace: namespace), query: query, accept: accept)))
     }
 
     /// Every object, page by page; returns the items and the resourceVersion to watch from.
@@ -57,12 +60,12 @@ extension KubernetesClient {
     ) async throws -> T {
         let body = try JSONEncoder().encode(object)
         let path = resource.path(namespace: namespace ?? object.metadata.namespace)
-        return try decode(T.self, try await send(request(.post, path: path, body: body)))
+        return try decode(T.self, try await send(try await request(.post, path: path, body: body)))
     }
 
     /// Creates an object given as JSON (a manifest without a Swift type); returns the server's JSON.
     public func create(json: Data, _ resource: ResourceType, namespace: String? = nil) async throws -> Data {
-        try await send(request(.post, path: resource.path(namespace: namespace), body: json))
+        try await send(try await request(.post, path: resource.path(namespace: namespace), body: json))
     }
 
     /// Replaces an object; its `metadata.resourceVersion` makes the write conditional (409 when stale).
@@ -73,7 +76,8 @@ extension KubernetesClient {
             throw KubernetesError(code: 0, reason: "Invalid", message: "the object has no name")
         }
         let path = resource.path(namespace: object.metadata.namespace, name: name, subresource: subresource)
-        return try decode(T.self, try await send(request(.put, path: path, body: try JSONEncoder().encode(object))))
+        return try decode(
+            T.self, try await send(try await request(.put, path: path, body: try JSONEncoder().encode(object))))
     }
 
     /// Replaces an object's status (`/status`), conditional on its resourceVersion.
@@ -89,7 +93,7 @@ extension KubernetesClient {
     ) async throws -> T {
         let path = resource.path(namespace: namespace, name: name, subresource: subresource)
         return try decode(
-            type, try await send(request(.patch, path: path, body: patch, contentType: patchType.rawValue)))
+            type, try await send(try await request(.patch, path: path, body: patch, contentType: patchType.rawValue)))
     }
 
     /// How dependents are deleted.
@@ -109,6 +113,7 @@ extension KubernetesClient {
         if !preconditions.isEmpty { options["preconditions"] = preconditions }
         if let propagation { options["propagationPolicy"] = propagation.rawValue }
         let body = try JSONSerialization.data(withJSONObject: options)
-        _ = try await send(request(.delete, path: resource.path(namespace: namespace, name: name), body: body))
+        _ = try await send(
+            try await request(.delete, path: resource.path(namespace: namespace, name: name), body: body))
     }
 }

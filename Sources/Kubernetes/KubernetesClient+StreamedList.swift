@@ -18,7 +18,7 @@ extension KubernetesClient {
         if let labelSelector { query.append(("labelSelector", labelSelector)) }
         let accept = metadataOnly ? Self.metadataListAccept : "application/json"
         let body = try await openStream(
-            try request(.get, path: resource.path(namespace: namespace), query: query, accept: accept))
+            try await request(.get, path: resource.path(namespace: namespace), query: query, accept: accept))
         var splitter = ListItemSplitter()
         for try await chunk in body {
             for item in splitter.feed(chunk) { try handle(try decode(T.self, item)) }

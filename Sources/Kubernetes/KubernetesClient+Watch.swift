@@ -20,7 +20,7 @@ extension KubernetesClient {
         if let labelSelector { query.append(("labelSelector", labelSelector)) }
         let accept = metadataOnly ? Self.metadataAccept : "application/json"
         let body = try await openStream(
-            try request(.get, path: resource.path(namespace: namespace), query: query, accept: accept))
+            try await request(.get, path: resource.path(namespace: namespace), query: query, accept: accept))
         return WatchStream(lines: body.lines)
     }
 
@@ -38,6 +38,10 @@ extension KubernetesClient {
         guard streamed.status == 200 else {
             var body = Data()
             for try await chunk in streamed.body { body.append(chunk) }
+            if streamed.status == 401 {
+                // An exec plugin runs again before the caller's next attempt.
+                _ = await token.refused(request)
+            }
             throw Self.error(from: HTTPResponse(head: streamed.head, body: body))
         }
         return streamed.body

@@ -45,7 +45,7 @@ public final class KubernetesClient: Sendable {
     public func serverVersion() async throws -> String {
         struct Version: Decodable { var gitVersion: String }
         return try JSONDecoder().decode(
-            Version.self, from: try await send(try request(.get, path: "/version", timeout: .seconds(5)))
+            Version.self, from: try await send(try await request(.get, path: "/version", timeout: .seconds(5)))
         ).gitVersion
     }
 
@@ -60,7 +60,7 @@ public final class KubernetesClient: Sendable {
     func request(
         _ method: HTTPRequest.Method, path: String, query: [(String, String)] = [], body: Data? = nil,
         contentType: String = "application/json", accept: String = "application/json", timeout: Duration? = nil
-    ) throws -> HTTPRequest {
+    ) async throws -> HTTPRequest {
         var url = configuration.server + path
         if !query.isEmpty {
             var allowed = CharacterSet.alphanumerics
@@ -71,25 +71,33 @@ public final class KubernetesClient: Sendable {
                     separator: "&")
         }
         var headers: HTTPHeaders = ["Accept": accept, "User-Agent": configuration.userAgent]
-        if let bearer = try token.current() { headers.add(name: "Authorization", value: "Bearer \(bearer)") }
+        if let bearer = try await token.current() { headers.add(name: "Authorization", value: "Bearer \(bearer)") }
         if body != nil { headers.add(name: "Content-Type", value: contentType) }
         return HTTPRequest(method: method, url: url, headers: headers, body: body, timeout: timeout)
     }
 
     /// Sends a request and returns the body of a 2xx response; any other status throws the
     /// server's `Status` as a `KubernetesError`.
+    /// A 401 to an exec plugin's token runs the plugin again and sends the request once more.
     func send(_ request: HTTPRequest) async throws -> Data {
-        try await rateLimit?.acquire()
-        let response: HTTPResponse
-        do {
-            response = try await http.execute(request, logger: logger)
-        } catch let error as HTTPError {
-            Self.count(request.method, code: "<error>")
-            throw KubernetesError(code: 0, reason: "Unavailable", message: error.description)
+        var request = request
+        var retried = false
+        while true {
+            try await rateLimit?.acquire()
+            let response: HTTPResponse
+            do {
+                response = try await http.execute(request, logger: logger)
+            } catch let error as HTTPError {
+                Self.count(request.method, code: "<error>")
+                throw KubernetesError(code: 0, reason: "Unavailable", message: error.description)
+            }
+            Self.count(request.method, code: String(response.status))
+            if (200..<300).contains(response.status) { return response.body }
+            guard response.status == 401, !retried, await token.refused(request), let fresh = try await token.current()
+            else { throw Self.error(from: response) }
+            retried = true
+            request.headers.replaceOrAdd(name: "Authorization", value: "Bearer \(fresh)")
         }
-        Self.count(request.method, code: String(response.status))
-        guard (200..<300).contains(response.status) else { throw Self.error(from: response) }
-        return response.body
     }
 
     /// `rest_client_requests_total{code,method}`, as client-go names it.

@@ -10,6 +10,8 @@ public struct KubernetesConfiguration: Sendable {
         case token(String)
         /// A token file re-read periodically (projected service-account tokens rotate).
         case tokenFile(String)
+        /// An exec credential plugin's token, run again when it expires or the server refuses it.
+        case exec(ExecCredentialPlugin, initial: ExecCredentialPlugin.Credential)
     }
 
     /// The API server's base URL, e.g. `https://10.0.0.1:443`.
