@@ -38,6 +38,12 @@ public enum EnvironmentConfiguration {
     package static func credential(_ environment: [String: String], vaultURL: String) throws -> Credential {
         func value(_ name: String) -> String? { environment[name].flatMap { $0.isEmpty ? nil : $0 } }
         let authority = value("AZURE_AUTHORITY_HOST") ?? "https://login.microsoftonline.com"
+        // Client secrets and federated tokens go there: never in clear text.
+        guard authority.lowercased().hasPrefix("https://") else {
+            throw KeyVaultError(
+                .invalidInput, "AZURE_AUTHORITY_HOST must be an https:// URL",
+                context: ["variable": "AZURE_AUTHORITY_HOST"])
+        }
         let tenant = value("AZURE_TENANT_ID") ?? ""
         let client = value("AZURE_CLIENT_ID")
         if let secret = value("AZURE_CLIENT_SECRET") {
@@ -69,22 +75,10 @@ public enum EnvironmentConfiguration {
             return .managedIdentity(clientID: client, endpoint: .imds(host: host))
         }
         if let token = value("KEYVAULT_TOKEN") { return .staticToken(token) }
-        if isKeyVaultHost(vaultURL) {
+        if VaultResource.domain(of: vaultURL) != nil {
             return .managedIdentity(clientID: client, endpoint: .imds(host: ManagedIdentityEndpoint.imdsHost))
         }
         return .emulator
-    }
-
-    /// The DNS suffixes of Key Vault in the public and sovereign clouds.
-    static let keyVaultDomains = [
-        ".vault.azure.net", ".vault.azure.cn", ".vault.usgovcloudapi.net", ".vault.microsoftazure.de",
-        ".managedhsm.azure.net",
-    ]
-
-    /// Whether `url` names a real Key Vault (whose tokens never come from an emulator's `/token`).
-    static func isKeyVaultHost(_ url: String) -> Bool {
-        guard let host = URLComponents(string: url)?.host?.lowercased() else { return false }
-        return keyVaultDomains.contains { host.hasSuffix($0) }
     }
 }
 

@@ -90,6 +90,12 @@ public final class KeyVaultClient: Sendable {
             switch outcome {
             case .success(let response) where response.status == 401 && !refreshedToken:
                 refreshedToken = true
+                // The challenge may name another cloud's resource: checked, then tokens are for it.
+                if let challenge = response.headers["WWW-Authenticate"],
+                    let resource = try VaultResource.fromChallenge(challenge, vaultURL: config.vaultURL)
+                {
+                    tokens.use(resource: resource)
+                }
                 _ = try? await tokens.token(refresh: true)
                 continue
             case .success(let response)

@@ -1,10 +1,8 @@
 import Foundation
 import HTTPTransport
+import Synchronization
 
 extension TokenProvider {
-    /// The resource a Key Vault token is for (managed identity endpoints take a resource, not a scope).
-    static let vaultResource = "https://vault.azure.net"
-
     /// Waits between attempts at the identity endpoint: Azure asks clients to retry 404 (an
     /// identity not yet assigned), 410 (IMDS updating, for up to 70 s), 429 and 5xx with
     /// exponential backoff. These add up to 63.5 s, honouring `Retry-After` where it is sent.
@@ -12,7 +10,8 @@ extension TokenProvider {
 
     /// A token from the managed identity endpoint, retried as Azure documents.
     func managedIdentityToken(clientID: String?, endpoint: ManagedIdentityEndpoint) async throws -> (String, Int) {
-        let request = Self.managedIdentityRequest(clientID: clientID, endpoint: endpoint)
+        let request = Self.managedIdentityRequest(
+            clientID: clientID, endpoint: endpoint, resource: resource.withLock { $0 })
         var waits = Self.managedIdentityBackoff.makeIterator()
         while true {
             let response = try await send(request)
@@ -30,8 +29,11 @@ extension TokenProvider {
         }
     }
 
-    static func managedIdentityRequest(clientID: String?, endpoint: ManagedIdentityEndpoint) -> HTTPRequest {
-        var query = [("resource", vaultResource)]
+    /// Managed identity endpoints take a resource, not a scope.
+    static func managedIdentityRequest(
+        clientID: String?, endpoint: ManagedIdentityEndpoint, resource: String
+    ) -> HTTPRequest {
+        var query = [("resource", resource)]
         if let clientID { query.append(("client_id", clientID)) }
         switch endpoint {
         case .imds(let host):

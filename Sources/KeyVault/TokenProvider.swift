@@ -10,12 +10,25 @@ actor TokenProvider {
     private let vaultURL: String
     /// The current token, readable without entering the actor (the hot path of every request).
     private let cached = Mutex<(token: String, refreshAt: ContinuousClock.Instant)?>(nil)
+    /// The resource tokens are for: the vault domain's, then what its 401 challenge names.
+    let resource: Mutex<String>
     private var waiters: [CheckedContinuation<String, any Error>]?
 
     init(credential: Credential, http: HTTPClient, vaultURL: String) {
         self.credential = credential
         self.http = http
         self.vaultURL = vaultURL
+        resource = Mutex(VaultResource.forVault(vaultURL))
+    }
+
+    /// Asks for tokens for `newResource` from now on (the vault's challenge named it); the
+    /// cached token, for another resource, is dropped.
+    nonisolated func use(resource newResource: String) {
+        let changed = resource.withLock { current in
+            defer { current = newResource }
+            return current != newResource
+        }
+        if changed { cached.withLock { $0 = nil } }
     }
 
     /// A valid token; `refresh` drops the cached one first (after a 401).
@@ -64,7 +77,7 @@ actor TokenProvider {
                     authority: authority, tenant: tenant,
                     fields: [
                         ("grant_type", "client_credentials"), ("client_id", clientID), ("client_secret", secret),
-                        ("scope", "https://vault.azure.net/.default"),
+                        ("scope", resource.withLock { $0 } + "/.default"),
                     ]))
         case .workloadIdentity(let tenant, let clientID, let tokenFile, let authority):
             guard let assertion = try? String(contentsOfFile: tokenFile, encoding: .utf8) else {
@@ -78,7 +91,7 @@ actor TokenProvider {
                         ("grant_type", "client_credentials"), ("client_id", clientID),
                         ("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"),
                         ("client_assertion", assertion.trimmingCharacters(in: .whitespacesAndNewlines)),
-                        ("scope", "https://vault.azure.net/.default"),
+                        ("scope", resource.withLock { $0 } + "/.default"),
                     ]))
         case .managedIdentity(let clientID, let endpoint):
             return try await managedIdentityToken(clientID: clientID, endpoint: endpoint)

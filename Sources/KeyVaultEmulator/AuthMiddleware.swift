@@ -30,7 +30,7 @@ struct AuthMiddleware<Context: RequestContext>: RouterMiddleware {
     private func unauthorized(_ error: AzureError, request: Request, context: Context) throws -> Response {
         var response = try error.response(from: request, context: context)
         response.headers[.wwwAuthenticate] =
-            #"Bearer authorization="https://login.microsoftonline.com/\#(issuer.tenant)", resource="https://vault.azure.net""#
+            #"Bearer authorization="https://login.microsoftonline.com/\#(issuer.tenant)", resource="\#(issuer.resource)""#
         return response
     }
 }

@@ -40,13 +40,17 @@ public struct EmulatorConfiguration: Sendable {
     public var tenant: String
     /// Accept only tokens this emulator issued (otherwise any well-formed, unexpired JWT).
     public var requireTokenSignature: Bool
+    /// The resource the 401 challenge names and tokens must be for (their `aud`): another
+    /// cloud's, such as `https://vault.azure.cn`, to test sovereign clouds.
+    public var challengeResource: String
     public var faults: Faults
 
     public init(
         host: String = "127.0.0.1", port: Int = 4997, dataDirectory: String? = nil,
         tls: TLS = .generated(hosts: ["localhost", "127.0.0.1"]),
         tenant: String = "00000000-0000-0000-0000-000000000000",
-        requireTokenSignature: Bool = false, faults: Faults = .init()
+        requireTokenSignature: Bool = false, challengeResource: String = "https://vault.azure.net",
+        faults: Faults = .init()
     ) {
         self.host = host
         self.port = port
@@ -54,6 +58,7 @@ public struct EmulatorConfiguration: Sendable {
         self.tls = tls
         self.tenant = tenant
         self.requireTokenSignature = requireTokenSignature
+        self.challengeResource = challengeResource
         self.faults = faults
     }
 }

@@ -24,7 +24,7 @@ public struct KeyVaultEmulatorServer: Service {
         let vault = try configuration.dataDirectory.map { try SecretVault(directory: $0) } ?? SecretVault()
         let issuer = TokenIssuer(
             keyBytes: try TokenIssuer.loadKey(directory: configuration.dataDirectory), tenant: configuration.tenant,
-            requireSignature: configuration.requireTokenSignature)
+            requireSignature: configuration.requireTokenSignature, resource: configuration.challengeResource)
 
         let server: HTTPServerBuilder
         switch configuration.tls {

@@ -12,13 +12,16 @@ struct TokenIssuer: Sendable {
     let keyBytes: Data
     let tenant: String
     let requireSignature: Bool
+    /// The audience the vault accepts, as its 401 challenge names it (`resource`).
+    let resource: String
     let lifetime: Int = 3600
 
-    /// A token for `subject`, valid for `lifetime` seconds from `now`.
-    func issue(subject: String, now: Int) -> (token: String, expiresIn: Int) {
+    /// A token for `subject` and `audience` (the vault's resource unless asked otherwise), valid
+    /// for `lifetime` seconds from `now`.
+    func issue(subject: String, audience: String? = nil, now: Int) -> (token: String, expiresIn: Int) {
         let header = Base64URL.encode(Data(#"{"alg":"HS256","typ":"JWT"}"#.utf8))
         let claims: [String: any Sendable] = [
-            "aud": "https://vault.azure.net", "iss": "https://sts.windows.net/\(tenant)/", "tid": tenant,
+            "aud": audience ?? resource, "iss": "https://sts.windows.net/\(tenant)/", "tid": tenant,
             "sub": subject, "appid": subject, "iat": now, "nbf": now, "exp": now + lifetime,
         ]
         let payload = Base64URL.encode(
@@ -52,6 +55,12 @@ struct TokenIssuer: Sendable {
             let claims = try? JSONSerialization.jsonObject(with: payloadData) as? [String: Any]
         else { return "the token is not a well-formed JWT" }
         if let exp = (claims["exp"] as? NSNumber)?.intValue, exp < now { return "the token has expired" }
+        // As Key Vault does: a token for another audience (another cloud's vault) is refused.
+        if let audience = claims["aud"] as? String,
+            audience.lowercased().trimmingSuffix("/") != resource.lowercased().trimmingSuffix("/")
+        {
+            return "the token's audience \(audience) is not \(resource)"
+        }
         guard requireSignature else { return nil }
         guard let signature = Base64URL.decode(String(parts[2])),
             HMAC<SHA256>.isValidAuthenticationCode(
@@ -90,5 +99,11 @@ final class AcceptedTokens: Sendable {
             if tokens.count >= capacity { tokens.removeAll(keepingCapacity: true) }
             tokens[token] = expiresAt
         }
+    }
+}
+
+extension String {
+    fileprivate func trimmingSuffix(_ suffix: String) -> String {
+        hasSuffix(suffix) ? String(dropLast(suffix.count)) : self
     }
 }

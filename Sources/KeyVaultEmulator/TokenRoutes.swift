@@ -26,11 +26,13 @@ struct TokenRoutes<Context: RequestContext> {
                 return try oauthError(
                     "invalid_client", "AADSTS7000216: 'client_assertion' or 'client_secret' is required.")
             }
-            guard form["scope"]?.isEmpty == false else {
+            guard let scope = form["scope"], !scope.isEmpty else {
                 return try oauthError(
                     "invalid_request", "AADSTS900144: The request body must contain the parameter 'scope'.")
             }
-            return try tokenResponse(subject: clientID)
+            // The token is for the scope's resource, as Entra ID issues it.
+            let audience = scope.hasSuffix("/.default") ? String(scope.dropLast("/.default".count)) : scope
+            return try tokenResponse(subject: clientID, audience: audience)
         }
     }
 
@@ -46,8 +48,9 @@ struct TokenRoutes<Context: RequestContext> {
         var error_description: String
     }
 
-    private func tokenResponse(subject: String) throws -> Response {
-        let (token, lifetime) = issuer.issue(subject: subject, now: Int(Date().timeIntervalSince1970))
+    private func tokenResponse(subject: String, audience: String? = nil) throws -> Response {
+        let (token, lifetime) = issuer.issue(
+            subject: subject, audience: audience, now: Int(Date().timeIntervalSince1970))
         return try JSONResponse.make(TokenBody(expires_in: lifetime, ext_expires_in: lifetime, access_token: token))
     }
 

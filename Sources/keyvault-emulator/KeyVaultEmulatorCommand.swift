@@ -22,6 +22,8 @@ struct KeyVaultEmulatorCommand: AsyncParsableCommand {
     @Option(help: "The tenant named in the 401 challenge and in issued tokens.")
     var tenant = "00000000-0000-0000-0000-000000000000"
     @Flag(help: "Accept only tokens this emulator issued.") var requireTokenSignature = false
+    @Option(help: "The resource the 401 challenge names and tokens must be for, e.g. https://vault.azure.cn.")
+    var challengeResource = "https://vault.azure.net"
     @Option(help: "The share of vault requests answered 429 Throttled (0…1).") var faultThrottleRate = 0.0
     @Option(help: "The share of vault requests answered 503 (0…1).") var faultErrorRate = 0.0
     @Option(help: "Latency added to every vault request, e.g. 50ms or 1s.") var faultLatency = "0ms"
@@ -62,7 +64,7 @@ struct KeyVaultEmulatorCommand: AsyncParsableCommand {
         }
         let configuration = EmulatorConfiguration(
             host: host, port: port, dataDirectory: data, tls: tls, tenant: tenant,
-            requireTokenSignature: requireTokenSignature,
+            requireTokenSignature: requireTokenSignature, challengeResource: challengeResource,
             faults: .init(
                 throttleRate: faultThrottleRate, errorRate: faultErrorRate,
                 latency: DurationParser.parse(faultLatency) ?? .zero))
