@@ -71,7 +71,7 @@ let package = Package(
         .target(
             name: "KeyVault",
             dependencies: [
-                "DurationUnits", "HTTPTransport", "JSONReading", "Redis",
+                "COpenSSL", "DurationUnits", "HTTPTransport", "JSONReading", "Redis",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "Logging", package: "swift-log"),

@@ -50,6 +50,11 @@ public enum Credential: Sendable, Equatable {
     case emulator
     /// Entra ID client credentials (`AZURE_TENANT_ID`, `AZURE_CLIENT_ID`, `AZURE_CLIENT_SECRET`).
     case clientSecret(tenantID: String, clientID: String, secret: String, authorityHost: String)
+    /// Entra ID certificate credentials (`AZURE_CLIENT_CERTIFICATE_PATH`: a PEM file with the
+    /// certificate and its RSA key, read at each token request so that a renewed one is used);
+    /// `sendChain` adds the chain to the assertion (`AZURE_CLIENT_SEND_CERTIFICATE_CHAIN`).
+    case clientCertificate(
+        tenantID: String, clientID: String, certificateFile: String, sendChain: Bool, authorityHost: String)
     /// Workload identity: a federated token file exchanged for an access token.
     case workloadIdentity(tenantID: String, clientID: String, tokenFile: String, authorityHost: String)
     /// Managed identity: a token from the host's identity endpoint; `clientID` picks a
@@ -62,6 +67,7 @@ public enum Credential: Sendable, Equatable {
         case .staticToken: "static-token"
         case .emulator: "emulator"
         case .clientSecret: "client-secret"
+        case .clientCertificate: "client-certificate"
         case .workloadIdentity: "workload-identity"
         case .managedIdentity: "managed-identity"
         }
@@ -72,7 +78,8 @@ public enum Credential: Sendable, Equatable {
         switch self {
         case .staticToken, .emulator: kind
         case .clientSecret(let tenant, let client, _, let authority),
-            .workloadIdentity(let tenant, let client, _, let authority):
+            .workloadIdentity(let tenant, let client, _, let authority),
+            .clientCertificate(let tenant, let client, _, _, let authority):
             "\(kind) (client \(client), tenant \(tenant), authority \(authority))"
         case .managedIdentity(let client, .imds(let host)):
             "\(kind) (IMDS at \(host), \(client.map { "user-assigned client \($0)" } ?? "system-assigned"))"

@@ -31,7 +31,7 @@ public enum EnvironmentConfiguration {
     }
 
     /// The credential, first match wins, in `DefaultAzureCredential`'s order: client secret
-    /// (`AZURE_CLIENT_SECRET`), workload identity (`AZURE_FEDERATED_TOKEN_FILE`), managed identity
+    /// (`AZURE_CLIENT_SECRET`), client certificate (`AZURE_CLIENT_CERTIFICATE_PATH`), workload identity (`AZURE_FEDERATED_TOKEN_FILE`), managed identity
     /// (App Service's `IDENTITY_ENDPOINT`, or IMDS at `AZURE_POD_IDENTITY_AUTHORITY_HOST`), then a
     /// static token (`KEYVAULT_TOKEN`, development); with none of these, managed identity through
     /// IMDS for a vault on a Key Vault domain, else the emulator's token endpoint.
@@ -51,6 +51,16 @@ public enum EnvironmentConfiguration {
                 throw KeyVaultError(.invalidInput, "client credentials need AZURE_TENANT_ID and AZURE_CLIENT_ID")
             }
             return .clientSecret(tenantID: tenant, clientID: client, secret: secret, authorityHost: authority)
+        }
+        if let file = value("AZURE_CLIENT_CERTIFICATE_PATH") {
+            guard !tenant.isEmpty, let client else {
+                throw KeyVaultError(.invalidInput, "certificate credentials need AZURE_TENANT_ID and AZURE_CLIENT_ID")
+            }
+            _ = try ClientCertificate(path: file)  // an unusable file stops start-up, naming the variable
+            return .clientCertificate(
+                tenantID: tenant, clientID: client, certificateFile: file,
+                sendChain: try EnvironmentConfiguration.bool(environment, "AZURE_CLIENT_SEND_CERTIFICATE_CHAIN"),
+                authorityHost: authority)
         }
         if let file = value("AZURE_FEDERATED_TOKEN_FILE") {
             guard !tenant.isEmpty, let client else {

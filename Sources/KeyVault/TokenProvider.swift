@@ -72,30 +72,42 @@ actor TokenProvider {
             return try await request(
                 HTTPRequest(url: vaultURL + "/token", headers: ["Accept": "application/json"], timeout: .seconds(10)))
         case .clientSecret(let tenant, let clientID, let secret, let authority):
-            return try await request(
-                Self.form(
-                    authority: authority, tenant: tenant,
-                    fields: [
-                        ("grant_type", "client_credentials"), ("client_id", clientID), ("client_secret", secret),
-                        ("scope", resource.withLock { $0 } + "/.default"),
-                    ]))
+            return try await clientCredentials(authority, tenant, clientID, [("client_secret", secret)])
+        case .clientCertificate(let tenant, let clientID, let file, let sendChain, let authority):
+            let endpoint = Self.form(authority: authority, tenant: tenant, fields: []).url
+            let assertion = try ClientCertificate(path: file).assertion(
+                clientID: clientID, audience: endpoint, sendChain: sendChain)
+            return try await clientCredentials(authority, tenant, clientID, Self.assertion(assertion))
         case .workloadIdentity(let tenant, let clientID, let tokenFile, let authority):
             guard let assertion = try? String(contentsOfFile: tokenFile, encoding: .utf8) else {
                 throw KeyVaultError(
                     .authenticationFailed, "cannot read the federated token file", context: ["file": tokenFile])
             }
-            return try await request(
-                Self.form(
-                    authority: authority, tenant: tenant,
-                    fields: [
-                        ("grant_type", "client_credentials"), ("client_id", clientID),
-                        ("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"),
-                        ("client_assertion", assertion.trimmingCharacters(in: .whitespacesAndNewlines)),
-                        ("scope", resource.withLock { $0 } + "/.default"),
-                    ]))
+            return try await clientCredentials(
+                authority, tenant, clientID, Self.assertion(assertion.trimmingCharacters(in: .whitespacesAndNewlines)))
         case .managedIdentity(let clientID, let endpoint):
             return try await managedIdentityToken(clientID: clientID, endpoint: endpoint)
         }
+    }
+
+    /// Entra ID's client credentials grant for the vault's resource, proven by `proof`.
+    private func clientCredentials(
+        _ authority: String, _ tenant: String, _ clientID: String, _ proof: [(String, String)]
+    ) async throws -> (String, Int) {
+        try await request(
+            Self.form(
+                authority: authority, tenant: tenant,
+                fields: [("grant_type", "client_credentials"), ("client_id", clientID)] + proof + [
+                    ("scope", resource.withLock { $0 } + "/.default")
+                ]))
+    }
+
+    /// A signed JWT as the proof (a certificate's assertion, a federated token).
+    private static func assertion(_ token: String) -> [(String, String)] {
+        [
+            ("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"),
+            ("client_assertion", token),
+        ]
     }
 
     private static func form(authority: String, tenant: String, fields: [(String, String)]) -> HTTPRequest {

@@ -113,6 +113,7 @@ struct CredentialChoiceTests {
         ]
         #expect(try Self.credential(environment).kind == "client-secret")
         environment["AZURE_CLIENT_SECRET"] = nil
+        // A certificate comes next (ClientCertificateTests, where one is made); then workload identity.
         #expect(try Self.credential(environment).kind == "workload-identity")
         environment["AZURE_FEDERATED_TOKEN_FILE"] = nil
         guard case .managedIdentity("c", .appService) = try Self.credential(environment) else {
