@@ -3,7 +3,7 @@ public import struct Foundation.Data
 extension RedisClient {
     /// `PING`: checks the server (every master of a cluster) answers.
     public func ping() async throws {
-        for server in try await servers() {
+        _ = try await onEveryServer { server in
             let reply = try await server.pipeline([.ping])[0]
             if case .error(let text) = reply { throw RedisError.reply(text, to: "PING") }
             guard reply.string == "PONG" else { throw unexpected(reply, for: "PING") }
@@ -65,21 +65,25 @@ extension RedisClient {
     public func scan(
         cursor: String = "0", match: String? = nil, count: Int? = nil
     ) async throws -> (cursor: String, keys: [String]) {
-        try await scan(on: servers()[0], cursor: cursor, match: match, count: count)
+        var step: (cursor: String, keys: [String])?
+        _ = try await onEveryServer { server in
+            if step == nil { step = try await scan(on: server, cursor: cursor, match: match, count: count) }
+        }
+        return step ?? ("0", [])
     }
 
     /// Every key matching `pattern`, scanning the whole key space (of every master) in steps.
     public func scanAll(match pattern: String, count: Int = 500) async throws -> [String] {
-        var keys: [String] = []
-        for server in try await servers() {
+        try await onEveryServer { server in
+            var keys: [String] = []
             var cursor = "0"
             repeat {
                 let step = try await scan(on: server, cursor: cursor, match: pattern, count: count)
                 keys += step.keys
                 cursor = step.cursor
             } while cursor != "0"
-        }
-        return keys
+            return keys
+        }.flatMap { $0 }
     }
 
     private func scan(

@@ -42,12 +42,23 @@ public final class RedisClient: Sendable {
         }
     }
 
-    /// The server, or every master of the cluster: where keyspace-wide commands (`PING` for health,
-    /// `SCAN`) must go.
-    func servers() async throws -> [RedisNode] {
+    /// Runs `body` on the server, or on every master of the cluster in turn: where keyspace-wide
+    /// commands (`PING` for health, `SCAN`) go. A failure refreshes the cluster's map, so that a
+    /// failed-over master is not asked again once the cluster names its replacement.
+    func onEveryServer<T>(_ body: (RedisNode) async throws -> T) async throws -> [T] {
         switch backend {
-        case .server(let node): [node]
-        case .cluster(let cluster): try await cluster.masters()
+        case .server(let node): return [try await body(node)]
+        case .cluster(let cluster):
+            var results: [T] = []
+            for master in try await cluster.masters() {
+                do {
+                    results.append(try await body(master))
+                } catch {
+                    cluster.scheduleRefresh()
+                    throw error
+                }
+            }
+            return results
         }
     }
 

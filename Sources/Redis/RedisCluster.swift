@@ -197,7 +197,7 @@ final class RedisCluster: Sendable {
     // MARK: The slot map
 
     /// Starts a refresh of the map unless one is under way.
-    private func scheduleRefresh() {
+    func scheduleRefresh() {
         _ = refreshed()
     }
 

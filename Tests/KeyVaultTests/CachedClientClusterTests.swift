@@ -180,6 +180,9 @@ struct CachedClientClusterTests {
             "redis cluster failover: a replica took over the killed master's slots \(promoted.map { "\($0)" } ?? "-") "
                 + "after the kill; first cache hit on it after \(firstHit); \(load.reads) reads meanwhile, \(load.failed) failed"
         )
+        // The reader made no call during the failover: its first on the old map fails and
+        // refreshes the map (as any client's does, reading from the vault meanwhile).
+        #expect(try await eventually { (try? await reader.redis.ping()) != nil })
         // The reader's invalidation tracking came back on the promoted master: a write there
         // reaches its in-process cache.
         #expect(try await CachedClientL1Tests.servedInProcess(reader, onVictim[1]))
