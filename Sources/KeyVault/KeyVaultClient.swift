@@ -99,7 +99,8 @@ public final class KeyVaultClient: Sendable {
                 _ = try? await tokens.token(refresh: true)
                 continue
             case .success(let response)
-            where response.status == 401 || response.status == 429 || response.status >= 500:
+            where response.status == 401 || response.status == 429 || response.status >= 500
+                || (response.status == 409 && Self.isCompleting(response)):
                 failure = Self.statusError(response, operation: operation, context: context, write: operation.writes)
             case .success(let response):
                 record(operation: operation, status: "\(response.status)", started: started, name: name)
@@ -110,6 +111,7 @@ public final class KeyVaultClient: Sendable {
             let retryable =
                 failure.code == .throttled || failure.code == .connectionFailed
                 || (Int(failure.context["status"] ?? "") ?? 0) >= 500
+                || Self.completingCodes.contains(failure.context["azure.inner"] ?? "")
             let remaining = deadline - ContinuousClock.now
             guard retryable,
                 let delay = config.retry.delay(
@@ -150,6 +152,15 @@ public final class KeyVaultClient: Sendable {
         }
     }
 
+    /// Real Key Vault finishes deletes and recovers seconds after answering them; a write of the
+    /// name meanwhile (and for a while after) is refused with these, and succeeds when retried.
+    static let completingCodes: Set<String> = ["ObjectIsBeingDeleted", "ObjectIsBeingRecovered"]
+
+    static func isCompleting(_ response: HTTPResponse) -> Bool {
+        let detail = (try? JSONDecoder().decode(VaultWire.ErrorBody.self, from: response.body))?.detail
+        return completingCodes.contains(detail?.innererror?.code ?? "")
+    }
+
     /// The error for a non-success status, with the server's code and message (which never hold values).
     static func statusError(
         _ response: HTTPResponse, operation: VaultOperation, context: [String: String], write: Bool = false
@@ -160,6 +171,7 @@ public final class KeyVaultClient: Sendable {
         if let code = detail?.code { context["azure.code"] = code }
         let message = detail?.message ?? "HTTP \(response.status)"
         let inner = detail?.innererror?.code
+        if let inner { context["azure.inner"] = inner }
         let retryAfter = response.headers["Retry-After"].flatMap(Double.init)
         switch response.status {
         case 401: return KeyVaultError(.authenticationFailed, message, context: context)
@@ -168,6 +180,8 @@ public final class KeyVaultClient: Sendable {
         case 404: return KeyVaultError(.secretNotFound, message, context: context)
         case 409 where inner == "ObjectIsDeletedButRecoverable":
             return KeyVaultError(.deletedButRecoverable, message, context: context)
+        case 409 where completingCodes.contains(inner ?? ""):
+            return KeyVaultError(.writeFailed, message, context: context)
         case 429: return KeyVaultError(.throttled, message, context: context, retryAfter: retryAfter)
         case 400..<500: return KeyVaultError(.invalidInput, message, context: context)
         default: return KeyVaultError(write ? .writeFailed : .retrieveFailed, message, context: context)

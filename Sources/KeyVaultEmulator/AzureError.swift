@@ -39,6 +39,19 @@ struct AzureError: Error, Sendable, Equatable {
             innerCode: "ObjectIsDeletedButRecoverable")
     }
 
+    static func beingDeleted(_ name: String) -> Self {
+        .init(
+            statusCode: 409, code: "Conflict", message: "Secret \(name) is currently being deleted.",
+            innerCode: "ObjectIsBeingDeleted")
+    }
+
+    static func beingRecovered(_ name: String) -> Self {
+        .init(
+            statusCode: 409, code: "Conflict",
+            message: "Secret \(name) is currently being recovered and cannot be re-created; retry later.",
+            innerCode: "ObjectIsBeingRecovered")
+    }
+
     static func alreadyExists(_ name: String) -> Self {
         .init(statusCode: 409, code: "Conflict", message: "Secret \(name) already exists in this key vault.")
     }

@@ -44,13 +44,17 @@ public struct EmulatorConfiguration: Sendable {
     /// cloud's, such as `https://vault.azure.cn`, to test sovereign clouds.
     public var challengeResource: String
     public var faults: Faults
+    /// How long a delete or a recover takes to complete, as real Key Vault's take seconds (zero:
+    /// at once); `softDeleteTail` more, writes of the name still get 409.
+    public var softDeleteDelay: Duration
+    public var softDeleteTail: Duration
 
     public init(
         host: String = "127.0.0.1", port: Int = 4997, dataDirectory: String? = nil,
         tls: TLS = .generated(hosts: ["localhost", "127.0.0.1"]),
         tenant: String = "00000000-0000-0000-0000-000000000000",
         requireTokenSignature: Bool = false, challengeResource: String = "https://vault.azure.net",
-        faults: Faults = .init()
+        faults: Faults = .init(), softDeleteDelay: Duration = .zero, softDeleteTail: Duration = .zero
     ) {
         self.host = host
         self.port = port
@@ -60,5 +64,7 @@ public struct EmulatorConfiguration: Sendable {
         self.requireTokenSignature = requireTokenSignature
         self.challengeResource = challengeResource
         self.faults = faults
+        self.softDeleteDelay = softDeleteDelay
+        self.softDeleteTail = softDeleteTail
     }
 }

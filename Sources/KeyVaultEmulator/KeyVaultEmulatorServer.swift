@@ -51,7 +51,10 @@ public struct KeyVaultEmulatorServer: Service {
         router.add(middleware: VaultRequestMiddleware(faults: configuration.faults))
         TokenRoutes(issuer: issuer).register(on: router)
         counter.register(on: router)
-        SecretRoutes(vault: vault, scheme: configuration.tls.isEnabled ? "https" : "http").register(on: router)
+        SecretRoutes(
+            vault: vault, scheme: configuration.tls.isEnabled ? "https" : "http",
+            windows: SoftDeleteWindows(delay: configuration.softDeleteDelay, tail: configuration.softDeleteTail)
+        ).register(on: router)
 
         application = Application(
             router: router, server: server,

@@ -6,6 +6,7 @@ import Hummingbird
 struct SecretRoutes<Context: RequestContext> {
     let vault: SecretVault
     let scheme: String
+    let windows: SoftDeleteWindows
 
     func register(on router: Router<Context>) {
         router.put("secrets") { _, _ -> Response in throw AzureError.methodNotAllowed }
@@ -34,6 +35,7 @@ struct SecretRoutes<Context: RequestContext> {
     private func set(_ request: Request, _ context: Context) async throws -> Response {
         let name = try Self.name(context)
         let body: SetSecretRequest = try await Self.decodeBody(request)
+        try windows.conflict(forWriteOf: name)
         let now = Self.now()
         let secret = try await vault.write { state throws(AzureError) in
             try state.set(name: name, request: body, now: now)
@@ -44,6 +46,7 @@ struct SecretRoutes<Context: RequestContext> {
 
     private func get(_ request: Request, _ context: Context, version: String?) throws -> Response {
         let name = try Self.name(context)
+        try notRecovering(name)
         let (secret, found) = try vault.read { state throws(AzureError) in try state.get(name: name, version: version) }
         return try JSONResponse.make(
             WireSecret(base: base(request), secret: secret, version: found, value: found.value))
@@ -52,6 +55,7 @@ struct SecretRoutes<Context: RequestContext> {
     private func update(_ request: Request, _ context: Context, version: String?) async throws -> Response {
         let name = try Self.name(context)
         let body: UpdateSecretRequest = try await Self.decodeBody(request)
+        try notRecovering(name)
         let now = Self.now()
         let (secret, updated) = try await vault.write { state throws(AzureError) in
             let (secret, updated, change) = try state.update(name: name, version: version, request: body, now: now)
@@ -63,12 +67,18 @@ struct SecretRoutes<Context: RequestContext> {
     private func delete(_ request: Request, _ context: Context) async throws -> Response {
         let name = try Self.name(context)
         let now = Self.now()
+        try notRecovering(name)
         let secret = try await vault.write { state throws(AzureError) in try state.delete(name: name, now: now) }
+        windows.begin(.deleting, name)
         return try JSONResponse.make(WireSecret(base: base(request), secret: secret, version: secret.latest))
     }
 
     private func list(_ request: Request) throws -> Response {
-        try listLatest(request, path: "/secrets", secrets: vault.read { state throws(AzureError) in state.list() })
+        try listLatest(
+            request, path: "/secrets",
+            secrets: vault.read { state throws(AzureError) in state.list() }.filter {
+                windows.pending($0.name) != .recovering
+            })
     }
 
     private func versions(_ request: Request, _ context: Context) throws -> Response {
@@ -85,7 +95,10 @@ struct SecretRoutes<Context: RequestContext> {
 
     private func listDeleted(_ request: Request) throws -> Response {
         try listLatest(
-            request, path: "/deletedsecrets", secrets: vault.read { state throws(AzureError) in state.listDeleted() })
+            request, path: "/deletedsecrets",
+            secrets: vault.read { state throws(AzureError) in state.listDeleted() }.filter {
+                windows.pending($0.name) != .deleting
+            })
     }
 
     /// A page of secrets as items with base ids (their latest version's attributes).
@@ -97,19 +110,23 @@ struct SecretRoutes<Context: RequestContext> {
 
     private func getDeleted(_ request: Request, _ context: Context) throws -> Response {
         let name = try Self.name(context)
+        try notDeleting(name)
         let secret = try vault.read { state throws(AzureError) in try state.getDeleted(name: name) }
         return try JSONResponse.make(WireSecret(base: base(request), secret: secret, version: secret.latest))
     }
 
     private func purge(_ request: Request, _ context: Context) async throws -> Response {
         let name = try Self.name(context)
+        try notDeleting(name)
         try await vault.write { state throws(AzureError) in ((), try state.purge(name: name)) }
         return Response(status: .noContent)
     }
 
     private func recover(_ request: Request, _ context: Context) async throws -> Response {
         let name = try Self.name(context)
+        try notDeleting(name)
         let secret = try await vault.write { state throws(AzureError) in try state.recover(name: name) }
+        windows.begin(.recovering, name)
         return try JSONResponse.make(WireSecret(base: base(request), secret: secret, version: secret.latest))
     }
 
@@ -126,6 +143,16 @@ struct SecretRoutes<Context: RequestContext> {
     }
 
     // MARK: Helpers
+
+    /// A secret whose recovery is under way cannot be read or changed yet.
+    private func notRecovering(_ name: String) throws(AzureError) {
+        if windows.pending(name) == .recovering { throw .secretNotFound(name) }
+    }
+
+    /// A secret whose deletion is under way is not a deleted secret yet.
+    private func notDeleting(_ name: String) throws(AzureError) {
+        if windows.pending(name) == .deleting { throw .deletedSecretNotFound(name) }
+    }
 
     /// `scheme://host:port` as the client addressed the vault; ids and links embed it.
     private func base(_ request: Request) -> String {

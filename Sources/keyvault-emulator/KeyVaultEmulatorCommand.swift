@@ -27,6 +27,10 @@ struct KeyVaultEmulatorCommand: AsyncParsableCommand {
     @Option(help: "The share of vault requests answered 429 Throttled (0…1).") var faultThrottleRate = 0.0
     @Option(help: "The share of vault requests answered 503 (0…1).") var faultErrorRate = 0.0
     @Option(help: "Latency added to every vault request, e.g. 50ms or 1s.") var faultLatency = "0ms"
+    @Option(help: "How long deletes and recovers take to complete, as in real Key Vault (5s reproduces it).")
+    var softDeleteDelay = "0s"
+    @Option(help: "How long after that writes of the name still get 409 (real Key Vault's tail).")
+    var softDeleteTail = "0s"
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel = "info"
 
     func validate() throws {
@@ -35,6 +39,9 @@ struct KeyVaultEmulatorCommand: AsyncParsableCommand {
         }
         guard (0...1).contains(faultThrottleRate), (0...1).contains(faultErrorRate) else {
             throw ValidationError("fault rates are between 0 and 1.")
+        }
+        guard DurationParser.parse(softDeleteDelay) != nil, DurationParser.parse(softDeleteTail) != nil else {
+            throw ValidationError("--soft-delete-delay and --soft-delete-tail: use a duration like 5s or 500ms.")
         }
         guard DurationParser.parse(faultLatency) != nil else {
             throw ValidationError("--fault-latency: use a duration like 50ms or 2s.")
@@ -67,7 +74,9 @@ struct KeyVaultEmulatorCommand: AsyncParsableCommand {
             requireTokenSignature: requireTokenSignature, challengeResource: challengeResource,
             faults: .init(
                 throttleRate: faultThrottleRate, errorRate: faultErrorRate,
-                latency: DurationParser.parse(faultLatency) ?? .zero))
+                latency: DurationParser.parse(faultLatency) ?? .zero),
+            softDeleteDelay: DurationParser.parse(softDeleteDelay) ?? .zero,
+            softDeleteTail: DurationParser.parse(softDeleteTail) ?? .zero)
         let scheme = insecureHttp ? "http" : "https"
         let started = ContinuousClock.now
         let server = try KeyVaultEmulatorServer(configuration: configuration, logger: logger) { boundPort in
