@@ -57,7 +57,7 @@ let package = Package(
         // Transport modules.
         .target(
             name: "HTTPTransport",
-            dependencies: ["CCurl", "DurationUnits", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["CCurl", "COpenSSL", "DurationUnits", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings),
         .target(
             name: "Redis",

@@ -1,4 +1,5 @@
 import CCurl
+import COpenSSL
 import Foundation
 import Synchronization
 
@@ -124,5 +125,11 @@ final class CurlMultiLoop: @unchecked Sendable {
 
 /// `curl_global_init` must run once before any other libcurl call.
 enum CurlGlobal {
-    static let initialized: Bool = curl_global_init(kvo_curl_global_default) == CURLE_OK
+    static let initialized: Bool = {
+        // OpenSSL (under libcurl, and the Redis client's TLS) frees its global locks in an atexit
+        // handler; a thread still using it while the process exits (a transfer's connection being
+        // closed) then crashes on a freed lock. The process's memory goes with it anyway.
+        _ = OPENSSL_init_crypto(UInt64(OPENSSL_INIT_NO_ATEXIT), nil)
+        return curl_global_init(kvo_curl_global_default) == CURLE_OK
+    }()
 }
