@@ -99,9 +99,17 @@ public final class KeyVaultClient: Sendable {
                 _ = try? await tokens.token(refresh: true)
                 continue
             case .success(let response)
-            where response.status == 401 || response.status == 429 || response.status >= 500
-                || (response.status == 409 && Self.isCompleting(response)):
+            where response.status == 401 || response.status == 429 || response.status >= 500:
                 failure = Self.statusError(response, operation: operation, context: context, write: operation.writes)
+            case .success(let response) where response.status == 409:
+                // Retried only while a delete or a recover completes; any other conflict is the caller's.
+                let conflict = Self.statusError(
+                    response, operation: operation, context: context, write: operation.writes)
+                guard Self.completingCodes.contains(conflict.context["azure.inner"] ?? "") else {
+                    record(operation: operation, status: "409", started: started, name: name)
+                    return Reply(status: response.status, body: response.body)
+                }
+                failure = conflict
             case .success(let response):
                 record(operation: operation, status: "\(response.status)", started: started, name: name)
                 return Reply(status: response.status, body: response.body)
@@ -155,11 +163,6 @@ public final class KeyVaultClient: Sendable {
     /// Real Key Vault finishes deletes and recovers seconds after answering them; a write of the
     /// name meanwhile (and for a while after) is refused with these, and succeeds when retried.
     static let completingCodes: Set<String> = ["ObjectIsBeingDeleted", "ObjectIsBeingRecovered"]
-
-    static func isCompleting(_ response: HTTPResponse) -> Bool {
-        let detail = (try? JSONDecoder().decode(VaultWire.ErrorBody.self, from: response.body))?.detail
-        return completingCodes.contains(detail?.innererror?.code ?? "")
-    }
 
     /// The error for a non-success status, with the server's code and message (which never hold values).
     static func statusError(

@@ -74,9 +74,8 @@ actor TokenProvider {
         case .clientSecret(let tenant, let clientID, let secret, let authority):
             return try await clientCredentials(authority, tenant, clientID, [("client_secret", secret)])
         case .clientCertificate(let tenant, let clientID, let file, let sendChain, let authority):
-            let endpoint = Self.form(authority: authority, tenant: tenant, fields: []).url
             let assertion = try ClientCertificate(path: file).assertion(
-                clientID: clientID, audience: endpoint, sendChain: sendChain)
+                clientID: clientID, audience: Self.tokenURL(authority: authority, tenant: tenant), sendChain: sendChain)
             return try await clientCredentials(authority, tenant, clientID, Self.assertion(assertion))
         case .workloadIdentity(let tenant, let clientID, let tokenFile, let authority):
             guard let assertion = try? String(contentsOfFile: tokenFile, encoding: .utf8) else {
@@ -110,11 +109,16 @@ actor TokenProvider {
         ]
     }
 
+    /// Entra ID's token endpoint, also the audience of a client assertion.
+    private static func tokenURL(authority: String, tenant: String) -> String {
+        let base = authority.hasSuffix("/") ? String(authority.dropLast()) : authority
+        return "\(base)/\(tenant)/oauth2/v2.0/token"
+    }
+
     private static func form(authority: String, tenant: String, fields: [(String, String)]) -> HTTPRequest {
         let body = formEncoded(fields)
-        let base = authority.hasSuffix("/") ? String(authority.dropLast()) : authority
         return HTTPRequest(
-            method: .post, url: "\(base)/\(tenant)/oauth2/v2.0/token",
+            method: .post, url: tokenURL(authority: authority, tenant: tenant),
             headers: ["Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json"],
             body: Data(body.utf8),
             timeout: .seconds(10))
