@@ -28,7 +28,7 @@ public final class PrivateEmulator: @unchecked Sendable {
         let process = ServerProcess(
             executable: try TestEnvironment.emulator().binary,
             arguments: ["--host", "127.0.0.1", "--port", "\(port)", "--data", directory, "--log-level", "warning"]
-                + arguments + extra)
+                + TestEnvironment.emulatorFlags + arguments + extra)
         try await process.start(waitingForPort: port)
         self.process = process
     }

@@ -132,6 +132,12 @@ public enum TestEnvironment {
             binary: value("KVO_TEST_EMULATOR_BIN"))
     }
 
+    /// Flags every emulator of the run gets (`KVO_TEST_EMULATOR_FLAGS`, e.g. `--soft-delete-delay 3s`
+    /// for the CI pass that runs the operator suites against real Key Vault's asynchronous deletes).
+    public static var emulatorFlags: [String] {
+        value("KVO_TEST_EMULATOR_FLAGS").split(separator: " ").map(String.init)
+    }
+
     /// The rig's Azure managed identity endpoint (scripts/fake-imds): its base URL (IMDS's host), the
     /// App Service endpoint on it, and the header that endpoint requires.
     public struct ManagedIdentity: Sendable {
