@@ -11,8 +11,13 @@ public struct ClientConfig: Sendable {
     public var timeout: Duration
     /// Skips TLS verification. Local development only.
     public var insecureSkipVerify: Bool
-    /// A PEM bundle of CAs to trust instead of the system's.
+    /// A PEM bundle of CAs to trust instead of the system's, for the vault only.
     public var caBundle: Data?
+    /// The system roots, when not libcurl's built-in bundle (`SSL_CERT_FILE`, OpenSSL's convention).
+    /// The identity endpoint is always verified against these: neither `caBundle` nor
+    /// `insecureSkipVerify` applies to it, so a client secret or a federated token never goes to a
+    /// peer the vault's development settings would let through.
+    public var systemRootsFile: String?
     public var credential: Credential
     public var apiVersion: String
     public var retry: RetryPolicy
@@ -23,14 +28,15 @@ public struct ClientConfig: Sendable {
     public init(
         vaultURL: String = "https://iot-keyvault:4997", timeout: Duration = .seconds(30),
         insecureSkipVerify: Bool = false,
-        caBundle: Data? = nil, credential: Credential = .emulator, apiVersion: String = "7.5",
-        retry: RetryPolicy = .init(),
+        caBundle: Data? = nil, systemRootsFile: String? = nil, credential: Credential = .emulator,
+        apiVersion: String = "7.5", retry: RetryPolicy = .init(),
         requestGate: (@Sendable () async throws -> Void)? = nil
     ) {
         self.vaultURL = Self.withoutTrailingSlash(vaultURL)
         self.timeout = timeout
         self.insecureSkipVerify = insecureSkipVerify
         self.caBundle = caBundle
+        self.systemRootsFile = systemRootsFile
         self.credential = credential
         self.apiVersion = apiVersion
         self.retry = retry

@@ -94,7 +94,7 @@ public enum EnvironmentConfiguration {
 
 extension ClientConfig {
     /// The configuration the environment describes (`KEYVAULT_URL`, `KEYVAULT_TIMEOUT`,
-    /// `KEYVAULT_TLS_SKIP_VERIFY`, `KEYVAULT_CA_FILE`, the credential variables).
+    /// `KEYVAULT_TLS_SKIP_VERIFY`, `KEYVAULT_CA_FILE`, the credential variables, `SSL_CERT_FILE`).
     ///
     /// - Throws: `KeyVaultError` (`invalidInput`) naming the variable that is wrong.
     public static func fromEnvironment(
@@ -112,7 +112,8 @@ extension ClientConfig {
             vaultURL: vaultURL,
             timeout: try EnvironmentConfiguration.duration(environment, "KEYVAULT_TIMEOUT", default: .seconds(30)),
             insecureSkipVerify: try EnvironmentConfiguration.bool(environment, "KEYVAULT_TLS_SKIP_VERIFY"),
-            caBundle: caBundle, credential: try EnvironmentConfiguration.credential(environment, vaultURL: vaultURL))
+            caBundle: caBundle, systemRootsFile: environment["SSL_CERT_FILE"].flatMap { $0.isEmpty ? nil : $0 },
+            credential: try EnvironmentConfiguration.credential(environment, vaultURL: vaultURL))
     }
 }
 

@@ -13,6 +13,8 @@ import Metrics
 public final class KeyVaultClient: Sendable {
     public let config: ClientConfig
     let http: HTTPClient
+    /// The identity endpoint's client: system roots, always verified.
+    private let identity: HTTPClient
     let tokens: TokenProvider
     let logger: Logger
 
@@ -29,14 +31,21 @@ public final class KeyVaultClient: Sendable {
         self.logger = logger
         let tls = HTTPClient.TLSConfiguration(
             trust: config.caBundle.map { .pem($0) } ?? .system, skipVerify: config.insecureSkipVerify)
+        let identityTLS = HTTPClient.TLSConfiguration(trust: config.systemRootsFile.map { .file($0) } ?? .system)
         do {
             http = try HTTPClient(
                 configuration: .init(
                     tls: tls, connectTimeout: min(config.timeout, .seconds(10)), requestTimeout: config.timeout))
+            switch config.credential {
+            case .emulator, .staticToken:
+                identity = http  // the emulator's token endpoint is the vault; a static token needs none
+            default:
+                identity = try HTTPClient(configuration: .init(tls: identityTLS, connectTimeout: .seconds(10)))
+            }
         } catch {
             throw KeyVaultError(.tlsFailed, "\(error)")
         }
-        tokens = TokenProvider(credential: config.credential, http: http, vaultURL: config.vaultURL)
+        tokens = TokenProvider(credential: config.credential, http: identity, vaultURL: config.vaultURL)
         if config.insecureSkipVerify {
             logger.warning(
                 "KEYVAULT_TLS_SKIP_VERIFY is set: the vault's certificate is not verified (development only)",
@@ -47,6 +56,7 @@ public final class KeyVaultClient: Sendable {
     /// Stops the client; calls in flight fail.
     public func close() {
         http.close()
+        if identity !== http { identity.close() }
     }
 
     struct Reply {

@@ -97,6 +97,7 @@ struct ClientCertificateTests {
         let emulator = try TestEnvironment.emulator()
         let config = try ClientConfig.fromEnvironment([
             "KEYVAULT_URL": emulator.url, "KEYVAULT_CA_FILE": emulator.caFile, "AZURE_AUTHORITY_HOST": emulator.url,
+            "SSL_CERT_FILE": emulator.caFile,
             "AZURE_TENANT_ID": "t", "AZURE_CLIENT_ID": "c",
             "AZURE_CLIENT_CERTIFICATE_PATH": try await certificateFile(),
             "AZURE_FEDERATED_TOKEN_FILE": "/var/run/secrets/azure/tokens/azure-identity-token",

@@ -15,7 +15,9 @@ enum LibraryTestSupport {
         let emulator = try TestEnvironment.emulator()
         let ca = try Data(contentsOf: URL(fileURLWithPath: caFile ?? emulator.caFile))
         return ClientConfig(
-            vaultURL: url ?? emulator.url, timeout: timeout, caBundle: ca, credential: credential,
+            // The rig's Entra ID is the emulator: its CA stands in for the system roots.
+            vaultURL: url ?? emulator.url, timeout: timeout, caBundle: ca, systemRootsFile: caFile ?? emulator.caFile,
+            credential: credential,
             retry: RetryPolicy(initialBackoff: .milliseconds(50), maximumBackoff: .seconds(1), maximumAttempts: 20))
     }
 

@@ -56,6 +56,7 @@ struct SovereignCloudTests {
         try KeyVaultClient(
             config: ClientConfig(
                 vaultURL: emulator.url, caBundle: try Data(contentsOf: URL(fileURLWithPath: emulator.caFile)),
+                systemRootsFile: emulator.caFile,
                 credential: .clientSecret(tenantID: "t", clientID: "c", secret: "s", authorityHost: emulator.url)))
     }
 
@@ -81,5 +82,29 @@ struct SovereignCloudTests {
         let error = await #expect(throws: KeyVaultError.self) { try await client.getSecret("anything") }
         #expect(error?.code == .authenticationFailed)
         #expect(error?.message.contains("https://management.azure.com") == true)
+    }
+
+    /// The vault's development settings (`KEYVAULT_CA_FILE`, `KEYVAULT_TLS_SKIP_VERIFY`) never reach the
+    /// identity endpoint: the client secret goes only to a peer the system roots vouch for.
+    @Test(.enabled(if: TestEnvironment.shouldRun(.emulator)))
+    func theVaultsTrustSettingsDoNotApplyToTheIdentityEndpoint() async throws {
+        let emulator = try TestEnvironment.emulator()
+        let environment = [
+            "KEYVAULT_URL": emulator.url, "KEYVAULT_CA_FILE": emulator.caFile, "KEYVAULT_TLS_SKIP_VERIFY": "true",
+            "AZURE_AUTHORITY_HOST": emulator.url, "AZURE_TENANT_ID": "t", "AZURE_CLIENT_ID": "c",
+            "AZURE_CLIENT_SECRET": "client-secret-for-a-verified-peer-only",
+        ]
+        let refused = try KeyVaultClient(config: ClientConfig.fromEnvironment(environment))
+        defer { refused.close() }
+        let error = await #expect(throws: KeyVaultError.self) { try await refused.getSecret("anything") }
+        #expect(error?.code == .tlsFailed)
+        #expect(error?.context["operation"] == "token")
+        #expect(error?.description.contains("client-secret-for") == false)
+
+        // The authority's CA among the system roots (SSL_CERT_FILE, as OpenSSL reads it): accepted.
+        let trusted = try KeyVaultClient(
+            config: ClientConfig.fromEnvironment(environment.merging(["SSL_CERT_FILE": emulator.caFile]) { $1 }))
+        defer { trusted.close() }
+        try await trusted.setSecret(LibraryTestSupport.uniqueName("verified-authority"), value: "v")
     }
 }
