@@ -189,6 +189,9 @@ public final class KeyVaultClient: Sendable {
         switch response.status {
         case 401: return KeyVaultError(.authenticationFailed, message, context: context)
         case 403 where inner == "SecretDisabled": return KeyVaultError(.secretDisabled, message, context: context)
+        case 403 where operation == .purge && !(inner ?? "").hasPrefix("ForbiddenBy"):
+            // Purge protection (an access refusal would say ForbiddenByRbac or ForbiddenByPolicy).
+            return KeyVaultError(.purgeNotAllowed, message, context: context)
         case 403: return KeyVaultError(.authenticationFailed, message, context: context)
         case 404: return KeyVaultError(.secretNotFound, message, context: context)
         case 409 where inner == "ObjectIsDeletedButRecoverable":

@@ -52,6 +52,12 @@ struct AzureError: Error, Sendable, Equatable {
             innerCode: "ObjectIsBeingRecovered")
     }
 
+    static let purgeProtected = AzureError(
+        statusCode: 403, code: "Forbidden",
+        message:
+            "Operation \"purge\" is not allowed because purge protection is enabled for this vault. Key Vault service will automatically purge it after the retention period has passed."
+    )
+
     static func alreadyExists(_ name: String) -> Self {
         .init(statusCode: 409, code: "Conflict", message: "Secret \(name) already exists in this key vault.")
     }

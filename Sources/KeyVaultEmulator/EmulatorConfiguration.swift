@@ -48,13 +48,17 @@ public struct EmulatorConfiguration: Sendable {
     /// at once); `softDeleteTail` more, writes of the name still get 409.
     public var softDeleteDelay: Duration
     public var softDeleteTail: Duration
+    /// Refuse purges with 403, as a vault with purge protection does (deleted secrets then stay
+    /// recoverable until their retention ends).
+    public var purgeProtection: Bool
 
     public init(
         host: String = "127.0.0.1", port: Int = 4997, dataDirectory: String? = nil,
         tls: TLS = .generated(hosts: ["localhost", "127.0.0.1"]),
         tenant: String = "00000000-0000-0000-0000-000000000000",
         requireTokenSignature: Bool = false, challengeResource: String = "https://vault.azure.net",
-        faults: Faults = .init(), softDeleteDelay: Duration = .zero, softDeleteTail: Duration = .zero
+        faults: Faults = .init(), softDeleteDelay: Duration = .zero, softDeleteTail: Duration = .zero,
+        purgeProtection: Bool = false
     ) {
         self.host = host
         self.port = port
@@ -66,5 +70,6 @@ public struct EmulatorConfiguration: Sendable {
         self.faults = faults
         self.softDeleteDelay = softDeleteDelay
         self.softDeleteTail = softDeleteTail
+        self.purgeProtection = purgeProtection
     }
 }

@@ -53,7 +53,8 @@ public struct KeyVaultEmulatorServer: Service {
         counter.register(on: router)
         SecretRoutes(
             vault: vault, scheme: configuration.tls.isEnabled ? "https" : "http",
-            windows: SoftDeleteWindows(delay: configuration.softDeleteDelay, tail: configuration.softDeleteTail)
+            windows: SoftDeleteWindows(delay: configuration.softDeleteDelay, tail: configuration.softDeleteTail),
+            purgeProtection: configuration.purgeProtection
         ).register(on: router)
 
         application = Application(

@@ -7,6 +7,7 @@ struct SecretRoutes<Context: RequestContext> {
     let vault: SecretVault
     let scheme: String
     let windows: SoftDeleteWindows
+    let purgeProtection: Bool
 
     func register(on router: Router<Context>) {
         router.put("secrets") { _, _ -> Response in throw AzureError.methodNotAllowed }
@@ -118,6 +119,7 @@ struct SecretRoutes<Context: RequestContext> {
     private func purge(_ request: Request, _ context: Context) async throws -> Response {
         let name = try Self.name(context)
         try notDeleting(name)
+        if purgeProtection { throw AzureError.purgeProtected }
         try await vault.write { state throws(AzureError) in ((), try state.purge(name: name)) }
         return Response(status: .noContent)
     }

@@ -229,7 +229,8 @@ final class IntegrationReconciler: Reconciler {
         do {
             try await circuit.call { try await vault.recoverVaultSecret(name) }
         } catch let error as KeyVaultError where error.code == .secretNotFound {}
-        // Recovery completes asynchronously in real Key Vault; the emulator's is immediate.
+        // Recovery completes seconds later in real Key Vault: the write that follows gets 409
+        // ObjectIsBeingRecovered meanwhile, which the library retries with backoff within its timeout.
     }
 
     private func setFinalizers(_ resource: UserIntegration, _ finalizers: [String]) async throws -> UserIntegration {

@@ -31,6 +31,7 @@ struct KeyVaultEmulatorCommand: AsyncParsableCommand {
     var softDeleteDelay = "0s"
     @Option(help: "How long after that writes of the name still get 409 (real Key Vault's tail).")
     var softDeleteTail = "0s"
+    @Flag(help: "Refuse purges with 403, as a vault with purge protection does.") var purgeProtection = false
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel = "info"
 
     func validate() throws {
@@ -76,7 +77,7 @@ struct KeyVaultEmulatorCommand: AsyncParsableCommand {
                 throttleRate: faultThrottleRate, errorRate: faultErrorRate,
                 latency: DurationParser.parse(faultLatency) ?? .zero),
             softDeleteDelay: DurationParser.parse(softDeleteDelay) ?? .zero,
-            softDeleteTail: DurationParser.parse(softDeleteTail) ?? .zero)
+            softDeleteTail: DurationParser.parse(softDeleteTail) ?? .zero, purgeProtection: purgeProtection)
         let scheme = insecureHttp ? "http" : "https"
         let started = ContinuousClock.now
         let server = try KeyVaultEmulatorServer(configuration: configuration, logger: logger) { boundPort in

@@ -47,4 +47,23 @@ struct SoftDeleteDelayTests {
         let error = await #expect(throws: KeyVaultError.self) { try await client.setSecret(name, value: "again") }
         #expect(error?.code == .deletedButRecoverable)
     }
+
+    @Test func aPurgeProtectedVaultsRefusalIsReportedOnceNotRetried() async throws {
+        let emulator = try PrivateEmulator(name: "purge-protected", arguments: ["--purge-protection"])
+        try await emulator.start()
+        let client = try Self.client(of: emulator)
+        defer { client.close() }
+        let name = LibraryTestSupport.uniqueName("protected")
+        try await client.setSecret(name, value: "kept")
+        try await client.deleteSecret(name)
+        let error = await #expect(throws: KeyVaultError.self) { try await client.purgeSecret(name) }
+        #expect(error?.code == .purgeNotAllowed)
+        #expect(error?.message.contains("purge protection is enabled") == true)
+        // The delete and one purge: a refusal that cannot change is not retried.
+        let requests = try EmulatorRequests(url: emulator.url, caFile: emulator.caFile)
+        #expect(try await requests.count("DELETE") == 2)
+        // Still recoverable, as purge protection promises.
+        try await client.recoverSecret(name)
+        #expect(try await client.getSecret(name).value == "kept")
+    }
 }
