@@ -57,16 +57,19 @@ extension CachedClient {
     }
 
     /// Stores a user's credential for an integration (optionally expiring), then invalidates the cache.
+    /// The secret's existing tags are kept (the `owner` tag above all: the operator's record of which
+    /// UserIntegration owns it), at the cost of one vault read.
     @discardableResult
     public func setUserIntegration(
         userID: String, type: IntegrationType, value: String, expiresAt: Date? = nil
     ) async throws -> Integration {
         let key = IntegrationKey(userID: userID, type: type)
         try validate(userID: userID)
+        var tags = try await currentTags(of: key.secretName)
+        tags["user-id"] = userID
+        tags["integration-type"] = type.rawValue
         let properties = try await setSecret(
-            key.secretName, value: value,
-            attributes: SecretAttributes(
-                expiresAt: expiresAt, tags: ["user-id": userID, "integration-type": type.rawValue]))
+            key.secretName, value: value, attributes: SecretAttributes(expiresAt: expiresAt, tags: tags))
         return Integration(type: type, secret: Secret(properties: properties, value: value))
     }
 

@@ -1,3 +1,5 @@
+import Foundation
+
 /// What the operator asks of the vault itself, on the same client it warms the cache with: reads
 /// that must see the vault (not an entry it is about to correct), and writes whose cache entries
 /// the caller rewrites next (`warm`, `invalidate`), so they are not invalidated twice.
@@ -15,9 +17,28 @@ extension CachedClient {
         try await vault.setSecret(name, value: value, attributes: attributes)
     }
 
+    /// The soft-deleted secret `name`'s metadata (whose it was: its tags).
+    package func deletedVaultSecret(_ name: String) async throws -> SecretProperties {
+        try await vault.getDeletedSecret(name)
+    }
+
     /// Starts recovering the soft-deleted secret `name`.
     package func recoverVaultSecret(_ name: String) async throws {
         try await vault.recoverSecret(name)
+    }
+
+    /// The tags of the secret's latest version, to carry over into a new one (a PUT replaces them,
+    /// and the `owner` tag records which UserIntegration owns the secret). None for a missing secret;
+    /// a disabled one's come from its version list.
+    package func currentTags(of name: String) async throws -> [String: String] {
+        do {
+            return try await vault.getSecret(name).properties.tags
+        } catch let error as KeyVaultError where error.code == .secretNotFound {
+            return [:]
+        } catch let error as KeyVaultError where error.code == .secretDisabled {
+            let versions = try await vault.listSecretVersions(name)
+            return versions.max { ($0.createdAt ?? .distantPast) < ($1.createdAt ?? .distantPast) }?.tags ?? [:]
+        }
     }
 
     /// Whether the vault answers, and how long it took (the cache is not asked).

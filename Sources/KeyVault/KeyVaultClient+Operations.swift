@@ -78,6 +78,16 @@ extension KeyVaultClient {
         try expectSuccess(reply, operation: .delete, name: name)
     }
 
+    /// A soft-deleted secret's metadata (its tags, its deletion and purge dates); no value.
+    ///
+    /// - Throws: `KeyVaultError` `secretNotFound` (020) when no deleted secret has the name (yet).
+    public func getDeletedSecret(_ name: String) async throws -> SecretProperties {
+        try SecretNames.validate(name)
+        let reply = try await send(.get, path: "/deletedsecrets/\(name)", operation: .get, name: name)
+        return VaultWire.properties(
+            of: try decode(VaultWire.Bundle.init(json:), reply, operation: .get, name: name), fallbackName: name)
+    }
+
     /// Recovers a soft-deleted secret.
     public func recoverSecret(_ name: String) async throws {
         try SecretNames.validate(name)

@@ -16,8 +16,15 @@ public enum ConditionReason {
     public static let invalidSecretValue = "InvalidSecretValue"
     /// An unknown type, or an `expiresAt` that is not RFC 3339.
     public static let invalidSpec = "InvalidSpec"
-    /// Another resource owns the vault secret.
+    /// The vault secret belongs to another resource, or to no resource (written by an app or by
+    /// hand, or soft-deleted) and the resource does not ask to adopt it.
     public static let conflict = "Conflict"
+    /// The vault secret is disabled (perhaps an administrator's response to a leak): never re-enabled.
+    public static let vaultSecretDisabled = "VaultSecretDisabled"
+    /// The namespace may not name this user (`integrations.keyvault.dev/allowed-users`).
+    public static let userNotAllowed = "UserNotAllowed"
+    /// The referenced Secret does not opt in (`integrations.keyvault.dev/allow-push: "true"`).
+    public static let secretNotAllowed = "SecretNotAllowed"
     public static let keyVaultUnavailable = "KeyVaultUnavailable"
     public static let throttled = "Throttled"
     public static let keyVaultAuthFailed = "KeyVaultAuthFailed"

@@ -21,11 +21,16 @@ final class IntegrationReconciler: Reconciler {
     let serialization = KeyedSerialization<String>()
     /// Metadata only: the versions of referenced Secrets the informers have seen.
     let secrets: [Informer<PartialObjectMetadata>]
+    /// Metadata only, under `namespaceAnnotation` binding: the Namespaces' allowed users.
+    let namespaces: Informer<PartialObjectMetadata>?
+    /// Whether a referenced Secret must carry `UserIntegration.allowPushLabel`.
+    let requireSecretLabel: Bool
 
     init(
         kube: KubernetesClient, vault: CachedClient, events: EventRecorder, circuit: VaultCircuit,
         warmedVersions: WarmedVersions,
-        resources: [Informer<UserIntegration>], secrets: [Informer<PartialObjectMetadata>], logger: Logger
+        resources: [Informer<UserIntegration>], secrets: [Informer<PartialObjectMetadata>],
+        namespaces: Informer<PartialObjectMetadata>?, requireSecretLabel: Bool, logger: Logger
     ) {
         self.kube = kube
         self.vault = vault
@@ -34,6 +39,8 @@ final class IntegrationReconciler: Reconciler {
         self.warmedVersions = warmedVersions
         self.resources = resources
         self.secrets = secrets
+        self.namespaces = namespaces
+        self.requireSecretLabel = requireSecretLabel
         self.logger = logger
     }
 
@@ -53,8 +60,20 @@ final class IntegrationReconciler: Reconciler {
 
     private func reconcile(_ resource: UserIntegration) async throws -> ReconcileResult {
         do {
+            let allowed = userAllowed(resource)
             if resource.metadata.deletionTimestamp != nil {
-                try await finalize(resource)
+                try await finalize(resource, userAllowed: allowed)
+                return .done
+            }
+            guard allowed else {
+                // Nothing of the user's is touched or read: no vault call, no Redis write.
+                let plan = planner.refused(
+                    resource, reason: ConditionReason.userNotAllowed,
+                    message:
+                        "namespace \(resource.metadata.namespace ?? "") may not name user \(resource.spec.userId) (its \(UserIntegration.allowedUsersAnnotation) annotation)",
+                    now: Date())
+                try await writeStatus(resource, plan.status)
+                if let event = plan.event { await record(resource, event) }
                 return .done
             }
             return try await sync(resource)
@@ -80,6 +99,15 @@ final class IntegrationReconciler: Reconciler {
         circuit.isOpen ? .debug : .warning
     }
 
+    /// Whether the resource's namespace may name its user (always, without namespace binding).
+    /// A namespace not seen yet allows no one; its arrival requeues its resources.
+    func userAllowed(_ resource: UserIntegration) -> Bool {
+        guard let namespaces else { return true }
+        let namespace = namespaces.get(namespace: nil, name: resource.metadata.namespace ?? "")
+        return UserBinding.allows(
+            resource.spec.userId, patterns: namespace?.metadata.annotations?[UserIntegration.allowedUsersAnnotation])
+    }
+
     func cached(_ key: ObjectKey) -> UserIntegration? {
         resources.lazy.compactMap { $0.get(key) }.first
     }
@@ -100,13 +128,14 @@ final class IntegrationReconciler: Reconciler {
         var plan = planner.plan(current, secretRef: reference, vault: observed, now: Date())
         var vaultSecret: Secret?
         if case .present(let secret) = observed { vaultSecret = secret }
-        switch plan.vaultAction {
-        case .none:
-            break
-        case .write(let desired), .recoverAndWrite(let desired):
-            let properties = try await write(desired, recoverFirst: plan.vaultAction == .recoverAndWrite(desired))
-            plan.status.vaultSecretVersion = properties.version
-            vaultSecret = Secret(properties: properties, value: desired.value)
+        do {
+            try await apply(&plan, to: &vaultSecret)
+        } catch let error as KeyVaultError where error.code == .deletedButRecoverable {
+            // The name is soft-deleted: recovered only if it was this resource's (or it adopts).
+            let owner = try await circuit.call { try await vault.deletedVaultSecret(key.secretName) }.tags["owner"]
+            plan = planner.plan(current, secretRef: reference, vault: .deleted(owner: owner), now: Date())
+            vaultSecret = nil
+            try await apply(&plan, to: &vaultSecret)
         }
         var conditions = plan.status.conditions ?? []
         let stamp = ReconcilePlanner.formatTime(Date())
@@ -126,6 +155,18 @@ final class IntegrationReconciler: Reconciler {
         try await writeStatus(current, plan.status)
         if let event = plan.event { await record(current, event) }
         return ReconcileResult(requeueAfter: plan.requeueAfter)
+    }
+
+    /// Carries out the plan's vault action; the version written goes into the status.
+    private func apply(_ plan: inout ReconcilePlan, to vaultSecret: inout Secret?) async throws {
+        switch plan.vaultAction {
+        case .none:
+            break
+        case .write(let desired), .recoverAndWrite(let desired):
+            let properties = try await write(desired, recoverFirst: plan.vaultAction == .recoverAndWrite(desired))
+            plan.status.vaultSecretVersion = properties.version
+            vaultSecret = Secret(properties: properties, value: desired.value)
+        }
     }
 
     /// Applies the plan's cache action, noting the version Redis holds now.
@@ -157,14 +198,17 @@ final class IntegrationReconciler: Reconciler {
         }
     }
 
-    /// Applies the deletion policy, invalidates Redis, then removes the finalizer.
-    private func finalize(_ resource: UserIntegration) async throws {
+    /// Applies the deletion policy and invalidates Redis for the resource's own vault secret, then
+    /// removes the finalizer. Another owner's secret, or a user the namespace may not name, is left alone.
+    private func finalize(_ resource: UserIntegration, userAllowed: Bool) async throws {
         guard (resource.metadata.finalizers ?? []).contains(UserIntegration.finalizer) else { return }
-        if let key = ReconcilePlanner.integrationKey(of: resource) {
-            if resource.spec.deletionPolicy ?? .delete == .delete,
-                case .present(let secret) = try await observe(key.secretName),
-                secret.properties.tags["owner"] == resource.ownerReference
-            {
+        if userAllowed, let key = ReconcilePlanner.integrationKey(of: resource) {
+            let observed = try await observe(key.secretName)
+            var owned = false
+            if case .present(let secret) = observed {
+                owned = secret.properties.tags["owner"] == resource.ownerReference
+            }
+            if owned && resource.spec.deletionPolicy ?? .delete == .delete {
                 do {
                     try await circuit.call { try await vault.deleteSecret(key.secretName) }
                 } catch let error as KeyVaultError where error.code == .secretNotFound {}
@@ -174,7 +218,7 @@ final class IntegrationReconciler: Reconciler {
                         reason: ConditionReason.deleted, note: "deleted Key Vault secret \(key.secretName)",
                         warning: false))
             }
-            await vault.invalidate(secretName: key.secretName)
+            if owned || observed == .missing { await vault.invalidate(secretName: key.secretName) }
         }
         _ = try await setFinalizers(
             resource, (resource.metadata.finalizers ?? []).filter { $0 != UserIntegration.finalizer })
@@ -191,6 +235,9 @@ final class IntegrationReconciler: Reconciler {
         do {
             let secret = try await kube.get(
                 KubernetesSecret.self, .secrets, namespace: namespace, name: reference.name, resourceVersion: seen)
+            if requireSecretLabel && secret.metadata.labels?[UserIntegration.allowPushLabel] != "true" {
+                return .notAllowed
+            }
             return secret.value(forKey: reference.key).map { .value($0) } ?? .keyNotFound
         } catch let error as KubernetesError where error.isNotFound {
             return .secretNotFound
@@ -213,15 +260,8 @@ final class IntegrationReconciler: Reconciler {
     private func write(_ desired: DesiredVaultSecret, recoverFirst: Bool) async throws -> SecretProperties {
         let attributes = SecretAttributes(expiresAt: desired.expiresAt, tags: desired.tags)
         if recoverFirst { try await recover(desired.name) }
-        do {
-            return try await circuit.call {
-                try await vault.writeVaultSecret(desired.name, value: desired.value, attributes: attributes)
-            }
-        } catch let error as KeyVaultError where error.code == .deletedButRecoverable {
-            try await recover(desired.name)
-            return try await circuit.call {
-                try await vault.writeVaultSecret(desired.name, value: desired.value, attributes: attributes)
-            }
+        return try await circuit.call {
+            try await vault.writeVaultSecret(desired.name, value: desired.value, attributes: attributes)
         }
     }
 
@@ -257,10 +297,10 @@ final class IntegrationReconciler: Reconciler {
             struct Patch: Encodable {
                 struct Metadata: Encodable { var resourceVersion: String? }
                 var metadata: Metadata
-                var status: UserIntegration.Status
+                var status: StatusPatch
             }
             let patch = try JSONEncoder().encode(
-                Patch(metadata: .init(resourceVersion: current.metadata.resourceVersion), status: status))
+                Patch(metadata: .init(resourceVersion: current.metadata.resourceVersion), status: StatusPatch(status)))
             do {
                 _ = try await kube.patch(
                     UserIntegration.self, UserIntegration.resource, namespace: resource.metadata.namespace,

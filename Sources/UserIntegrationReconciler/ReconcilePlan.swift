@@ -4,8 +4,9 @@ public import KeyVault
 /// What the vault holds for a resource's secret name, as the reconciler observed it.
 public enum VaultObservation: Sendable, Hashable {
     case missing
-    /// Soft-deleted: a write must recover it first.
-    case deleted
+    /// Soft-deleted: a write must recover it first. `owner` is its `owner` tag (whose it was).
+    case deleted(owner: String?)
+    /// Present; a disabled secret's tags are unknown (the vault refuses to read it).
     case present(Secret)
 }
 
@@ -14,6 +15,8 @@ public enum SecretReferenceValue: Sendable, Hashable {
     case value(Data)
     case secretNotFound
     case keyNotFound
+    /// The Secret lacks the opt-in label `--require-secret-label` asks for; its value is not used.
+    case notAllowed
 }
 
 /// The secret the vault should hold for a `secretRef` resource.

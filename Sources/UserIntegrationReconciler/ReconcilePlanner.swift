@@ -41,22 +41,19 @@ public struct ReconcilePlanner: Sendable {
                 generation: generation, now: now)
         }
         status.vaultSecretName = key.secretName
-        if case .present(let secret) = vault, let owner = secret.properties.tags["owner"],
-            owner != resource.ownerReference
-        {
-            var plan = failed(
-                status, reason: ConditionReason.conflict,
-                message: "user \(key.userID) \(key.type.rawValue) is already owned by \(owner)", generation: generation,
-                now: now)
-            plan.event = PlanEvent(
-                reason: ConditionReason.conflict, note: "Key Vault secret \(key.secretName) is owned by \(owner)",
-                warning: true)
-            return plan
+        if let refusal = Self.ownershipRefusal(resource, key: key, vault: vault) {
+            return refused(resource, reason: refusal.reason, message: refusal.message, now: now)
         }
         guard let reference = resource.spec.secretRef else {
             return observe(status, vault: vault, generation: generation, now: now)
         }
         switch secretRef ?? .secretNotFound {
+        case .notAllowed:
+            return refused(
+                resource, reason: ConditionReason.secretNotAllowed,
+                message:
+                    "Secret \(reference.name) does not carry the label \(UserIntegration.allowPushLabel)=true that lets it be pushed to Key Vault",
+                now: now)
         case .secretNotFound, .keyNotFound:
             let message =
                 secretRef == .keyNotFound
@@ -96,6 +93,56 @@ public struct ReconcilePlanner: Sendable {
                 ])
             return push(status, desired: desired, type: key.type, vault: vault, generation: generation, now: now)
         }
+    }
+
+    /// Why the resource may not act on (or show) the vault secret of its user, if it may not: it is
+    /// another resource's, no resource's without `adopt`, or disabled. The message names no other
+    /// tenant's objects.
+    static func ownershipRefusal(
+        _ resource: UserIntegration, key: IntegrationKey, vault: VaultObservation
+    ) -> (reason: String, message: String)? {
+        let integration = "the Key Vault secret of user \(key.userID) \(key.type.rawValue)"
+        let pushes = resource.spec.secretRef != nil
+        let owner: String?
+        switch vault {
+        case .missing:
+            return nil
+        case .present(let secret) where !secret.properties.enabled:
+            guard pushes else { return nil }  // observe mode reports it as not configured
+            return (
+                ConditionReason.vaultSecretDisabled,
+                "\(integration) is disabled; the operator never re-enables it (an administrator may have disabled a leaked credential)"
+            )
+        case .present(let secret):
+            owner = secret.properties.tags["owner"]
+            // An app's own secret, observed: what observe mode is for.
+            if owner == nil && !pushes { return nil }
+        case .deleted(let deletedOwner):
+            owner = deletedOwner
+        }
+        if owner == resource.ownerReference { return nil }
+        if owner != nil {
+            return (ConditionReason.conflict, "\(integration) belongs to another UserIntegration")
+        }
+        if resource.adopts { return nil }
+        return (
+            ConditionReason.conflict,
+            "\(integration) exists but no UserIntegration owns it (written by an app, by hand or soft-deleted); annotate this resource \(UserIntegration.adoptAnnotation)=true to take it over"
+        )
+    }
+
+    /// A refusal (`Conflict`, `UserNotAllowed`, …): `error`, with a Warning event, and nothing of the
+    /// vault secret shown (no masked key, version or expiry: it may be someone else's).
+    public func refused(_ resource: UserIntegration, reason: String, message: String, now: Date) -> ReconcilePlan {
+        var status = resource.status ?? UserIntegration.Status()
+        status.observedGeneration = resource.metadata.generation
+        status.vaultSecretName = Self.integrationKey(of: resource)?.secretName
+        status.maskedKey = nil
+        status.vaultSecretVersion = nil
+        status.expiresAt = nil
+        var plan = failed(status, reason: reason, message: message, generation: resource.metadata.generation, now: now)
+        plan.event = PlanEvent(reason: reason, note: message, warning: true)
+        return plan
     }
 
     /// The status after a failed attempt: `error`, with the reason the error's code gives.

@@ -14,8 +14,10 @@ extension UserIntegration {
         let conditions = Interner<[Condition]>()
     }
 
+    private static let adoptingAnnotations = [adoptAnnotation: "true"]
+
     /// The resource as the controller's cache keeps it: without what nothing reads (labels,
-    /// annotations with kubectl's last-applied copy, the creation time), and with the strings and
+    /// annotations but `adopt`, with kubectl's last-applied copy, the creation time), and with the strings and
     /// condition lists that many resources hold alike shared with them. Resources reconciled in the
     /// same second share their condition and sync times, and resources in the same state their
     /// messages; each would otherwise be a heap copy of its own (a string over 15 bytes is not
@@ -26,7 +28,8 @@ extension UserIntegration {
         trimmed.apiVersion = apiVersion.map(strings)
         trimmed.kind = kind.map(strings)
         trimmed.metadata.labels = nil
-        trimmed.metadata.annotations = nil
+        // Only the one annotation the reconciler reads.
+        trimmed.metadata.annotations = adopts ? Self.adoptingAnnotations : nil
         trimmed.metadata.creationTimestamp = nil
         trimmed.metadata.namespace = metadata.namespace.map(strings)
         trimmed.metadata.finalizers = metadata.finalizers.map(interners.lists.intern)

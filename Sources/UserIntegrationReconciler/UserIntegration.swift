@@ -73,6 +73,16 @@ public struct UserIntegration: KubernetesObject, Hashable {
     public static let resource = ResourceType(
         group: "integrations.keyvault.dev", version: "v1alpha1", plural: "userintegrations")
     public static let finalizer = "integrations.keyvault.dev/finalizer"
+    /// `"true"`: the resource may take over a vault secret no resource owns (untagged, or
+    /// soft-deleted by another owner). A disabled one is never taken over.
+    public static let adoptAnnotation = "integrations.keyvault.dev/adopt"
+    /// On a Namespace: the user IDs its resources may name, comma-separated glob patterns.
+    public static let allowedUsersAnnotation = "integrations.keyvault.dev/allowed-users"
+    /// On a Secret: `"true"` lets resources push it into the vault (`--require-secret-label`).
+    public static let allowPushLabel = "integrations.keyvault.dev/allow-push"
+
+    /// Whether the resource asks to adopt a vault secret no resource owns.
+    public var adopts: Bool { metadata.annotations?[Self.adoptAnnotation] == "true" }
 
     public var apiVersion: String? = "integrations.keyvault.dev/v1alpha1"
     public var kind: String? = "UserIntegration"

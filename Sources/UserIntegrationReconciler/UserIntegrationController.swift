@@ -20,17 +20,23 @@ public final class UserIntegrationController: Sendable {
         /// The operator's budget of vault requests a second, which resyncs are spread to stay well
         /// within. The vault client's request gate enforces it (`vaultBudget(requestsPerSecond:)`).
         public var vaultRequestsPerSecond: Int
+        /// Which users a namespace's resources may name.
+        public var userBinding: UserBinding
+        /// Whether a referenced Secret must carry `integrations.keyvault.dev/allow-push: "true"`.
+        public var requireSecretLabel: Bool
 
         public init(
             namespaces: [String] = [], concurrency: Int = 4, resyncPeriod: Duration = .seconds(600),
             identity: String = "keyvault-operator",
-            vaultRequestsPerSecond: Int = 300
+            vaultRequestsPerSecond: Int = 300, userBinding: UserBinding = .any, requireSecretLabel: Bool = false
         ) {
             self.namespaces = namespaces
             self.concurrency = max(1, concurrency)
             self.resyncPeriod = resyncPeriod
             self.identity = identity
             self.vaultRequestsPerSecond = max(1, vaultRequestsPerSecond)
+            self.userBinding = userBinding
+            self.requireSecretLabel = requireSecretLabel
         }
     }
 
@@ -40,6 +46,8 @@ public final class UserIntegrationController: Sendable {
     let queue = WorkQueue<ObjectKey>(name: controllerName)
     let resources: [Informer<UserIntegration>]
     let secrets: [Informer<PartialObjectMetadata>]
+    /// Metadata only, under `namespaceAnnotation` binding: each Namespace's allowed users.
+    let namespaces: Informer<PartialObjectMetadata>?
     let circuit: VaultCircuit
     let reconciler: IntegrationReconciler
     let controller: Controller<IntegrationReconciler>
@@ -82,6 +90,17 @@ public final class UserIntegrationController: Sendable {
                     return PartialObjectMetadata(metadata: identity)
                 }, logger: logger)
         }
+        namespaces =
+            configuration.userBinding == .namespaceAnnotation
+            ? Informer<PartialObjectMetadata>(
+                client: kube, resource: .namespaces, metadataOnly: true,
+                transform: { namespace in
+                    // The name, the version and the one annotation read.
+                    var kept = namespace.metadata.identity
+                    let allowed = namespace.metadata.annotations?[UserIntegration.allowedUsersAnnotation]
+                    kept.annotations = allowed.map { [UserIntegration.allowedUsersAnnotation: $0] }
+                    return PartialObjectMetadata(metadata: kept)
+                }, logger: logger) : nil
         circuit = VaultCircuit(
             vaultURL: vault.config.keyVault.vaultURL, throttledCallsToOpen: configuration.concurrency)
         reconciler = IntegrationReconciler(
@@ -89,9 +108,11 @@ public final class UserIntegrationController: Sendable {
             events: EventRecorder(
                 client: kube, controller: "integrations.keyvault.dev/keyvault-operator",
                 instance: configuration.identity, logger: logger),
-            circuit: circuit, warmedVersions: WarmedVersions(), resources: resources, secrets: secrets, logger: logger)
+            circuit: circuit, warmedVersions: WarmedVersions(), resources: resources, secrets: secrets,
+            namespaces: namespaces, requireSecretLabel: configuration.requireSecretLabel, logger: logger)
+        let sources: [any CacheSource] = resources + secrets + (namespaces.map { [$0] } ?? [])
         controller = Controller(
-            name: Self.controllerName, reconciler: reconciler, queue: queue, sources: resources + secrets,
+            name: Self.controllerName, reconciler: reconciler, queue: queue, sources: sources,
             concurrency: configuration.concurrency,
             logger: logger)
     }
@@ -165,6 +186,18 @@ public final class UserIntegrationController: Sendable {
                 }
             }
         }
+        if let namespaces {
+            namespaces.addHandler { [weak self, weak namespaces] change in
+                guard let self, let namespaces, namespaces.hasSynced else { return }
+                switch change {
+                case .added(let namespace): self.enqueue(inNamespace: namespace)
+                case .updated(let old, let new)
+                where old.metadata.annotations != new.metadata.annotations:
+                    self.enqueue(inNamespace: new)
+                case .updated, .deleted, .resync: break
+                }
+            }
+        }
         for informer in secrets {
             informer.addHandler { [weak self, weak informer] change in
                 guard let self, let informer else { return }
@@ -191,20 +224,29 @@ public final class UserIntegrationController: Sendable {
         }
     }
 
-    /// Whether an update asks for a reconcile: a new generation (spec), a deletion, or the loss of
-    /// this operator's finalizer. Status-only updates, and the finalizer's own addition, do not.
+    /// Whether an update asks for a reconcile: a new generation (spec), a deletion, the loss of
+    /// this operator's finalizer, or the `adopt` annotation set or removed. Status-only updates, and the finalizer's own addition, do not.
     static func needsReconcile(old: UserIntegration, new: UserIntegration) -> Bool {
         let finalizerLost =
             old.metadata.finalizers != new.metadata.finalizers
             && !(new.metadata.finalizers ?? []).contains(UserIntegration.finalizer)
         return old.metadata.generation != new.metadata.generation
             || old.metadata.deletionTimestamp != new.metadata.deletionTimestamp || finalizerLost
+            || old.adopts != new.adopts
     }
 
     /// Whether a previous reconcile finished with this generation (finalizer set, status observed it).
     static func isReconciled(_ object: UserIntegration) -> Bool {
         object.metadata.deletionTimestamp == nil && object.status?.observedGeneration == object.metadata.generation
             && (object.metadata.finalizers ?? []).contains(UserIntegration.finalizer)
+    }
+
+    /// Queues every resource of a namespace whose allowed users changed (or that just appeared).
+    private func enqueue(inNamespace namespace: PartialObjectMetadata) {
+        let name = namespace.metadata.name
+        for informer in resources {
+            informer.forEach { if $0.metadata.namespace == name { queue.add(ObjectKey($0)) } }
+        }
     }
 
     private func enqueueReferencing(_ secret: PartialObjectMetadata) {

@@ -49,9 +49,10 @@ struct IntegrationCommand: AsyncParsableCommand {
     }
 
     struct Set: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Store a user's credential for an integration.")
+        static let configuration = CommandConfiguration(
+            abstract: "Store a user's credential for an integration (from --value-file or standard input).")
         @OptionGroup var target: Target
-        @Option var value: String
+        @OptionGroup var input: ValueInput
         @Option(help: "RFC 3339 expiry, e.g. 2026-12-28T00:00:00Z.") var expiresAt: String?
 
         func run() async throws {
@@ -64,7 +65,7 @@ struct IntegrationCommand: AsyncParsableCommand {
                     expiry = parsed
                 }
                 let integration = try await CommandSupport.cachedClient().setUserIntegration(
-                    userID: target.userID, type: target.type, value: value, expiresAt: expiry)
+                    userID: target.userID, type: target.type, value: try input.read(), expiresAt: expiry)
                 print(CommandSupport.table([IntegrationCommand.row(integration)]))
             }
         }

@@ -36,6 +36,18 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Where /healthz and /readyz are served (host:port; :8081 is every interface).") var healthAddr =
         ":8081"
     @Option(help: "Where /metrics is served (host:port; may equal --health-addr).") var metricsAddr = ":8080"
+    @Option(
+        help: """
+            Which users a namespace's resources may name: namespace-annotation (the Namespace's \
+            integrations.keyvault.dev/allowed-users globs; the Helm chart's default) or any (single tenant).
+            """)
+    var userBinding = UserBinding.any.rawValue
+    @Flag(
+        help: """
+            Push only Secrets labelled integrations.keyvault.dev/allow-push=true (the Helm chart's default), \
+            so whoever may create UserIntegrations cannot copy any Secret of the namespace into the vault.
+            """)
+    var requireSecretLabel = false
 
     /// How long in-flight reconciles may take to finish after SIGTERM.
     static let drainTimeout = Duration.seconds(20)
@@ -48,6 +60,9 @@ struct RunCommand: AsyncParsableCommand {
             throw ValidationError("--log-level: unknown level \(logLevel)")
         }
         guard concurrency > 0 else { throw ValidationError("--concurrency must be at least 1") }
+        guard UserBinding(rawValue: userBinding) != nil else {
+            throw ValidationError("--user-binding: namespace-annotation or any")
+        }
         guard vaultRateLimit > 0 else { throw ValidationError("--vault-rate-limit must be at least 1") }
         guard HostAndPort(healthAddr) != nil else { throw ValidationError("--health-addr: use host:port, e.g. :8081") }
         guard HostAndPort(metricsAddr) != nil else {
@@ -94,13 +109,16 @@ struct RunCommand: AsyncParsableCommand {
             configuration: .init(
                 namespaces: namespaces, concurrency: concurrency,
                 resyncPeriod: EnvironmentConfiguration.parseDuration(resyncPeriod) ?? .seconds(600),
-                identity: identity, vaultRequestsPerSecond: vaultRateLimit),
+                identity: identity, vaultRequestsPerSecond: vaultRateLimit,
+                userBinding: UserBinding(rawValue: userBinding) ?? .namespaceAnnotation,
+                requireSecretLabel: requireSecretLabel),
             kube: kube, vault: vault, logger: logger)
         logger.info(
             "starting",
             metadata: [
                 "namespaces": "\(namespaces.isEmpty ? "all" : namespaces.joined(separator: ","))",
-                "identity": "\(identity)",
+                "identity": "\(identity)", "user_binding": "\(userBinding)",
+                "require_secret_label": "\(requireSecretLabel)",
                 "keyvault.credential": "\(vault.config.keyVault.credential.summary)",
             ])
         let endpoints = OperatorEndpoints(controller: controller, kube: kube, vault: vault, registry: registry)

@@ -22,30 +22,19 @@ struct SecretCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Write a new version (value from --value, --value-file or standard input).")
         @Argument var name: String
-        @Option(help: "The value (visible in the process list; prefer --value-file or standard input).") var value:
-            String?
-        @Option(help: "A file holding the value.") var valueFile: String?
+        @OptionGroup var input: ValueInput
         @Option(help: "The content type.") var contentType: String?
 
         func run() async throws {
             try await CommandSupport.reportingErrors {
-                let secret = try readValue()
-                let properties = try await CommandSupport.cachedClient().setSecret(
-                    name, value: secret, attributes: .init(contentType: contentType))
+                let secret = try input.read()
+                let client = try CommandSupport.cachedClient()
+                // A PUT replaces the tags: keep the ones there (the owner tag above all).
+                let tags = try await client.currentTags(of: name)
+                let properties = try await client.setSecret(
+                    name, value: secret, attributes: .init(contentType: contentType, tags: tags))
                 print("\(properties.name) version \(properties.version)")
             }
-        }
-
-        private func readValue() throws -> String {
-            if let value { return value }
-            if let valueFile {
-                guard let data = FileManager.default.contents(atPath: valueFile) else {
-                    throw KeyVaultError(.invalidInput, "cannot read the value file", context: ["file": valueFile])
-                }
-                return String(decoding: data, as: UTF8.self)
-            }
-            let data = FileHandle.standardInput.readDataToEndOfFile()
-            return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .newlines)
         }
     }
 

@@ -40,6 +40,7 @@ WATCHED_RULES = [
     {"apiGroups": [""], "resources": ["secrets"], "verbs": ["get", "list", "watch"]},
     {"apiGroups": ["events.k8s.io"], "resources": ["events"], "verbs": ["create", "patch"]},
 ]
+NAMESPACE_RULES = [{"apiGroups": [""], "resources": ["namespaces"], "verbs": ["get", "list", "watch"]}]
 LEASE_RULES = [
     {"apiGroups": ["coordination.k8s.io"], "resources": ["leases"], "verbs": ["create"]},
     {"apiGroups": ["coordination.k8s.io"], "resources": ["leases"], "resourceNames": ["keyvault-operator"], "verbs": ["get", "update"]},
@@ -151,7 +152,8 @@ def default_render_has_every_part():
     objects = render()
     kinds = sorted({(o["kind"], o["metadata"]["name"]) for o in objects})
     for kind, name in [("Deployment", RELEASE), ("ServiceAccount", RELEASE), ("ClusterRole", RELEASE),
-                       ("ClusterRoleBinding", RELEASE), ("Role", f"{RELEASE}-leader-election"),
+                       ("ClusterRoleBinding", RELEASE), ("ClusterRole", f"{RELEASE}-namespaces"),
+                       ("ClusterRoleBinding", f"{RELEASE}-namespaces"), ("Role", f"{RELEASE}-leader-election"),
                        ("RoleBinding", f"{RELEASE}-leader-election"), ("Service", f"{RELEASE}-metrics"),
                        ("PodDisruptionBudget", RELEASE), ("Secret", RELEASE), ("Deployment", f"{RELEASE}-keyvault"),
                        ("Service", f"{RELEASE}-keyvault"), ("PersistentVolumeClaim", f"{RELEASE}-keyvault"),
@@ -176,7 +178,8 @@ def operator_deployment_is_configured():
     expect(deployment["spec"]["replicas"] == 2, "replicas")
     expect(container["image"] == "keyvault-operator:0.1.0", f"image {container['image']}")
     expect(container["args"] == ["run", "--leader-elect", "--leader-election-namespace=keyvault-system", "--concurrency=4",
-                                 "--resync-period=10m", "--log-level=info", "--health-addr=:8081", "--metrics-addr=:8080"],
+                                 "--resync-period=10m", "--log-level=info", "--health-addr=:8081", "--metrics-addr=:8080",
+                                 "--user-binding=namespace-annotation", "--require-secret-label"],
            f"args {container['args']}")
     env = env_of(container)
     expect(env["POD_NAME"] == {"fieldRef": {"fieldPath": "metadata.name"}}, "POD_NAME")
@@ -215,7 +218,9 @@ def rbac_is_least_privilege():
 
 def namespaced_mode_uses_roles():
     objects = render({"watchNamespaces": ["a", "b"]})
-    expect(not find(objects, "ClusterRole") and not find(objects, "ClusterRoleBinding"), "cluster-wide RBAC in namespaced mode")
+    # Cluster-wide only: reading Namespaces (cluster-scoped) for their allowed users.
+    expect([o["metadata"]["name"] for o in find(objects, "ClusterRole")] == [f"{RELEASE}-namespaces"], "cluster-wide RBAC in namespaced mode")
+    expect(one(objects, "ClusterRole", f"{RELEASE}-namespaces")["rules"] == NAMESPACE_RULES, "Namespaces are read-only")
     for namespace in ("a", "b"):
         expect(one(objects, "Role", RELEASE, namespace)["rules"] == WATCHED_RULES, f"Role rules in {namespace}")
         binding = one(objects, "RoleBinding", RELEASE, namespace)
@@ -223,6 +228,16 @@ def namespaced_mode_uses_roles():
     expect(one(objects, "Role", f"{RELEASE}-leader-election", "keyvault-system")["rules"] == LEASE_RULES, "leader-election Role")
     args = operator_container(objects)["args"]
     expect(args[-2:] == ["--namespace=a", "--namespace=b"], f"args {args}")
+
+
+def tenancy_is_on_by_default():
+    """A shared cluster is the chart's default: namespace binding and Secret opt-in, off on request."""
+    args = operator_container(render())["args"]
+    expect("--user-binding=namespace-annotation" in args and "--require-secret-label" in args, f"args {args}")
+    objects = render({"tenancy": {"userBinding": "any", "requireSecretLabel": False}})
+    args = operator_container(objects)["args"]
+    expect("--user-binding=any" in args and "--require-secret-label" not in args, f"args {args}")
+    expect(not find(objects, "ClusterRole", f"{RELEASE}-namespaces"), "Namespaces read without namespace binding")
 
 
 def emulator_off_uses_the_configured_vault():
@@ -384,6 +399,7 @@ BAD_VALUES = [
     ({"replicaCount": 0}, "/replicaCount"),
     ({"replicaCount": "two"}, "/replicaCount"),
     ({"logLevel": "verbose"}, "/logLevel"),
+    ({"tenancy": {"userBinding": "none"}}, "/tenancy/userBinding"),
     ({"bogus": True}, "bogus"),
     ({"redis": {"port": "6379"}}, "/redis/port"),
     ({"watchNamespaces": "iot"}, "/watchNamespaces"),
@@ -518,15 +534,19 @@ def chart_rbac_runs_the_operator():
     operator = subprocess.Popen(
         [str(Path(env["KVO_TEST_BIN_DIR"]) / "keyvault-operator"), "run", "--kubeconfig", str(kubeconfig),
          *[f"--namespace={n}" for n in WATCHED], "--leader-elect", f"--leader-election-namespace={CHART_NS}",
+         # The chart's tenancy flags, so its Namespace rule is exercised too.
+         *[a for a in operator_container(objects)["args"] if a.startswith("--user-binding") or a == "--require-secret-label"],
          f"--health-addr=127.0.0.1:{port}", f"--metrics-addr=127.0.0.1:{port}"],
         stdout=log, stderr=subprocess.STDOUT,
         env={**os.environ, "POD_NAME": identity, "KEYVAULT_URL": env["KVO_TEST_EMULATOR_URL"], "KEYVAULT_CA_FILE": env["KVO_TEST_EMULATOR_CA"],
              "REDIS_HOST": env["KVO_TEST_REDIS_HOST"], "REDIS_PORT": env["KVO_TEST_REDIS_PORT"]})
     namespace, user = WATCHED[0], f"chart-{uuid.uuid4().hex[:8]}"
+    kubectl("annotate", "--overwrite", "namespace", namespace, f"integrations.keyvault.dev/allowed-users={user}")
     path = f"/apis/integrations.keyvault.dev/v1alpha1/namespaces/{namespace}/userintegrations/{user}-weather"
     try:
         status, _ = api("POST", f"/api/v1/namespaces/{namespace}/secrets",
-                        body={"apiVersion": "v1", "kind": "Secret", "metadata": {"name": user}, "stringData": {"apiKey": f"key-{uuid.uuid4().hex}"}})
+                        body={"apiVersion": "v1", "kind": "Secret", "metadata": {"name": user, "labels": {"integrations.keyvault.dev/allow-push": "true"}},
+                              "stringData": {"apiKey": f"key-{uuid.uuid4().hex}"}})
         expect(status == 201, f"create Secret: {status}")
         status, _ = api("POST", path.rsplit("/", 1)[0], body={
             "apiVersion": "integrations.keyvault.dev/v1alpha1", "kind": "UserIntegration", "metadata": {"name": f"{user}-weather"},
@@ -556,7 +576,7 @@ def chart_rbac_runs_the_operator():
 
 def main():
     for test in [chart_crd_is_the_repository_crd, chart_lints_strictly, default_render_has_every_part,
-                 operator_deployment_is_configured, rbac_is_least_privilege, namespaced_mode_uses_roles,
+                 operator_deployment_is_configured, rbac_is_least_privilege, namespaced_mode_uses_roles, tenancy_is_on_by_default,
                  emulator_off_uses_the_configured_vault, existing_secrets_are_not_generated, redis_tls_is_off_by_default,
                  redis_tls_trusts_the_ca_secret, redis_mutual_tls_mounts_the_client_certificate,
                  redis_tls_server_name_and_skip_verify, managed_identity_through_imds, redis_cluster_seed, redis_url_from_existing_secret, service_monitor_on,

@@ -26,9 +26,12 @@ final class OperatorHarness: @unchecked Sendable {
     /// - Parameter namespace: another harness's namespace, to run a second replica there.
     /// - Parameter environment: variables that replace the test servers' (e.g. another `KEYVAULT_URL`).
     /// - Parameter kubeconfig: another API server for the process (the harness's own calls use the shared one).
+    /// - Parameter annotations: the new namespace's annotations (e.g. its allowed users).
+    /// - Parameter arguments: more flags for `run` (e.g. `--user-binding`, another `--namespace`).
     init(
         resyncPeriod: String = "10m", namespace: String? = nil, leaderElect: Bool = false,
-        environment: [String: String] = [:], kubeconfig: String? = nil
+        environment: [String: String] = [:], kubeconfig: String? = nil, annotations: [String: String] = [:],
+        arguments: [String] = []
     ) async throws {
         self.namespace = namespace ?? "op-\(UUID().uuidString.prefix(8).lowercased())"
         let kubernetes = try TestEnvironment.kubernetes()
@@ -44,7 +47,10 @@ final class OperatorHarness: @unchecked Sendable {
         try await kube.installUserIntegrationCRD()
         if namespace == nil {
             _ = try await kube.create(
-                json: Data(#"{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"\#(self.namespace)"}}"#.utf8),
+                json: try JSONSerialization.data(withJSONObject: [
+                    "apiVersion": "v1", "kind": "Namespace",
+                    "metadata": ["name": self.namespace, "annotations": annotations],
+                ]),
                 .namespaces)
         }
 
@@ -65,7 +71,7 @@ final class OperatorHarness: @unchecked Sendable {
                     "run", "--kubeconfig", kubeconfig ?? kubernetes.kubeconfig, "--namespace", self.namespace,
                     "--resync-period", resyncPeriod,
                     "--log-level", "debug", "--health-addr", "127.0.0.1:\(port)", "--metrics-addr", "127.0.0.1:\(port)",
-                ] + (leaderElect ? ["--leader-elect", "--leader-election-namespace", self.namespace] : []),
+                ] + (leaderElect ? ["--leader-elect", "--leader-election-namespace", self.namespace] : []) + arguments,
                 environment: [
                     "KEYVAULT_URL": emulator.url, "KEYVAULT_CA_FILE": emulator.caFile, "REDIS_HOST": redis.host,
                     "REDIS_PORT": "\(redis.port)",
@@ -112,36 +118,45 @@ final class OperatorHarness: @unchecked Sendable {
 
     var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
 
-    func createSecret(_ name: String, key: String, value: String) async throws {
+    /// Creates a Secret in the harness's namespace (or `namespace`).
+    func createSecret(
+        _ name: String, key: String, value: String, labels: [String: String] = [:], in namespace: String? = nil
+    ) async throws {
+        let namespace = namespace ?? self.namespace
         let body = try JSONSerialization.data(withJSONObject: [
-            "apiVersion": "v1", "kind": "Secret", "metadata": ["name": name, "namespace": namespace],
+            "apiVersion": "v1", "kind": "Secret",
+            "metadata": ["name": name, "namespace": namespace, "labels": labels] as [String: Any],
             "stringData": [key: value],
         ])
         _ = try await kube.create(json: body, .secrets, namespace: namespace)
     }
 
+    /// Creates a UserIntegration in the harness's namespace (or `namespace`).
     func create(
         _ name: String, userID: String, type: String, secretRef: (String, String)? = nil, expiresAt: String? = nil,
-        retain: Bool = false
+        retain: Bool = false, annotations: [String: String]? = nil, in namespace: String? = nil
     ) async throws {
         let spec = UserIntegration.Spec(
             userId: userID, type: type, secretRef: secretRef.map { .init(name: $0.0, key: $0.1) }, expiresAt: expiresAt,
             deletionPolicy: retain ? .retain : nil)
-        _ = try await kube.create(
-            UserIntegration(metadata: .init(name: name, namespace: namespace), spec: spec), UserIntegration.resource)
+        var metadata = ObjectMeta(name: name, namespace: namespace ?? self.namespace)
+        metadata.annotations = annotations
+        _ = try await kube.create(UserIntegration(metadata: metadata, spec: spec), UserIntegration.resource)
     }
 
-    func get(_ name: String) async throws -> UserIntegration {
-        try await kube.get(UserIntegration.self, UserIntegration.resource, namespace: namespace, name: name)
+    func get(_ name: String, in namespace: String? = nil) async throws -> UserIntegration {
+        try await kube.get(
+            UserIntegration.self, UserIntegration.resource, namespace: namespace ?? self.namespace, name: name)
     }
 
     /// Waits until the resource's status satisfies `condition`; returns it.
     func waitFor(
-        _ name: String, timeout: Duration = .seconds(120), _ condition: (UserIntegration) -> Bool
+        _ name: String, in namespace: String? = nil, timeout: Duration = .seconds(120),
+        _ condition: (UserIntegration) -> Bool
     ) async throws -> UserIntegration {
         let deadline = ContinuousClock.now + timeout
         while true {
-            let object = try await get(name)
+            let object = try await get(name, in: namespace)
             if condition(object) { return object }
             guard ContinuousClock.now < deadline else {
                 throw KubernetesError(

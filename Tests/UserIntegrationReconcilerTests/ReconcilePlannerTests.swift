@@ -75,9 +75,49 @@ struct ReconcilePlannerTests {
         guard case .write = plan.vaultAction else { Issue.record("expected a write"); return }
     }
 
-    @Test func aSoftDeletedNameIsRecoveredThenWritten() {
-        let plan = planner.plan(resource(), secretRef: .value(Data("v-123456".utf8)), vault: .deleted, now: now)
+    @Test func itsOwnSoftDeletedNameIsRecoveredThenWritten() {
+        let plan = planner.plan(
+            resource(), secretRef: .value(Data("v-123456".utf8)), vault: .deleted(owner: "iot/user-123-weather"),
+            now: now)
         guard case .recoverAndWrite = plan.vaultAction else { Issue.record("expected recover and write"); return }
+    }
+
+    @Test(arguments: [Optional("other/thing"), nil])
+    func aSoftDeletedNameOfAnotherOrNoOwnerIsAConflict(owner: String?) {
+        let plan = planner.plan(
+            resource(), secretRef: .value(Data("v-123456".utf8)), vault: .deleted(owner: owner), now: now)
+        #expect(plan.vaultAction == .none)
+        #expect(plan.status.conditions?["Ready"]?.reason == "Conflict")
+    }
+
+    @Test func aSecretNoResourceOwnsIsAConflictUnlessAdopted() {
+        let untagged = VaultObservation.present(vaultSecret("app-written", owner: nil))
+        let refused = planner.plan(resource(), secretRef: .value(Data("declared".utf8)), vault: untagged, now: now)
+        #expect(refused.vaultAction == .none)
+        #expect(refused.status.conditions?["Ready"]?.reason == "Conflict")
+        #expect(refused.status.maskedKey == nil)
+        var adopting = resource()
+        adopting.metadata.annotations = [UserIntegration.adoptAnnotation: "true"]
+        let adopted = planner.plan(adopting, secretRef: .value(Data("declared".utf8)), vault: untagged, now: now)
+        guard case .write(let desired) = adopted.vaultAction else { Issue.record("expected a write"); return }
+        #expect(desired.tags["owner"] == "iot/user-123-weather")
+    }
+
+    @Test func aDisabledSecretIsNeverWrittenEvenWhenAdopted() {
+        var adopting = resource()
+        adopting.metadata.annotations = [UserIntegration.adoptAnnotation: "true"]
+        let plan = planner.plan(
+            adopting, secretRef: .value(Data("declared".utf8)), vault: .present(vaultSecret("", enabled: false)),
+            now: now)
+        #expect(plan.vaultAction == .none)
+        #expect(plan.status.conditions?["Ready"]?.reason == "VaultSecretDisabled")
+        #expect(plan.event?.warning == true)
+    }
+
+    @Test func anUnlabelledSecretIsNotPushed() {
+        let plan = planner.plan(resource(), secretRef: .notAllowed, vault: .missing, now: now)
+        #expect(plan.vaultAction == .none)
+        #expect(plan.status.conditions?["Ready"]?.reason == "SecretNotAllowed")
     }
 
     @Test func anotherOwnersSecretIsAConflictAndNeverWritten() {
@@ -88,7 +128,9 @@ struct ReconcilePlannerTests {
         #expect(plan.status.state == .error)
         #expect(plan.status.conditions?["Ready"]?.reason == "Conflict")
         #expect(plan.event?.warning == true)
-        #expect(plan.status.conditions?["Ready"]?.message.contains("other/thing") == true)
+        // Nothing names the other tenant's namespace or resource, or shows its masked key.
+        #expect(plan.status.conditions?["Ready"]?.message.contains("other/thing") == false)
+        #expect(plan.event?.note.contains("other/thing") == false)
     }
 
     @Test(arguments: [SecretReferenceValue.secretNotFound, .keyNotFound])
@@ -175,5 +217,20 @@ struct ReconcilePlannerTests {
         #expect(ReconcilePlanner.cacheAction(from: .expired, to: .expired) == CacheAction.none)
         #expect(ReconcilePlanner.cacheAction(from: .connected, to: .notConfigured) == .dropValue)
         #expect(ReconcilePlanner.cacheAction(from: .connected, to: .error) == CacheAction.none)
+    }
+}
+
+struct UserBindingTests {
+    @Test(arguments: [
+        ("user-123", "user-123", true), ("user-1234", "user-123", false), ("team-a-7", "user-123, team-a-*", true),
+        ("team-b-7", "user-123,team-a-*", false), ("anyone", "*", true), ("user-123", "", false),
+        ("user-123", " , ", false), ("user-12", "user-1?", true),
+    ])
+    func globsMatchTheWholeUserID(userID: String, patterns: String, allowed: Bool) {
+        #expect(UserBinding.allows(userID, patterns: patterns) == allowed)
+    }
+
+    @Test func aNamespaceWithoutTheAnnotationAllowsNoOne() {
+        #expect(!UserBinding.allows("user-123", patterns: nil))
     }
 }
