@@ -137,7 +137,7 @@ let package = Package(
         .executableTarget(
             name: "keyvault-operator",
             dependencies: [
-                "HTTPEndpoints", "KeyVault", "Redis", "Kubernetes", "UserIntegrationReconciler", "CMalloc",
+                "DurationUnits", "HTTPEndpoints", "KeyVault", "Redis", "Kubernetes", "UserIntegrationReconciler", "CMalloc",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),

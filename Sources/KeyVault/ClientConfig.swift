@@ -21,7 +21,7 @@ public struct ClientConfig: Sendable {
     public var credential: Credential
     public var apiVersion: String
     public var retry: RetryPolicy
-    /// Awaited before every HTTP attempt of an operation other than `health`, retries included:
+    /// Awaited before every HTTP attempt, retries and health checks included:
     /// a rate limit's turn (the operator's `--vault-rate-limit`). It may throw to give up.
     public var requestGate: (@Sendable () async throws -> Void)?
 

@@ -80,7 +80,7 @@ public final class KeyVaultClient: Sendable {
             attempt += 1
             let outcome: Result<HTTPResponse, KeyVaultError>
             do {
-                if operation.takesBudget { try await config.requestGate?() }
+                try await config.requestGate?()
                 let token = try await tokens.token()
                 var headers: HTTPHeaders = ["Authorization": "Bearer \(token)", "Accept": "application/json"]
                 if body != nil { headers.add(name: "Content-Type", value: "application/json") }

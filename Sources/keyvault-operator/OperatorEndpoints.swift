@@ -1,3 +1,4 @@
+import DurationUnits
 import HTTPEndpoints
 import KeyVault
 import Kubernetes
@@ -5,10 +6,13 @@ import Prometheus
 import Synchronization
 import UserIntegrationReconciler
 
-/// The operator's HTTP endpoints: `/healthz` (the process serves), `/readyz` (informers synced; the
-/// API server, the vault and Redis reachable; the failing parts named) and `/metrics` (Prometheus
-/// text), served by `EndpointServer`. Health and metrics may share one address or use two. A
-/// standby replica (not leading) runs no informers, so it is ready without them.
+/// The operator's HTTP endpoints, served by `EndpointServer`:
+/// - `/healthz`: 200 while the process serves, with the vault's and Redis's health as details;
+/// - `/readyz`: the operator's own state (the API server answers; a leader's informers synced),
+///   not the vault's or Redis's: an Azure outage must not make every replica unready and, with the
+///   PodDisruptionBudget, block node drains. A standby runs no informers, so it is ready without them;
+/// - `/metrics`: Prometheus text.
+/// Health and metrics may share one address or use two.
 final class OperatorEndpoints: Sendable {
     let controller: UserIntegrationController
     let kube: KubernetesClient
@@ -16,6 +20,8 @@ final class OperatorEndpoints: Sendable {
     let registry: PrometheusCollectorRegistry
     /// Whether this replica reconciles (always, without leader election).
     let leading = Mutex(false)
+    /// The vault's and Redis's health, checked at most every few seconds.
+    let dependencies: DependencyHealth
 
     init(
         controller: UserIntegrationController, kube: KubernetesClient, vault: CachedClient,
@@ -25,6 +31,7 @@ final class OperatorEndpoints: Sendable {
         self.kube = kube
         self.vault = vault
         self.registry = registry
+        dependencies = DependencyHealth { await vault.health() }
     }
 
     /// Serves until the task is cancelled, then stops accepting (answers in progress finish).
@@ -43,7 +50,7 @@ final class OperatorEndpoints: Sendable {
 
     private func response(to path: String, health: Bool, metrics: Bool) async -> EndpointResponse? {
         switch path {
-        case "/healthz" where health: return .text(200, "ok\n")
+        case "/healthz" where health: return .text(200, "ok\n" + (await dependencyLines()).joined())
         case "/readyz" where health:
             let problems = await readinessProblems()
             return .text(problems.isEmpty ? 200 : 503, problems.isEmpty ? "ok\n" : problems.map { "\($0)\n" }.joined())
@@ -54,13 +61,14 @@ final class OperatorEndpoints: Sendable {
         }
     }
 
-    /// How long a readiness check may wait for the API server, the vault and Redis (probes time out).
+    /// How long a check may wait for the API server, the vault and Redis (probes time out).
     static let checkDeadline = Duration.seconds(2)
 
     /// What keeps the operator from being ready, one line per part; empty when ready.
     func readinessProblems() async -> [String] {
-        async let apiServer: String? =
-            Self.within(Self.checkDeadline) {
+        var problems: [String] = []
+        let apiServer: String? =
+            await Self.within(Self.checkDeadline) {
                 do {
                     _ = try await self.kube.serverVersion()
                     return nil
@@ -68,15 +76,21 @@ final class OperatorEndpoints: Sendable {
                     return "kubernetes: \(error)"
                 }
             } ?? "kubernetes: no answer within \(Self.checkDeadline)"
-        var problems: [String]
-        if let health = await Self.within(Self.checkDeadline, { await self.vault.health() }) {
-            problems = health.components.filter { !$0.healthy }.map { "\($0.name): \($0.error ?? "unreachable")" }
-        } else {
-            problems = ["keyvault and redis: no answer within \(Self.checkDeadline)"]
-        }
-        if let apiServer = await apiServer { problems.insert(apiServer, at: 0) }
+        if let apiServer { problems.append(apiServer) }
         if leading.withLock({ $0 }), !controller.hasSynced { problems.append("informers: not synced yet") }
         return problems
+    }
+
+    /// `/healthz`'s details: a line per dependency, `keyvault: ok (12 ms)` or its error.
+    func dependencyLines() async -> [String] {
+        guard let report = await Self.within(Self.checkDeadline, { await self.dependencies.report() }) else {
+            return ["keyvault and redis: no answer within \(Self.checkDeadline)\n"]
+        }
+        return report.components.map { component in
+            component.healthy
+                ? "\(component.name): ok (\(component.latency.inMilliseconds) ms)\n"
+                : "\(component.name): \(component.error ?? "unreachable")\n"
+        }
     }
 }
 
