@@ -126,10 +126,7 @@ final class CurlMultiLoop: @unchecked Sendable {
 /// `curl_global_init` must run once before any other libcurl call.
 enum CurlGlobal {
     static let initialized: Bool = {
-        // OpenSSL (under libcurl, and the Redis client's TLS) frees its global locks in an atexit
-        // handler; a thread still using it while the process exits (a transfer's connection being
-        // closed) then crashes on a freed lock. The process's memory goes with it anyway.
-        _ = OPENSSL_init_crypto(UInt64(OPENSSL_INIT_NO_ATEXIT), nil)
+        kvo_openssl_keep_state_at_exit()  // libcurl initialises OpenSSL next
         return curl_global_init(kvo_curl_global_default) == CURLE_OK
     }()
 }

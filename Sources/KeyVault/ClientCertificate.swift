@@ -21,6 +21,7 @@ final class ClientCertificate: @unchecked Sendable {
         guard let pem = FileManager.default.contents(atPath: path) else { throw problem("cannot read \(path)") }
         chain = Self.certificates(in: String(decoding: pem, as: UTF8.self))
         guard !chain.isEmpty else { throw problem("\(path) holds no PEM certificate") }
+        kvo_openssl_keep_state_at_exit()
         let key: OpaquePointer? = pem.withUnsafeBytes { bytes in
             let bio = BIO_new_mem_buf(bytes.baseAddress, Int32(bytes.count))
             defer { BIO_free(bio) }

@@ -4,27 +4,19 @@ struct ClusterDiscovery {
     let seed: RedisClient.Configuration
     var known: [RedisClient.Configuration] = []
 
-    func servers() async throws -> [RedisClient.Configuration] {
+    /// The servers, asked over blocking connections on `worker` (a thread of its own when `nil`).
+    func servers(on worker: BlockingWorker? = nil) async throws -> [RedisClient.Configuration] {
         guard seed.cluster else { return [seed] }
-        let worker = BlockingWorker(name: "redis-cluster-discovery")
-        defer { worker.stop() }
-        return try await worker.run { try masters() }
-    }
-
-    private func masters() throws -> [RedisClient.Configuration] {
-        var lastError: any Error = RedisError(code: .connectionFailed, message: "no cluster node answered")
-        for candidate in [seed] + known {
-            do {
-                let connection = try RedisConnection(configuration: candidate)
-                let reply = try connection.pipeline([RedisCommand("CLUSTER", "SLOTS")])[0]
-                let topology = try ClusterTopology(
-                    clusterSlots: reply, askedNode: .init(host: candidate.host, port: candidate.port))
-                if !topology.isEmpty { return topology.masters.map(seed.at) }
-            } catch {
-                lastError = error
-            }
+        guard let worker else {
+            let own = BlockingWorker(name: "redis-cluster-discovery")
+            defer { own.stop() }
+            return try await servers(on: own)
         }
-        throw lastError
+        let candidates = ([seed] + known).map { ClusterTopology.Node(host: $0.host, port: $0.port) }
+        let topology = try await ClusterTopology.load(from: candidates) { node in
+            try await worker.run { try RedisConnection(configuration: seed.at(node)).pipeline([.clusterSlots])[0] }
+        }
+        return topology.masters.map(seed.at)
     }
 }
 

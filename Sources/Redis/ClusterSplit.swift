@@ -20,7 +20,7 @@ struct ClusterSplit {
     /// A command is routed by its first argument: its key, or for a command without keys an
     /// argument that sends it to some master, which is all such a command needs.
     init(_ command: RedisCommand) {
-        if command.argumentCount > 2, Self.multiKey.contains(command.name) {
+        if Self.isSplit(command) {
             let name = command.name
             parts = command.argumentsAfterName.map {
                 Part(command: RedisCommand(name == "MGET" ? "GET" : name, arguments: [$0]), slot: ClusterSlot.of($0))
@@ -35,9 +35,13 @@ struct ClusterSplit {
     /// The slot of a command that is sent whole (not split), `nil` for one that is split or
     /// has no argument.
     static func slotUnsplit(_ command: RedisCommand) -> Int? {
-        let count = command.argumentCount
-        guard count == 2 || (count > 2 && !multiKey.contains(command.name)) else { return nil }
+        guard command.argumentCount >= 2, !isSplit(command) else { return nil }
         return command.firstArgument.map(ClusterSlot.of)
+    }
+
+    /// Whether `command` is sent in parts: a multi-key command with more than one key.
+    private static func isSplit(_ command: RedisCommand) -> Bool {
+        command.argumentCount > 2 && multiKey.contains(command.name)
     }
 
     /// The reply the command would have had from one server; the first error reply if any part failed.

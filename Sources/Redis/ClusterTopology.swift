@@ -23,12 +23,14 @@ struct ClusterTopology: Sendable, Equatable {
 
     /// Moves `slot` to `node`, as a `MOVED` reply says it now is.
     mutating func assign(slot: Int, to node: Node) {
-        if let index = masters.firstIndex(of: node) {
-            slots[slot] = Int16(index)
-        } else {
-            masters.append(node)
-            slots[slot] = Int16(masters.count - 1)
-        }
+        slots[slot] = index(of: node)
+    }
+
+    /// `node`'s index in `masters`, added if new.
+    private mutating func index(of node: Node) -> Int16 {
+        if let index = masters.firstIndex(of: node) { return Int16(index) }
+        masters.append(node)
+        return Int16(masters.count - 1)
     }
 
     private init() {}
@@ -42,13 +44,34 @@ struct ClusterTopology: Sendable, Equatable {
                 let master = parts[2].array, master.count >= 2, let host = master[0].string,
                 let port = master[1].integer, 0 <= first, first <= last, last < ClusterSlot.count
             else { throw Self.malformed(reply) }
-            let node = Node(host: host.isEmpty ? asked.host : host, port: port)
-            for slot in first...last { assign(slot: slot, to: node) }
+            let index = index(of: Node(host: host.isEmpty ? asked.host : host, port: port))
+            for slot in first...last { slots[slot] = index }
         }
+    }
+
+    /// The first non-empty slot map one of `candidates` gives, asked in order with `ask` (which
+    /// sends `CLUSTER SLOTS`); the last error when none does.
+    static func load(
+        from candidates: [Node], ask: (Node) async throws -> RedisValue
+    ) async throws -> ClusterTopology {
+        var lastError: any Error = RedisError(code: .connectionFailed, message: "no cluster node answered")
+        for candidate in candidates {
+            do {
+                let topology = try ClusterTopology(clusterSlots: try await ask(candidate), askedNode: candidate)
+                if !topology.isEmpty { return topology }
+            } catch {
+                lastError = error
+            }
+        }
+        throw lastError
     }
 
     private static func malformed(_ reply: RedisValue) -> RedisError {
         if case .error(let text) = reply { return RedisError.reply(text, to: "CLUSTER SLOTS") }
         return RedisError(code: .unexpectedReply, message: "CLUSTER SLOTS gave no slot map")
     }
+}
+
+extension RedisCommand {
+    static let clusterSlots = RedisCommand("CLUSTER", "SLOTS")
 }

@@ -4,8 +4,7 @@ extension RedisClient {
     /// `PING`: checks the server (every master of a cluster) answers.
     public func ping() async throws {
         _ = try await onEveryServer { server in
-            let reply = try await server.pipeline([.ping])[0]
-            if case .error(let text) = reply { throw RedisError.reply(text, to: "PING") }
+            let reply = try await server.send(.ping, name: "PING")
             guard reply.string == "PONG" else { throw unexpected(reply, for: "PING") }
         }
     }
@@ -89,8 +88,7 @@ extension RedisClient {
     private func scan(
         on server: RedisNode, cursor: String, match: String?, count: Int?
     ) async throws -> (cursor: String, keys: [String]) {
-        let reply = try await server.pipeline([.scan(cursor: cursor, match: match, count: count)])[0]
-        if case .error(let text) = reply { throw RedisError.reply(text, to: "SCAN") }
+        let reply = try await server.send(.scan(cursor: cursor, match: match, count: count), name: "SCAN")
         guard let parts = reply.array, parts.count == 2, let next = parts[0].string, let keys = parts[1].array else {
             throw unexpected(reply, for: "SCAN")
         }

@@ -53,6 +53,7 @@ final class TLSContext: @unchecked Sendable {
     let verifies: Bool
 
     init(caFile: String?, certificateFile: String?, keyFile: String?, skipVerify: Bool) throws(RedisTLSFileError) {
+        kvo_openssl_keep_state_at_exit()
         guard let context = SSL_CTX_new(TLS_client_method()) else {
             throw RedisTLSFileError(file: .caFile, message: "cannot create a TLS context: \(TLSSession.queuedErrors())")
         }

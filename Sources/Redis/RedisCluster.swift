@@ -217,18 +217,9 @@ final class RedisCluster: Sendable {
     private func load() async throws {
         let seedNode = ClusterTopology.Node(host: seed.host, port: seed.port)
         let known = state.withLock { $0.topology.masters }
-        var lastError: any Error = RedisError(code: .connectionFailed, message: "no cluster node answered")
-        for candidate in known + [seedNode] {
-            do {
-                let reply = try await node(candidate).pipeline([RedisCommand("CLUSTER", "SLOTS")])[0]
-                let topology = try ClusterTopology(clusterSlots: reply, askedNode: candidate)
-                guard !topology.isEmpty else { continue }
-                state.withLock { $0.topology = topology }
-                return
-            } catch {
-                lastError = error
-            }
+        let topology = try await ClusterTopology.load(from: known + [seedNode]) { candidate in
+            try await self.node(candidate).pipeline([.clusterSlots])[0]
         }
-        throw lastError
+        state.withLock { $0.topology = topology }
     }
 }

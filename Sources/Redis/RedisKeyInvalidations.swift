@@ -111,9 +111,11 @@ public final class RedisKeyInvalidations: Sendable {
     /// Returns (by throwing) once the cluster's masters are no longer `subscribed`.
     private func watchMasters(unchangedFrom subscribed: [RedisClient.Configuration]) async throws {
         let known = Set(subscribed.map { "\($0.host):\($0.port)" })
+        let worker = BlockingWorker(name: "redis-cluster-discovery")
+        defer { worker.stop() }
         while true {
             try await Task.sleep(for: topologyCheckInterval)
-            let masters = try await ClusterDiscovery(seed: configuration, known: subscribed).servers()
+            let masters = try await ClusterDiscovery(seed: configuration, known: subscribed).servers(on: worker)
             if Set(masters.map { "\($0.host):\($0.port)" }) != known {
                 throw RedisError(code: .connectionLost, message: "the cluster's masters changed")
             }

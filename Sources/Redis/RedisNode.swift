@@ -50,6 +50,13 @@ final class RedisNode: Sendable {
         connector.stop()
     }
 
+    /// Sends one command; an error reply is thrown, naming `name` (the command).
+    func send(_ command: RedisCommand, name: String) async throws -> RedisValue {
+        let reply = try await pipeline([command])[0]
+        if case .error(let text) = reply { throw RedisError.reply(text, to: name) }
+        return reply
+    }
+
     /// Sends several commands in one round trip and returns their replies in order; an error reply
     /// stands in its place as `.error` rather than failing the others.
     func pipeline(_ commands: [RedisCommand], logger: Logger? = nil) async throws -> [RedisValue] {
