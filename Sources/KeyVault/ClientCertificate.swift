@@ -43,7 +43,7 @@ final class ClientCertificate: @unchecked Sendable {
     /// `x5c` when `sendChain` (subject name and issuer authentication).
     func assertion(clientID: String, audience: String, sendChain: Bool, now: Date = Date()) throws -> String {
         var header: [String: Any] = [
-            "alg": "RS256", "typ": "JWT", "x5t": Self.base64URL(Data(Insecure.SHA1.hash(data: chain[0]))),
+            "alg": "RS256", "typ": "JWT", "x5t": Base64URL.encode(Data(Insecure.SHA1.hash(data: chain[0]))),
         ]
         if sendChain { header["x5c"] = chain.map { $0.base64EncodedString() } }
         let issued = Int(now.timeIntervalSince1970)
@@ -52,9 +52,9 @@ final class ClientCertificate: @unchecked Sendable {
             "exp": issued + 600,
         ]
         let signingInput =
-            Self.base64URL(try JSONSerialization.data(withJSONObject: header, options: [.sortedKeys])) + "."
-            + Self.base64URL(try JSONSerialization.data(withJSONObject: claims, options: [.sortedKeys]))
-        return signingInput + "." + Self.base64URL(try sign(Data(signingInput.utf8)))
+            Base64URL.encode(try JSONSerialization.data(withJSONObject: header, options: [.sortedKeys])) + "."
+            + Base64URL.encode(try JSONSerialization.data(withJSONObject: claims, options: [.sortedKeys]))
+        return signingInput + "." + Base64URL.encode(try sign(Data(signingInput.utf8)))
     }
 
     /// RSASSA-PKCS1-v1_5 with SHA-256.
@@ -82,10 +82,5 @@ final class ClientCertificate: @unchecked Sendable {
             guard let end = block.range(of: "-----END CERTIFICATE-----") else { return nil }
             return Data(base64Encoded: block[..<end.lowerBound].filter { !$0.isWhitespace })
         }
-    }
-
-    static func base64URL(_ data: Data) -> String {
-        data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
     }
 }

@@ -43,7 +43,7 @@ public struct ClientConfig: Sendable {
         self.requestGate = requestGate
     }
 
-    private static func withoutTrailingSlash(_ url: String) -> String {
+    static func withoutTrailingSlash(_ url: String) -> String {
         url.hasSuffix("/") ? String(url.dropLast()) : url
     }
 }
@@ -87,10 +87,8 @@ public enum Credential: Sendable, Equatable {
             .workloadIdentity(let tenant, let client, _, let authority),
             .clientCertificate(let tenant, let client, _, _, let authority):
             "\(kind) (client \(client), tenant \(tenant), authority \(authority))"
-        case .managedIdentity(let client, .imds(let host)):
-            "\(kind) (IMDS at \(host), \(client.map { "user-assigned client \($0)" } ?? "system-assigned"))"
-        case .managedIdentity(let client, .appService(let url, _)):
-            "\(kind) (App Service endpoint \(url), \(client.map { "user-assigned client \($0)" } ?? "system-assigned"))"
+        case .managedIdentity(let client, let endpoint):
+            "\(kind) (\(endpoint.summary), \(client.map { "user-assigned client \($0)" } ?? "system-assigned"))"
         }
     }
 }
@@ -104,4 +102,20 @@ public enum ManagedIdentityEndpoint: Sendable, Equatable {
 
     /// The IMDS host every Azure VM reaches.
     public static let imdsHost = "http://169.254.169.254"
+
+    /// Its address, for logs and errors: never the App Service header.
+    var address: String {
+        switch self {
+        case .imds(let host): host
+        case .appService(let url, _): url
+        }
+    }
+
+    /// Its kind and address, e.g. `IMDS at http://169.254.169.254`.
+    var summary: String {
+        switch self {
+        case .imds: "IMDS at \(address)"
+        case .appService: "App Service endpoint \(address)"
+        }
+    }
 }

@@ -22,6 +22,11 @@ public enum EnvironmentConfiguration {
         return parsed
     }
 
+    /// The variable's value; an empty one counts as unset.
+    static func string(_ environment: [String: String], _ name: String) -> String? {
+        environment[name].flatMap { $0.isEmpty ? nil : $0 }
+    }
+
     static func bool(_ environment: [String: String], _ name: String) throws -> Bool {
         switch environment[name]?.lowercased() {
         case nil, "", "false", "0", "no": return false
@@ -36,7 +41,7 @@ public enum EnvironmentConfiguration {
     /// static token (`KEYVAULT_TOKEN`, development); with none of these, managed identity through
     /// IMDS for a vault on a Key Vault domain, else the emulator's token endpoint.
     package static func credential(_ environment: [String: String], vaultURL: String) throws -> Credential {
-        func value(_ name: String) -> String? { environment[name].flatMap { $0.isEmpty ? nil : $0 } }
+        func value(_ name: String) -> String? { string(environment, name) }
         let authority = value("AZURE_AUTHORITY_HOST") ?? "https://login.microsoftonline.com"
         // Client secrets and federated tokens go there: never in clear text.
         guard authority.lowercased().hasPrefix("https://") else {
@@ -107,12 +112,12 @@ extension ClientConfig {
             }
             caBundle = data
         }
-        let vaultURL = environment["KEYVAULT_URL"].flatMap { $0.isEmpty ? nil : $0 } ?? "https://iot-keyvault:4997"
+        let vaultURL = EnvironmentConfiguration.string(environment, "KEYVAULT_URL") ?? "https://iot-keyvault:4997"
         return ClientConfig(
             vaultURL: vaultURL,
             timeout: try EnvironmentConfiguration.duration(environment, "KEYVAULT_TIMEOUT", default: .seconds(30)),
             insecureSkipVerify: try EnvironmentConfiguration.bool(environment, "KEYVAULT_TLS_SKIP_VERIFY"),
-            caBundle: caBundle, systemRootsFile: environment["SSL_CERT_FILE"].flatMap { $0.isEmpty ? nil : $0 },
+            caBundle: caBundle, systemRootsFile: EnvironmentConfiguration.string(environment, "SSL_CERT_FILE"),
             credential: try EnvironmentConfiguration.credential(environment, vaultURL: vaultURL))
     }
 }
@@ -147,7 +152,7 @@ extension CachedClientConfig {
             keyVault: try ClientConfig.fromEnvironment(environment),
             redis: try redisConfig(environment) { try integer($0, $1) },
             cacheTTL: try EnvironmentConfiguration.duration(environment, "KEYVAULT_CACHE_TTL", default: .seconds(300)),
-            cachePrefix: environment["KEYVAULT_CACHE_PREFIX"].flatMap { $0.isEmpty ? nil : $0 } ?? "keyvault:",
+            cachePrefix: EnvironmentConfiguration.string(environment, "KEYVAULT_CACHE_PREFIX") ?? "keyvault:",
             encryptionKey: key, l1CacheSize: try integer("KEYVAULT_L1_CACHE_SIZE", 0, minimum: 0))
     }
 
@@ -159,7 +164,7 @@ extension CachedClientConfig {
     static func redisConfig(
         _ environment: [String: String], integer: (String, Int) throws -> Int
     ) throws -> RedisConfig {
-        func value(_ name: String) -> String? { environment[name].flatMap { $0.isEmpty ? nil : $0 } }
+        func value(_ name: String) -> String? { EnvironmentConfiguration.string(environment, name) }
         var config: RedisConfig
         var urlAsksForTLS = false
         if let text = value("REDIS_URL") {

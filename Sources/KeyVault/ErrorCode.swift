@@ -75,12 +75,11 @@ extension ErrorCode {
     public static let deletedButRecoverable = ErrorCode(
         id: "INFRA-KEYVAULT-025", title: "Secret is deleted but recoverable", severity: 5, occurrence: 2,
         detectability: 3)
-    /// Writing to the Redis cache failed; reads fall through to the vault.
     /// The vault has purge protection: a deleted secret stays recoverable until its retention ends.
     public static let purgeNotAllowed = ErrorCode(
         id: "INFRA-KEYVAULT-026", title: "Purge not allowed by the vault's purge protection", severity: 3,
         occurrence: 2, detectability: 1)
-
+    /// Writing to the Redis cache failed; reads fall through to the vault.
     public static let cacheWriteFailed = ErrorCode(
         id: "INFRA-KEYVAULT-030", title: "Cache write failed", severity: 2, occurrence: 3, detectability: 2)
     /// Reading from the Redis cache failed; the read fell through to the vault.

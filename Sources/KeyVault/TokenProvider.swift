@@ -111,8 +111,7 @@ actor TokenProvider {
 
     /// Entra ID's token endpoint, also the audience of a client assertion.
     private static func tokenURL(authority: String, tenant: String) -> String {
-        let base = authority.hasSuffix("/") ? String(authority.dropLast()) : authority
-        return "\(base)/\(tenant)/oauth2/v2.0/token"
+        "\(ClientConfig.withoutTrailingSlash(authority))/\(tenant)/oauth2/v2.0/token"
     }
 
     private static func form(authority: String, tenant: String, fields: [(String, String)]) -> HTTPRequest {
@@ -166,9 +165,7 @@ actor TokenProvider {
     static func lifetime(ofJWT token: String) -> Int? {
         let parts = token.split(separator: ".")
         guard parts.count == 3 else { return nil }
-        var base64 = String(parts[1]).replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
-        guard let data = Data(base64Encoded: base64),
+        guard let data = Base64URL.decode(parts[1]),
             let claims = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
             let exp = (claims["exp"] as? NSNumber)?.intValue
         else { return nil }

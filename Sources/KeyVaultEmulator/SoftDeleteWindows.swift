@@ -14,8 +14,10 @@ final class SoftDeleteWindows: Sendable {
         var tailEnds: ContinuousClock.Instant
     }
 
-    let delay: Duration
-    let tail: Duration
+    private let delay: Duration
+    private let tail: Duration
+    /// Whether deletes and recovers take time at all (when not, requests never look at `windows`).
+    private var enabled: Bool { delay > .zero || tail > .zero }
     private let windows = Mutex<[String: Window]>([:])
 
     init(delay: Duration = .zero, tail: Duration = .zero) {
@@ -25,7 +27,7 @@ final class SoftDeleteWindows: Sendable {
 
     /// Starts the window of `kind` for `name`, as its operation has just answered.
     func begin(_ kind: Kind, _ name: String) {
-        guard delay > .zero || tail > .zero else { return }
+        guard enabled else { return }
         let now = ContinuousClock.now
         windows.withLock {
             $0[name.lowercased()] = Window(kind: kind, completes: now + delay, tailEnds: now + delay + tail)
@@ -47,7 +49,8 @@ final class SoftDeleteWindows: Sendable {
     }
 
     private func window(_ name: String) -> Window? {
-        windows.withLock { windows in
+        guard enabled else { return nil }
+        return windows.withLock { windows in
             let key = name.lowercased()
             guard let window = windows[key] else { return nil }
             if ContinuousClock.now >= window.tailEnds {

@@ -127,7 +127,7 @@ public struct ExecCredentialPlugin: Sendable {
             throw failure("\(command)'s ExecCredential has a client certificate without its key, or the reverse")
         }
         if let text = status["expirationTimestamp"] as? String {
-            guard let date = ISO8601DateFormatter().date(from: text) else {
+            guard let date = KubernetesTime.parse(text) else {
                 throw failure("\(command)'s expirationTimestamp \(text) is not an RFC 3339 time")
             }
             credential.expiration = date

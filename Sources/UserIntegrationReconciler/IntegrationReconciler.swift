@@ -72,8 +72,7 @@ final class IntegrationReconciler: Reconciler {
                     message:
                         "namespace \(resource.metadata.namespace ?? "") may not name user \(resource.spec.userId) (its \(UserIntegration.allowedUsersAnnotation) annotation)",
                     now: Date())
-                try await writeStatus(resource, plan.status)
-                if let event = plan.event { await record(resource, event) }
+                try await publish(plan, of: resource)
                 return .done
             }
             return try await sync(resource)
@@ -152,9 +151,14 @@ final class IntegrationReconciler: Reconciler {
                 generation: current.metadata.generation, now: stamp)
         }
         plan.status.conditions = conditions
-        try await writeStatus(current, plan.status)
-        if let event = plan.event { await record(current, event) }
+        try await publish(plan, of: current)
         return ReconcileResult(requeueAfter: plan.requeueAfter)
+    }
+
+    /// Writes the plan's status and records its event, if any.
+    private func publish(_ plan: ReconcilePlan, of resource: UserIntegration) async throws {
+        try await writeStatus(resource, plan.status)
+        if let event = plan.event { await record(resource, event) }
     }
 
     /// Carries out the plan's vault action; the version written goes into the status.

@@ -6,20 +6,13 @@ struct StatusPatch: Encodable {
 
     init(_ status: UserIntegration.Status) { self.status = status }
 
-    private enum Key: String, CodingKey {
-        case state, maskedKey, vaultSecretName, vaultSecretVersion, expiresAt, lastSyncTime, observedGeneration
-        case conditions
-    }
+    private enum ClearedKey: String, CodingKey { case maskedKey, vaultSecretVersion, expiresAt }
 
     func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: Key.self)
-        try container.encodeIfPresent(status.state, forKey: .state)
-        try container.encode(status.maskedKey, forKey: .maskedKey)
-        try container.encodeIfPresent(status.vaultSecretName, forKey: .vaultSecretName)
-        try container.encode(status.vaultSecretVersion, forKey: .vaultSecretVersion)
-        try container.encode(status.expiresAt, forKey: .expiresAt)
-        try container.encodeIfPresent(status.lastSyncTime, forKey: .lastSyncTime)
-        try container.encodeIfPresent(status.observedGeneration, forKey: .observedGeneration)
-        try container.encodeIfPresent(status.conditions, forKey: .conditions)
+        try status.encode(to: encoder)
+        var container = encoder.container(keyedBy: ClearedKey.self)
+        if status.maskedKey == nil { try container.encodeNil(forKey: .maskedKey) }
+        if status.vaultSecretVersion == nil { try container.encodeNil(forKey: .vaultSecretVersion) }
+        if status.expiresAt == nil { try container.encodeNil(forKey: .expiresAt) }
     }
 }

@@ -225,7 +225,8 @@ public final class UserIntegrationController: Sendable {
     }
 
     /// Whether an update asks for a reconcile: a new generation (spec), a deletion, the loss of
-    /// this operator's finalizer, or the `adopt` annotation set or removed. Status-only updates, and the finalizer's own addition, do not.
+    /// this operator's finalizer, or the `adopt` annotation set or removed. Status-only updates,
+    /// and the finalizer's own addition, do not.
     static func needsReconcile(old: UserIntegration, new: UserIntegration) -> Bool {
         let finalizerLost =
             old.metadata.finalizers != new.metadata.finalizers

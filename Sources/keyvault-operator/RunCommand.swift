@@ -39,9 +39,15 @@ struct RunCommand: AsyncParsableCommand {
     @Option(
         help: """
             Which users a namespace's resources may name: namespace-annotation (the Namespace's \
-            integrations.keyvault.dev/allowed-users globs; the Helm chart's default) or any (single tenant).
-            """)
-    var userBinding = UserBinding.any.rawValue
+            integrations.keyvault.dev/allowed-users globs; the Helm chart's default) or any (single tenant; the default here).
+            """,
+        transform: { text in
+            guard let binding = UserBinding(rawValue: text) else {
+                throw ValidationError("expected namespace-annotation or any")
+            }
+            return binding
+        })
+    var userBinding = UserBinding.any
     @Flag(
         help: """
             Push only Secrets labelled integrations.keyvault.dev/allow-push=true (the Helm chart's default), \
@@ -60,9 +66,6 @@ struct RunCommand: AsyncParsableCommand {
             throw ValidationError("--log-level: unknown level \(logLevel)")
         }
         guard concurrency > 0 else { throw ValidationError("--concurrency must be at least 1") }
-        guard UserBinding(rawValue: userBinding) != nil else {
-            throw ValidationError("--user-binding: namespace-annotation or any")
-        }
         guard vaultRateLimit > 0 else { throw ValidationError("--vault-rate-limit must be at least 1") }
         guard HostAndPort(healthAddr) != nil else { throw ValidationError("--health-addr: use host:port, e.g. :8081") }
         guard HostAndPort(metricsAddr) != nil else {
@@ -110,14 +113,14 @@ struct RunCommand: AsyncParsableCommand {
                 namespaces: namespaces, concurrency: concurrency,
                 resyncPeriod: EnvironmentConfiguration.parseDuration(resyncPeriod) ?? .seconds(600),
                 identity: identity, vaultRequestsPerSecond: vaultRateLimit,
-                userBinding: UserBinding(rawValue: userBinding) ?? .namespaceAnnotation,
+                userBinding: userBinding,
                 requireSecretLabel: requireSecretLabel),
             kube: kube, vault: vault, logger: logger)
         logger.info(
             "starting",
             metadata: [
                 "namespaces": "\(namespaces.isEmpty ? "all" : namespaces.joined(separator: ","))",
-                "identity": "\(identity)", "user_binding": "\(userBinding)",
+                "identity": "\(identity)", "user_binding": "\(userBinding.rawValue)",
                 "require_secret_label": "\(requireSecretLabel)",
                 "keyvault.credential": "\(vault.config.keyVault.credential.summary)",
             ])

@@ -55,7 +55,7 @@ struct ClientCertificateTests {
             stride(from: 0, to: hex.count, by: 2).map {
                 UInt8(hex.dropFirst($0).prefix(2), radix: 16) ?? 0
             })
-        #expect(header["x5t"] as? String == ClientCertificate.base64URL(thumbprint))
+        #expect(header["x5t"] as? String == Base64URL.encode(thumbprint))
         #expect((header["x5c"] as? [String])?.count == 1)
         #expect(claims["aud"] as? String == audience)
         #expect(claims["iss"] as? String == "app-1" && claims["sub"] as? String == "app-1")
