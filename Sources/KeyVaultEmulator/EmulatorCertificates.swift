@@ -20,7 +20,7 @@ struct EmulatorCertificates: Sendable {
 
     /// Reuses the CA and server certificate in `directory` when they cover `hosts`, else makes new ones.
     static func generated(in directory: String, hosts: [String]) throws -> Self {
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try PrivateDirectory.prepare(directory)
         let caPath = directory + "/ca.pem", certificatePath = directory + "/server.pem",
             keyPath = directory + "/server-key.pem"
         let hostsPath = directory + "/server-hosts.txt"

@@ -40,6 +40,9 @@ public struct EmulatorConfiguration: Sendable {
     public var tenant: String
     /// Accept only tokens this emulator issued (otherwise any well-formed, unexpired JWT).
     public var requireTokenSignature: Bool
+    /// Issue tokens only on the client-credentials endpoint and only for this client secret (no
+    /// `GET /token`); implies `requireTokenSignature`. For an emulator others can reach, e.g. in a cluster.
+    public var clientSecret: String?
     /// The resource the 401 challenge names and tokens must be for (their `aud`): another
     /// cloud's, such as `https://vault.azure.cn`, to test sovereign clouds.
     public var challengeResource: String
@@ -56,7 +59,8 @@ public struct EmulatorConfiguration: Sendable {
         host: String = "127.0.0.1", port: Int = 4997, dataDirectory: String? = nil,
         tls: TLS = .generated(hosts: ["localhost", "127.0.0.1"]),
         tenant: String = "00000000-0000-0000-0000-000000000000",
-        requireTokenSignature: Bool = false, challengeResource: String = "https://vault.azure.net",
+        requireTokenSignature: Bool = false, clientSecret: String? = nil,
+        challengeResource: String = "https://vault.azure.net",
         faults: Faults = .init(), softDeleteDelay: Duration = .zero, softDeleteTail: Duration = .zero,
         purgeProtection: Bool = false
     ) {
@@ -66,6 +70,7 @@ public struct EmulatorConfiguration: Sendable {
         self.tls = tls
         self.tenant = tenant
         self.requireTokenSignature = requireTokenSignature
+        self.clientSecret = clientSecret
         self.challengeResource = challengeResource
         self.faults = faults
         self.softDeleteDelay = softDeleteDelay

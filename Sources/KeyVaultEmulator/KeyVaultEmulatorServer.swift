@@ -24,7 +24,8 @@ public struct KeyVaultEmulatorServer: Service {
         let vault = try configuration.dataDirectory.map { try SecretVault(directory: $0) } ?? SecretVault()
         let issuer = TokenIssuer(
             keyBytes: try TokenIssuer.loadKey(directory: configuration.dataDirectory), tenant: configuration.tenant,
-            requireSignature: configuration.requireTokenSignature, resource: configuration.challengeResource)
+            requireSignature: configuration.requireTokenSignature || configuration.clientSecret != nil,
+            resource: configuration.challengeResource, clientSecret: configuration.clientSecret)
 
         let server: HTTPServerBuilder
         switch configuration.tls {
@@ -37,8 +38,8 @@ public struct KeyVaultEmulatorServer: Service {
             caPath = nil
         case .generated(let hosts):
             let directory =
-                (configuration.dataDirectory ?? NSTemporaryDirectory() + "keyvault-emulator-\(configuration.port)")
-                + "/tls"
+                try configuration.dataDirectory.map { $0 + "/tls" }
+                ?? PrivateDirectory.makeTemporary(prefix: "keyvault-emulator") + "/tls"
             let identity = try EmulatorCertificates.generated(in: directory, hosts: hosts)
             server = try .tls(.http1(), tlsConfiguration: Self.tlsConfiguration(identity))
             caPath = identity.caPath
@@ -51,6 +52,7 @@ public struct KeyVaultEmulatorServer: Service {
         router.add(middleware: VaultRequestMiddleware(faults: configuration.faults))
         TokenRoutes(issuer: issuer).register(on: router)
         counter.register(on: router)
+        router.get("healthz") { _, _ in "ok" }
         SecretRoutes(
             vault: vault, scheme: configuration.tls.isEnabled ? "https" : "http",
             windows: SoftDeleteWindows(delay: configuration.softDeleteDelay, tail: configuration.softDeleteTail),

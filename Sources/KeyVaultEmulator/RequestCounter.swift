@@ -34,6 +34,6 @@ final class RequestCounter: Sendable {
 
     /// Paths outside the vault API: no token, no api-version, no faults.
     static func isOpenPath(_ path: String) -> Bool {
-        path == "/token" || path.hasSuffix("/oauth2/v2.0/token") || path.hasPrefix("/_emulator/")
+        path == "/token" || path == "/healthz" || path.hasSuffix("/oauth2/v2.0/token") || path.hasPrefix("/_emulator/")
     }
 }

@@ -43,4 +43,23 @@ enum SecretValidation {
             }
         }
     }
+
+    /// A restored secret must be one that writes could have made: a backup blob is input like any
+    /// other (names, values, content types, tags, and unique 32-hex version identifiers).
+    static func validate(restored secret: StoredSecret) throws(AzureError) {
+        try validateName(secret.name)
+        var seen = Set<String>()
+        for version in secret.versions {
+            guard version.id.utf8.count == 32, version.id.utf8.allSatisfy(isLowercaseHexDigit),
+                seen.insert(version.id).inserted
+            else { throw .badParameter("The backup blob holds an invalid or repeated version identifier.") }
+            try validateValue(version.value)
+            try validateContentType(version.contentType)
+            try validateTags(version.tags)
+        }
+    }
+
+    private static func isLowercaseHexDigit(_ byte: UInt8) -> Bool {
+        (48...57).contains(byte) || (97...102).contains(byte)
+    }
 }

@@ -14,6 +14,8 @@ struct TokenIssuer: Sendable {
     let requireSignature: Bool
     /// The audience the vault accepts, as its 401 challenge names it (`resource`).
     let resource: String
+    /// The only client secret tokens are issued for, when set (see `EmulatorConfiguration`).
+    var clientSecret: String? = nil
     let lifetime: Int = 3600
 
     /// A token for `subject` and `audience` (the vault's resource unless asked otherwise), valid
@@ -34,6 +36,15 @@ struct TokenIssuer: Sendable {
     }
 
     struct Rejection: Error { let text: String }
+
+    /// Whether a caller presenting `secret` may have a token: always without a configured
+    /// secret, else only for that secret (compared in constant time).
+    func admits(clientSecret secret: String?) -> Bool {
+        guard let clientSecret else { return true }
+        guard let secret else { return false }
+        let expected = SHA256.hash(data: Data(clientSecret.utf8)), given = SHA256.hash(data: Data(secret.utf8))
+        return zip(expected, given).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
+    }
 
     /// Checks a bearer token: its expiry (`Int.max` without one) when accepted, or why it is refused.
     func verify(_ token: String, now: Int) -> Result<Int, Rejection> {

@@ -2,14 +2,20 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 
-/// The token endpoints: `GET /token` (any caller) and the Entra ID client-credentials endpoint
-/// `POST /{tenant}/oauth2/v2.0/token`.
+/// The token endpoints: `GET /token` (any caller, unless a client secret is configured) and the
+/// Entra ID client-credentials endpoint `POST /{tenant}/oauth2/v2.0/token`.
 struct TokenRoutes<Context: RequestContext> {
     let issuer: TokenIssuer
 
     func register(on router: Router<Context>) {
         router.get("token") { _, _ in
-            try tokenResponse(subject: "keyvault-emulator-user")
+            guard issuer.clientSecret == nil else {
+                return try oauthError(
+                    "invalid_client",
+                    "AADSTS7000216: This emulator issues tokens only for its client secret, on POST /{tenant}/oauth2/v2.0/token.",
+                    status: .unauthorized)
+            }
+            return try tokenResponse(subject: "keyvault-emulator-user")
         }
         router.post(":tenant/oauth2/v2.0/token") { request, _ in
             let body = try await request.body.collect(upTo: 64 * 1024)
@@ -25,6 +31,11 @@ struct TokenRoutes<Context: RequestContext> {
             guard form["client_secret"] != nil || form["client_assertion"] != nil else {
                 return try oauthError(
                     "invalid_client", "AADSTS7000216: 'client_assertion' or 'client_secret' is required.")
+            }
+            // Entra ID answers a wrong secret 401 invalid_client. An assertion cannot be checked here.
+            guard issuer.admits(clientSecret: form["client_secret"]) else {
+                return try oauthError(
+                    "invalid_client", "AADSTS7000215: Invalid client secret provided.", status: .unauthorized)
             }
             guard let scope = form["scope"], !scope.isEmpty else {
                 return try oauthError(
@@ -54,8 +65,10 @@ struct TokenRoutes<Context: RequestContext> {
         return try JSONResponse.make(TokenBody(expires_in: lifetime, ext_expires_in: lifetime, access_token: token))
     }
 
-    private func oauthError(_ code: String, _ description: String) throws -> Response {
-        try JSONResponse.make(OAuthError(error: code, error_description: description), status: .badRequest)
+    private func oauthError(
+        _ code: String, _ description: String, status: HTTPResponse.Status = .badRequest
+    ) throws -> Response {
+        try JSONResponse.make(OAuthError(error: code, error_description: description), status: status)
     }
 
     /// `application/x-www-form-urlencoded` fields.

@@ -154,6 +154,7 @@ struct VaultState: Sendable {
             backup.format == BackupBlob.currentFormat, !backup.secret.versions.isEmpty
         else { throw .badParameter("The backup blob is malformed or was not made by this vault.") }
         var secret = backup.secret
+        try SecretValidation.validate(restored: secret)
         secret.deletion = nil
         if let existing = secrets[secret.name.lowercased()] {
             throw existing.isDeleted ? .deletedButRecoverable(existing.name) : .alreadyExists(existing.name)

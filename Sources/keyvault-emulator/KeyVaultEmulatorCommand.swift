@@ -22,6 +22,11 @@ struct KeyVaultEmulatorCommand: AsyncParsableCommand {
     @Option(help: "The tenant named in the 401 challenge and in issued tokens.")
     var tenant = "00000000-0000-0000-0000-000000000000"
     @Flag(help: "Accept only tokens this emulator issued.") var requireTokenSignature = false
+    @Option(
+        help: ArgumentHelp(
+            "Issue tokens only to clients presenting the client secret in this file (client credentials).",
+            discussion: "GET /token is then refused, and only tokens this emulator issued are accepted."))
+    var clientSecretFile: String?
     @Option(help: "The resource the 401 challenge names and tokens must be for, e.g. https://vault.azure.cn.")
     var challengeResource = "https://vault.azure.net"
     @Option(help: "The share of vault requests answered 429 Throttled (0…1).") var faultThrottleRate = 0.0
@@ -46,6 +51,9 @@ struct KeyVaultEmulatorCommand: AsyncParsableCommand {
         }
         guard DurationParser.parse(faultLatency) != nil else {
             throw ValidationError("--fault-latency: use a duration like 50ms or 2s.")
+        }
+        if clientSecretFile != nil, try readClientSecret() == nil {
+            throw ValidationError("--client-secret-file: the file is empty.")
         }
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("--log-level: unknown level \(logLevel).")
@@ -72,7 +80,8 @@ struct KeyVaultEmulatorCommand: AsyncParsableCommand {
         }
         let configuration = EmulatorConfiguration(
             host: host, port: port, dataDirectory: data, tls: tls, tenant: tenant,
-            requireTokenSignature: requireTokenSignature, challengeResource: challengeResource,
+            requireTokenSignature: requireTokenSignature, clientSecret: try readClientSecret(),
+            challengeResource: challengeResource,
             faults: .init(
                 throttleRate: faultThrottleRate, errorRate: faultErrorRate,
                 latency: DurationParser.parse(faultLatency) ?? .zero),
@@ -91,6 +100,18 @@ struct KeyVaultEmulatorCommand: AsyncParsableCommand {
                 "keyvault-emulator certificate authority (trust it in clients)", metadata: ["ca": "\(caPath)"])
         }
         try await server.run()
+    }
+}
+
+extension KeyVaultEmulatorCommand {
+    /// The trimmed content of `--client-secret-file`, `nil` without the flag or when empty.
+    func readClientSecret() throws -> String? {
+        guard let clientSecretFile else { return nil }
+        guard let data = FileManager.default.contents(atPath: clientSecretFile) else {
+            throw ValidationError("--client-secret-file: cannot read \(clientSecretFile).")
+        }
+        let secret = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        return secret.isEmpty ? nil : secret
     }
 }
 

@@ -62,6 +62,40 @@ struct EmulatorAuthTests {
         #expect(reply.headers["WWW-Authenticate"] != nil)
     }
 
+    @Test func clientSecretModeIssuesTokensOnlyForTheSecret() async throws {
+        let secretFile = TestEnvironment.scratchDirectory + "/client-secret-\(UUID().uuidString)"
+        try Data("s3cret-of-the-chart\n".utf8).write(to: URL(fileURLWithPath: secretFile))
+        let emulator = try PrivateEmulator(arguments: ["--client-secret-file", secretFile])
+        try await emulator.start()
+        let http = try HTTPClient(configuration: .init(tls: .init(trust: .file(emulator.caFile))))
+        var client = EmulatorClient(url: emulator.url, http: http)
+
+        let open = try await client.send(.get, "/token", authenticated: false)
+        #expect(open.status == 401)
+        #expect(open.json["error"] as? String == "invalid_client")
+        #expect(try await client.send(.get, "/healthz", apiVersion: nil, authenticated: false).status == 200)
+
+        func requestToken(_ credential: String) async throws -> HTTPResponse {
+            let form =
+                "grant_type=client_credentials&client_id=keyvault-operator&\(credential)"
+                + "&scope=https%3A%2F%2Fvault.azure.net%2F.default"
+            return try await http.execute(
+                HTTPRequest(
+                    method: .post, url: emulator.url + "/tenant-1/oauth2/v2.0/token",
+                    headers: ["Content-Type": "application/x-www-form-urlencoded"], body: Data(form.utf8)))
+        }
+        #expect(try await requestToken("client_secret=wrong").status == 401)
+        #expect(try await requestToken("client_assertion=eyJ.e30.x").status == 401)
+        let issued = try await requestToken("client_secret=s3cret-of-the-chart")
+        #expect(issued.status == 200)
+        let json = try JSONSerialization.jsonObject(with: issued.body) as? [String: Any]
+        client.token = json?["access_token"] as? String
+        #expect(try await client.send(.get, "/secrets").status == 200)
+        // Only its own tokens: a forged one is refused, as with --require-token-signature.
+        client.token = Self.foreignJWT
+        #expect(try await client.send(.get, "/secrets").status == 401)
+    }
+
     /// A JWT signed by someone else, valid until 2100.
     static let foreignJWT =
         [#"{"alg":"HS256","typ":"JWT"}"#, #"{"sub":"x","exp":4102444800}"#]

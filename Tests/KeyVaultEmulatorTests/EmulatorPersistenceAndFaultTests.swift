@@ -80,6 +80,23 @@ struct EmulatorPersistenceAndFaultTests {
         #expect(try await before.send(.get, "/secrets").status == 200)
     }
 
+    @Test func generatedTLSMaterialStaysInAPrivateDirectory() async throws {
+        let emulator = try PrivateEmulator()
+        try await emulator.start()
+        let tls = emulator.directory + "/tls"
+        let mode = try #require(try FileManager.default.attributesOfItem(atPath: tls)[.posixPermissions] as? Int)
+        #expect(mode & 0o777 == 0o700)
+        await emulator.stop()
+
+        // A directory others may write to (another local user could have planted a CA there) is refused.
+        #expect(chmod(tls, 0o777) == 0)
+        await #expect(throws: (any Error).self) { try await emulator.start() }
+        #expect(chmod(tls, 0o755) == 0)
+        try await emulator.start()
+        let narrowed = try #require(try FileManager.default.attributesOfItem(atPath: tls)[.posixPermissions] as? Int)
+        #expect(narrowed & 0o777 == 0o700)
+    }
+
     @Test func givenCertificateFilesAndPlainHTTPModes() async throws {
         // A first emulator generates a CA and server certificate; a second one serves them as given files.
         let generator = try PrivateEmulator()

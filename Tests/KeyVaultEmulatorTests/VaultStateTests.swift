@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import KeyVaultEmulator
@@ -105,6 +106,31 @@ struct VaultStateTests {
         let (restored, _) = try state.restore(blob: blob)
         #expect(restored.versions.map(\.value) == ["1", "2"])
         #expect(throws: AzureError.self) { try state.restore(blob: "not-a-backup") }
+    }
+
+    @Test mutating func restoreValidatesTheBlobLikeASet() throws {
+        _ = try state.set(name: "ok", request: Self.body("v"), now: 1)
+        let good = try state.backup(name: "ok")
+        _ = try state.delete(name: "ok", now: 2)
+        _ = try state.purge(name: "ok")
+        func tampered(_ change: (inout StoredSecret) -> Void) throws -> String {
+            var blob = try JSONDecoder().decode(BackupBlob.self, from: try #require(Base64URL.decode(good)))
+            change(&blob.secret)
+            return Base64URL.encode(try JSONEncoder().encode(blob))
+        }
+        let hostile = [
+            try tampered { $0.name = "../other" },
+            try tampered { $0.versions[0].value = String(repeating: "x", count: SecretValidation.maxValueBytes + 1) },
+            try tampered { $0.versions[0].tags = Dictionary(uniqueKeysWithValues: (0...15).map { ("t\($0)", "v") }) },
+            try tampered { $0.versions[0].contentType = String(repeating: "c", count: 256) },
+            try tampered { $0.versions[0].id = "../../x" },
+            try tampered { $0.versions.append($0.versions[0]) },
+        ]
+        for blob in hostile {
+            #expect(throws: AzureError.self) { try state.restore(blob: blob) }
+        }
+        #expect(state.secrets.isEmpty)
+        #expect(try state.restore(blob: good).0.name == "ok")
     }
 
     @Test mutating func replayingTheChangesRebuildsTheSameState() throws {
