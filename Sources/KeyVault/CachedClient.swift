@@ -39,7 +39,7 @@ public final class CachedClient: SecretStore {
         self.config = config
         self.logger = logger
         vault = try KeyVaultClient(config: config.keyVault, logger: logger)
-        codec = try CacheCodec(encryptionKey: config.encryptionKey)
+        codec = try CacheCodec(encryptionKey: config.encryptionKey, previousKeys: config.previousEncryptionKeys)
         redis = RedisClient(configuration: try config.redis.clientConfiguration())
         if config.redis.tls?.skipVerify == true {
             logger.warning(
@@ -234,9 +234,9 @@ public final class CachedClient: SecretStore {
 
     func decodeEntry(_ data: Data, redisKey: String, detail: CacheEntry.Detail = .full) -> CacheEntry? {
         guard !data.isEmpty else { return nil }
-        guard let entry = codec.decode(data, redisKey: redisKey, detail: detail) else {
+        guard let entry = codec.decode(data, redisKey: redisKey, now: Date(), detail: detail) else {
             logger.warning(
-                "cache entry unreadable (wrong encryption key or format): treated as a miss",
+                "cache entry unreadable (unknown encryption key, format, or past its time): treated as a miss",
                 metadata: ["kv.cache.key": "\(redisKey)"])
             return nil
         }
@@ -251,7 +251,7 @@ public final class CachedClient: SecretStore {
     func writeCache(_ redisKey: String, _ entry: CacheEntry) async {
         let ttl = ttl(of: entry)
         do {
-            let data = try codec.encode(entry, redisKey: redisKey)
+            let data = try codec.encode(entry, redisKey: redisKey, notAfter: Date() + ttl.inSeconds)
             try await redis.set(redisKey, data, expiration: .milliseconds(max(1, ttl.inMilliseconds)))
         } catch {
             cacheError(.cacheWriteFailed, error, key: redisKey)

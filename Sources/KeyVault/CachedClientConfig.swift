@@ -65,6 +65,8 @@ public struct CachedClientConfig: Sendable {
     public var negativeTTL: Duration
     /// A 32-byte AES-GCM key: when set, Redis holds only ciphertext of secret values.
     public var encryptionKey: Data?
+    /// Keys that still open cached entries during a key rotation (never used to seal).
+    public var previousEncryptionKeys: [Data]
     /// The most entries held in process in front of Redis (kept coherent through Redis's
     /// key-invalidation notifications); 0, the default, turns that cache off.
     public var l1CacheSize: Int
@@ -72,7 +74,7 @@ public struct CachedClientConfig: Sendable {
     public init(
         keyVault: ClientConfig = .init(), redis: RedisConfig = .init(), cacheTTL: Duration = .seconds(300),
         cachePrefix: String = "keyvault:", negativeTTL: Duration = .seconds(30), encryptionKey: Data? = nil,
-        l1CacheSize: Int = 0
+        l1CacheSize: Int = 0, previousEncryptionKeys: [Data] = []
     ) {
         self.keyVault = keyVault
         self.redis = redis
@@ -80,6 +82,7 @@ public struct CachedClientConfig: Sendable {
         self.cachePrefix = cachePrefix
         self.negativeTTL = negativeTTL
         self.encryptionKey = encryptionKey
+        self.previousEncryptionKeys = previousEncryptionKeys
         self.l1CacheSize = l1CacheSize
     }
 }

@@ -124,19 +124,29 @@ extension ClientConfig {
 
 extension CachedClientConfig {
     /// The configuration the environment describes: `ClientConfig.fromEnvironment` plus
-    /// `KEYVAULT_CACHE_TTL`, `KEYVAULT_CACHE_PREFIX`, `KEYVAULT_CACHE_ENCRYPTION_KEY`,
+    /// `KEYVAULT_CACHE_TTL`, `KEYVAULT_CACHE_PREFIX`, `KEYVAULT_CACHE_ENCRYPTION_KEY` (and `_PREVIOUS`),
     /// `KEYVAULT_L1_CACHE_SIZE` and `REDIS_*`.
     public static func fromEnvironment(
         _ environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws -> CachedClientConfig {
-        var key: Data?
-        if let text = environment["KEYVAULT_CACHE_ENCRYPTION_KEY"], !text.isEmpty {
-            guard let data = Data(base64Encoded: text), data.count == 32 else {
-                throw KeyVaultError(
-                    .invalidInput, "KEYVAULT_CACHE_ENCRYPTION_KEY must be 32 bytes in base64",
-                    context: ["variable": "KEYVAULT_CACHE_ENCRYPTION_KEY"])
+        func keys(_ variable: String) throws -> [Data] {
+            let texts = (environment[variable] ?? "").split(separator: ",").map {
+                $0.trimmingCharacters(in: .whitespaces)
             }
-            key = data
+            return try texts.filter { !$0.isEmpty }.map { text in
+                guard let data = Data(base64Encoded: text), data.count == 32 else {
+                    throw KeyVaultError(
+                        .invalidInput, "\(variable) must hold 32 bytes in base64 (comma-separated for several)",
+                        context: ["variable": variable])
+                }
+                return data
+            }
+        }
+        let current = try keys("KEYVAULT_CACHE_ENCRYPTION_KEY")
+        guard current.count <= 1 else {
+            throw KeyVaultError(
+                .invalidInput, "KEYVAULT_CACHE_ENCRYPTION_KEY holds one key; older ones go to _PREVIOUS",
+                context: ["variable": "KEYVAULT_CACHE_ENCRYPTION_KEY"])
         }
         func integer(_ name: String, _ value: Int, minimum: Int = .min) throws -> Int {
             guard let text = environment[name], !text.isEmpty else { return value }
@@ -153,7 +163,8 @@ extension CachedClientConfig {
             redis: try redisConfig(environment) { try integer($0, $1) },
             cacheTTL: try EnvironmentConfiguration.duration(environment, "KEYVAULT_CACHE_TTL", default: .seconds(300)),
             cachePrefix: EnvironmentConfiguration.string(environment, "KEYVAULT_CACHE_PREFIX") ?? "keyvault:",
-            encryptionKey: key, l1CacheSize: try integer("KEYVAULT_L1_CACHE_SIZE", 0, minimum: 0))
+            encryptionKey: current.first, l1CacheSize: try integer("KEYVAULT_L1_CACHE_SIZE", 0, minimum: 0),
+            previousEncryptionKeys: try keys("KEYVAULT_CACHE_ENCRYPTION_KEY_PREVIOUS"))
     }
 
     /// `REDIS_URL` when set (it wins over `REDIS_HOST`, `REDIS_PORT`, `REDIS_PASSWORD` and

@@ -100,6 +100,47 @@ struct CachedClientTests {
         #expect(wrongKey.cacheStats().misses == 1)
     }
 
+    /// Someone who can write Redis replays an old sealed entry (an old credential) after it
+    /// expired: its not-after time, sealed inside, makes it a miss, and the vault's value is read.
+    @Test func aReplayedEntryIsRefusedAfterItsTime() async throws {
+        let key = Data((0..<32).map { _ in UInt8.random(in: 0...255) })
+        let config = try LibraryTestSupport.cachedConfig(cacheTTL: .seconds(1), encryptionKey: key)
+        let client = try CachedClient(config: config)
+        let redis = RedisClient(configuration: .init(host: config.redis.host, port: config.redis.port))
+        let name = LibraryTestSupport.uniqueName("replay")
+        let redisKey = config.cachePrefix + "secret:" + name
+        try await client.setSecret(name, value: "old-credential")
+        _ = try await client.getSecret(name)
+        let captured = try #require(try await redis.get(redisKey))
+        try await client.setSecret(name, value: "new-credential")
+        // Past the entry's TTL (its not-after time), the old bytes go back into Redis, with no expiry.
+        try await Task.sleep(for: .milliseconds(1100))
+        try await redis.set(redisKey, captured)
+        let misses = client.cacheStats().misses
+        #expect(try await client.getSecret(name).value == "new-credential")
+        #expect(client.cacheStats().misses == misses + 1)
+    }
+
+    /// During a key rotation, entries sealed with the old key stay hits for clients that list it
+    /// in KEYVAULT_CACHE_ENCRYPTION_KEY_PREVIOUS; new entries are sealed with the new key.
+    @Test func aRotationKeepsOldEntriesReadable() async throws {
+        let oldKey = Data((0..<32).map { _ in UInt8.random(in: 0...255) })
+        let newKey = Data((0..<32).map { _ in UInt8.random(in: 0...255) })
+        let old = try LibraryTestSupport.cachedConfig(encryptionKey: oldKey)
+        let name = LibraryTestSupport.uniqueName("rotation")
+        try await CachedClient(config: old).setSecret(name, value: "rotated-value")
+        _ = try await CachedClient(config: old).getSecret(name)
+        let requests = try await LibraryTestSupport.vaultRequests("GET", "/secrets/\(name)")
+
+        var rotated = old
+        rotated.encryptionKey = newKey
+        rotated.previousEncryptionKeys = [oldKey]
+        let reader = try CachedClient(config: rotated)
+        #expect(try await reader.getSecret(name).value == "rotated-value")
+        #expect(reader.cacheStats().hits == 1)
+        #expect(try await LibraryTestSupport.vaultRequests("GET", "/secrets/\(name)") == requests)
+    }
+
     @Test func userIntegrationsReportStatesWithMaskedKeys() async throws {
         let client = try CachedClient(config: LibraryTestSupport.cachedConfig())
         let user = LibraryTestSupport.uniqueUser()

@@ -104,22 +104,63 @@ struct RetryPolicyTests {
 struct CacheCodecTests {
     let key = Data((0..<32).map { UInt8($0) })
     let entry = CacheEntry.secret(Secret(properties: .init(name: "db", version: "v1"), value: "plaintext-marker-42"))
+    let now = Date(timeIntervalSince1970: 1_800_000_000)
+    var later: Date { now + 300 }
 
     @Test func sealedEntriesHoldNoPlaintextAndOpenWithTheSameKeyAndName() throws {
         let codec = try CacheCodec(encryptionKey: key)
-        let data = try codec.encode(entry, redisKey: "keyvault:secret:db")
+        let data = try codec.encode(entry, redisKey: "keyvault:secret:db", notAfter: later)
         #expect(data.range(of: Data("plaintext-marker-42".utf8)) == nil)
-        #expect(codec.decode(data, redisKey: "keyvault:secret:db") == entry)
+        #expect(data.starts(with: Array("KVE2".utf8)))
+        #expect(codec.decode(data, redisKey: "keyvault:secret:db", now: now) == entry)
     }
 
     @Test func wrongKeySwappedNameOrMissingKeyReadAsMisses() throws {
-        let sealed = try CacheCodec(encryptionKey: key).encode(entry, redisKey: "keyvault:secret:db")
-        #expect(
-            try CacheCodec(encryptionKey: Data(repeating: 7, count: 32)).decode(sealed, redisKey: "keyvault:secret:db")
-                == nil)
-        #expect(try CacheCodec(encryptionKey: key).decode(sealed, redisKey: "keyvault:secret:other") == nil)
-        #expect(try CacheCodec(encryptionKey: nil).decode(sealed, redisKey: "keyvault:secret:db") == nil)
-        #expect(try CacheCodec(encryptionKey: key).decode(Data("garbage".utf8), redisKey: "keyvault:secret:db") == nil)
+        let sealed = try CacheCodec(encryptionKey: key).encode(entry, redisKey: "keyvault:secret:db", notAfter: later)
+        let other = try CacheCodec(encryptionKey: Data(repeating: 7, count: 32))
+        #expect(other.decode(sealed, redisKey: "keyvault:secret:db", now: now) == nil)
+        #expect(try CacheCodec(encryptionKey: key).decode(sealed, redisKey: "keyvault:secret:other", now: now) == nil)
+        #expect(try CacheCodec(encryptionKey: nil).decode(sealed, redisKey: "keyvault:secret:db", now: now) == nil)
+        let codec = try CacheCodec(encryptionKey: key)
+        #expect(codec.decode(Data("garbage".utf8), redisKey: "keyvault:secret:db", now: now) == nil)
+        #expect(codec.decode(Data("KVE2".utf8), redisKey: "keyvault:secret:db", now: now) == nil)
+        // A plain entry planted by someone who can write Redis is not taken for a sealed one.
+        #expect(codec.decode(entry.binary, redisKey: "keyvault:secret:db", now: now) == nil)
+    }
+
+    @Test func anEntryReplayedAfterItsTimeIsAMiss() throws {
+        let codec = try CacheCodec(encryptionKey: key)
+        let sealed = try codec.encode(entry, redisKey: "keyvault:secret:db", notAfter: later)
+        #expect(codec.decode(sealed, redisKey: "keyvault:secret:db", now: later) == entry)
+        #expect(codec.decode(sealed, redisKey: "keyvault:secret:db", now: later + 0.001) == nil)
+        // The time is inside the ciphertext: changing a byte of it breaks the tag.
+        var tampered = sealed
+        tampered[tampered.startIndex + 4 + 8 + 12] ^= 0x01
+        #expect(codec.decode(tampered, redisKey: "keyvault:secret:db", now: now) == nil)
+    }
+
+    @Test func previousKeysOpenEntriesDuringARotationButNeverSeal() throws {
+        let oldKey = Data(repeating: 9, count: 32)
+        let before = try CacheCodec(encryptionKey: oldKey)
+        let written = try before.encode(entry, redisKey: "k", notAfter: later)
+        let rotating = try CacheCodec(encryptionKey: key, previousKeys: [Data(repeating: 3, count: 32), oldKey])
+        #expect(rotating.decode(written, redisKey: "k", now: now) == entry)
+        let rewritten = try rotating.encode(entry, redisKey: "k", notAfter: later)
+        #expect(try CacheCodec(encryptionKey: key).decode(rewritten, redisKey: "k", now: now) == entry)
+        #expect(before.decode(rewritten, redisKey: "k", now: now) == nil)
+        // The entry names its key: the ID is the same for the same key, and reveals nothing of it.
+        #expect(written[4..<12] == (try CacheCodec.Key(oldKey)).id)
+        #expect(written[4..<12] != rewritten[4..<12])
+        #expect(written.range(of: oldKey.prefix(8)) == nil)
+        // After the rotation, without the old key: a miss.
+        #expect(try CacheCodec(encryptionKey: key).decode(written, redisKey: "k", now: now) == nil)
+    }
+
+    @Test func plainEntriesWithoutAnyKey() throws {
+        let codec = try CacheCodec(encryptionKey: nil)
+        let data = try codec.encode(entry, redisKey: "k", notAfter: later)
+        #expect(data == entry.binary)
+        #expect(codec.decode(data, redisKey: "k", now: now) == entry)
     }
 
     @Test(arguments: [true, false])
@@ -130,13 +171,12 @@ struct CacheCodecTests {
             updatedAt: Date(timeIntervalSince1970: 1_700_000_000), tags: ["user-id": "u1", "owner": "iot/u1-weather"])
         let full = CacheEntry.secret(Secret(properties: properties, value: "api-key-4f2"))
         let codec = try CacheCodec(encryptionKey: key)
-        let data = try codec.encode(full, redisKey: "k")
-        #expect(codec.decode(data, redisKey: "k") == full)
-        guard case .secret(let summary)? = codec.decode(data, redisKey: "k", detail: .integration) else {
+        let data = try codec.encode(full, redisKey: "k", notAfter: later)
+        #expect(codec.decode(data, redisKey: "k", now: now) == full)
+        guard case .secret(let summary)? = codec.decode(data, redisKey: "k", now: now, detail: .integration) else {
             Issue.record("no entry")
             return
         }
-        let now = Date(timeIntervalSince1970: 1_800_000_000)
         #expect(
             Integration(type: .weather, secret: summary, now: now)
                 == Integration(type: .weather, secret: Secret(properties: properties, value: "api-key-4f2"), now: now))
@@ -145,6 +185,7 @@ struct CacheCodecTests {
 
     @Test func keysMustBe32Bytes() {
         #expect(throws: KeyVaultError.self) { try CacheCodec(encryptionKey: Data(count: 16)) }
+        #expect(throws: KeyVaultError.self) { try CacheCodec(encryptionKey: key, previousKeys: [Data(count: 31)]) }
     }
 }
 
@@ -171,10 +212,23 @@ struct EnvironmentConfigurationTests {
         #expect(config.keyVault.insecureSkipVerify == false)
     }
 
-    @Test func badValuesNameTheVariable() {
+    @Test func badValuesNameTheVariable() throws {
         #expect(throws: KeyVaultError.self) { try ClientConfig.fromEnvironment(["KEYVAULT_TIMEOUT": "soon"]) }
         #expect(throws: KeyVaultError.self) {
             try CachedClientConfig.fromEnvironment(["KEYVAULT_CACHE_ENCRYPTION_KEY": "c2hvcnQ="])
+        }
+        let key = Data(repeating: 1, count: 32).base64EncodedString()
+        let other = Data(repeating: 2, count: 32).base64EncodedString()
+        let previous = try CachedClientConfig.fromEnvironment([
+            "KEYVAULT_CACHE_ENCRYPTION_KEY": key, "KEYVAULT_CACHE_ENCRYPTION_KEY_PREVIOUS": "\(other), \(key)",
+        ]).previousEncryptionKeys
+        #expect(previous == [Data(repeating: 2, count: 32), Data(repeating: 1, count: 32)])
+        let error = #expect(throws: KeyVaultError.self) {
+            try CachedClientConfig.fromEnvironment(["KEYVAULT_CACHE_ENCRYPTION_KEY_PREVIOUS": "\(key),c2hvcnQ="])
+        }
+        #expect(error?.context["variable"] == "KEYVAULT_CACHE_ENCRYPTION_KEY_PREVIOUS")
+        #expect(throws: KeyVaultError.self) {
+            try CachedClientConfig.fromEnvironment(["KEYVAULT_CACHE_ENCRYPTION_KEY": "\(key),\(other)"])
         }
         #expect(throws: KeyVaultError.self) {
             try ClientConfig.fromEnvironment(["KEYVAULT_CA_FILE": "/nonexistent.pem"])
