@@ -64,6 +64,8 @@ final class CurlTransfer: @unchecked Sendable {
             try set(CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_1_1)
         }
         try set(CURLOPT_ACCEPT_ENCODING, string: "")
+        // A declared length past the limit fails before the body is read; the sink counts the rest.
+        if !streaming { try set(CURLOPT_MAXFILESIZE_LARGE, offset: configuration.maxResponseBodyBytes) }
         try configureMethodAndBody(request)
         try configureHeaders(request.headers)
         try configureTLS(configuration.tls)
@@ -152,7 +154,7 @@ final class CurlTransfer: @unchecked Sendable {
         }
     }
 
-    fileprivate func receivedBody(_ chunk: UnsafeRawBufferPointer) -> Bool {
+    fileprivate func receivedBody(_ chunk: UnsafeRawBufferPointer) -> BodyChunkDisposition {
         deliverHead()
         return sink.receivedBody(chunk)
     }
@@ -196,6 +198,8 @@ final class CurlTransfer: @unchecked Sendable {
             code = .tlsFailure
         case CURLE_URL_MALFORMAT, CURLE_UNSUPPORTED_PROTOCOL:
             code = .invalidRequest
+        case CURLE_FILESIZE_EXCEEDED:
+            code = .responseTooLarge
         default:
             code = .transport
         }
@@ -242,5 +246,9 @@ private let curlWriteCallback: kvo_curl_data_callback = { data, size, count, con
     let length = size * count
     guard let data, let context else { return length }
     let transfer = Unmanaged<CurlTransfer>.fromOpaque(context).takeUnretainedValue()
-    return transfer.receivedBody(UnsafeRawBufferPointer(start: data, count: length)) ? length : kvo_curl_writefunc_pause
+    switch transfer.receivedBody(UnsafeRawBufferPointer(start: data, count: length)) {
+    case .taken: return length
+    case .pause: return kvo_curl_writefunc_pause
+    case .abort: return 0  // anything but `length`: CURLE_WRITE_ERROR
+    }
 }

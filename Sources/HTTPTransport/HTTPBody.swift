@@ -29,8 +29,13 @@ public struct HTTPBody: AsyncSequence, Sendable {
     }
 
     /// The body split into lines (without their `\n` or `\r\n`); a last line without a newline
-    /// is delivered too. Kubernetes watches send one JSON event per line.
-    public var lines: HTTPLineSequence { HTTPLineSequence(body: self) }
+    /// is delivered too. Kubernetes watches send one JSON event per line. A line longer than
+    /// `maxLineBytes` throws `HTTPError.Code.responseTooLarge`.
+    public var lines: HTTPLineSequence { lines(maxLineBytes: HTTPLineSequence.defaultMaxLineBytes) }
+
+    public func lines(maxLineBytes: Int) -> HTTPLineSequence {
+        HTTPLineSequence(body: self, maxLineBytes: maxLineBytes)
+    }
 
     /// Stops the transfer; iteration then ends with a `CancellationError`.
     public func cancel() {
@@ -41,10 +46,14 @@ public struct HTTPBody: AsyncSequence, Sendable {
 /// Lines of an `HTTPBody`.
 public struct HTTPLineSequence: AsyncSequence, Sendable {
     public typealias Element = Data
+    /// 16 MiB: ten times the largest object etcd stores by default.
+    public static let defaultMaxLineBytes = 16 << 20
     let body: HTTPBody
+    let maxLineBytes: Int
 
     public struct AsyncIterator: AsyncIteratorProtocol {
         var chunks: HTTPBody.AsyncIterator
+        let maxLineBytes: Int
         var buffer = Data()
         var searchFrom = 0
         var ended = false
@@ -59,6 +68,11 @@ public struct HTTPLineSequence: AsyncSequence, Sendable {
                     return Data(line)
                 }
                 searchFrom = buffer.count
+                guard buffer.count <= maxLineBytes else {
+                    chunks.consumer.sink.cancelTransfer()
+                    throw HTTPError(
+                        code: .responseTooLarge, message: "a line exceeds the limit of \(maxLineBytes) bytes", url: "")
+                }
                 if ended {
                     guard !buffer.isEmpty else { return nil }
                     defer { buffer = Data() }
@@ -74,6 +88,6 @@ public struct HTTPLineSequence: AsyncSequence, Sendable {
     }
 
     public func makeAsyncIterator() -> AsyncIterator {
-        AsyncIterator(chunks: body.makeAsyncIterator())
+        AsyncIterator(chunks: body.makeAsyncIterator(), maxLineBytes: maxLineBytes)
     }
 }

@@ -14,11 +14,14 @@ extension HTTPClient {
         public var maxConnectionsPerHost: Int
         /// Bytes a stream buffers before the transfer is paused until the consumer catches up.
         public var streamBufferLimit: Int
+        /// The most bytes of a whole (not streamed) response body, after decompression: a hostile
+        /// or broken server cannot exhaust memory. Past it, `HTTPError.Code.responseTooLarge`.
+        public var maxResponseBodyBytes: Int
 
         public init(
             tls: TLSConfiguration = .init(), connectTimeout: Duration = .seconds(10),
             requestTimeout: Duration = .seconds(30), enableHTTP2: Bool = true, maxConnectionsPerHost: Int = 0,
-            streamBufferLimit: Int = 1 << 20
+            streamBufferLimit: Int = 1 << 20, maxResponseBodyBytes: Int = 64 << 20
         ) {
             self.tls = tls
             self.connectTimeout = connectTimeout
@@ -26,6 +29,7 @@ extension HTTPClient {
             self.enableHTTP2 = enableHTTP2
             self.maxConnectionsPerHost = maxConnectionsPerHost
             self.streamBufferLimit = streamBufferLimit
+            self.maxResponseBodyBytes = maxResponseBodyBytes
         }
     }
 

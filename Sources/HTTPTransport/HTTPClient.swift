@@ -52,7 +52,8 @@ public final class HTTPClient: Sendable {
         let box = TransferBox()
         let response = try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<HTTPResponse, any Error>) in
-                let sink = BufferedSink(continuation: continuation)
+                let sink = BufferedSink(
+                    continuation: continuation, limit: configuration.maxResponseBodyBytes, url: request.url)
                 start(request, streaming: false, sink: sink, box: box)
             }
         } onCancel: {

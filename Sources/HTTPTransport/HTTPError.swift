@@ -4,6 +4,7 @@ public struct HTTPError: Error, Sendable, Hashable, CustomStringConvertible {
     public struct Code: Sendable, Hashable, CustomStringConvertible {
         enum Base: String, Sendable {
             case invalidRequest, connectionFailed, tlsFailure, timedOut, cancelled, transport, shutdown
+            case responseTooLarge
         }
         let base: Base
 
@@ -14,6 +15,8 @@ public struct HTTPError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let cancelled = Code(base: .cancelled)
         public static let transport = Code(base: .transport)
         public static let shutdown = Code(base: .shutdown)
+        /// A response body (decompressed) or a streamed line past the client's limit.
+        public static let responseTooLarge = Code(base: .responseTooLarge)
 
         public var description: String { base.rawValue }
     }

@@ -42,7 +42,7 @@ final class StreamSink: TransferSink {
         continuation?.resume(returning: head)
     }
 
-    func receivedBody(_ chunk: UnsafeRawBufferPointer) -> Bool {
+    func receivedBody(_ chunk: UnsafeRawBufferPointer) -> BodyChunkDisposition {
         enum Outcome { case handOver(CheckedContinuation<Data?, any Error>, Data), buffered, pause }
         // One decision under one lock: a chunk is either kept or refused (and re-delivered later).
         let outcome = state.withLock { state -> Outcome in
@@ -61,11 +61,11 @@ final class StreamSink: TransferSink {
         switch outcome {
         case .handOver(let waiter, let data):
             waiter.resume(returning: data)
-            return true
+            return .taken
         case .buffered:
-            return true
+            return .taken
         case .pause:
-            return false
+            return .pause
         }
     }
 

@@ -2,8 +2,14 @@
 protocol TransferSink: AnyObject, Sendable {
     /// The final response head arrived (1xx heads are not delivered).
     func receivedHead(_ head: HTTPResponseHead)
-    /// A body chunk arrived; returning `false` pauses the transfer until `resume` is requested.
-    func receivedBody(_ chunk: UnsafeRawBufferPointer) -> Bool
+    /// A body chunk arrived: take it, pause the transfer until `resume` is requested (the chunk
+    /// is delivered again then), or abort the transfer.
+    func receivedBody(_ chunk: UnsafeRawBufferPointer) -> BodyChunkDisposition
     /// The transfer ended: `nil` on success.
     func completed(with error: (any Error)?)
+}
+
+/// What a sink does with a body chunk.
+enum BodyChunkDisposition {
+    case taken, pause, abort
 }

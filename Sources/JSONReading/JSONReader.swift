@@ -31,6 +31,19 @@ public struct JSONReader {
         public var description: String { "no value for the required key \"\(key)\"" }
     }
 
+    /// Objects and arrays nested deeper than `maxDepth`: refused before they exhaust the stack.
+    public struct TooDeep: Error, CustomStringConvertible {
+        public let offset: Int
+        @usableFromInline init(offset: Int) { self.offset = offset }
+        public var description: String {
+            "JSON nested deeper than \(JSONReader.maxDepth) levels at byte \(offset)"
+        }
+    }
+
+    /// How deep objects and arrays may nest. Kubernetes objects and vault responses nest a few
+    /// dozen levels at most; a hostile peer's `[[[[…` must not overflow the stack.
+    public static let maxDepth = 512
+
     /// `value`, read for `key`, or `MissingKey` when the object had none.
     @inlinable public static func required<T>(_ value: T?, _ key: String) throws -> T {
         guard let value else { throw MissingKey(key: key) }
@@ -39,6 +52,7 @@ public struct JSONReader {
 
     @usableFromInline let bytes: UnsafeRawBufferPointer
     @usableFromInline var offset = 0
+    @usableFromInline var depth = 0
 
     @usableFromInline init(bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
 
@@ -61,6 +75,8 @@ public struct JSONReader {
     /// Reads an object, calling `field` with each key; `field` must read or skip that key's value.
     @inlinable public mutating func readObject(_ field: (String, inout JSONReader) throws -> Void) throws {
         try expect(UInt8(ascii: "{"))
+        try descend()
+        defer { depth -= 1 }
         if consumeIfNext(UInt8(ascii: "}")) { return }
         repeat {
             skipWhitespace()
@@ -73,6 +89,8 @@ public struct JSONReader {
     /// Reads an array, calling `element` for each element.
     @inlinable public mutating func readArray(_ element: (inout JSONReader) throws -> Void) throws {
         try expect(UInt8(ascii: "["))
+        try descend()
+        defer { depth -= 1 }
         if consumeIfNext(UInt8(ascii: "]")) { return }
         repeat {
             try element(&self)
@@ -210,6 +228,14 @@ public struct JSONReader {
             case 0x20, 0x0A, 0x0D, 0x09: offset += 1
             default: return
             }
+        }
+    }
+
+    @inlinable mutating func descend() throws {
+        depth += 1
+        guard depth <= Self.maxDepth else {
+            depth -= 1
+            throw TooDeep(offset: offset)
         }
     }
 

@@ -35,12 +35,15 @@ public final class KeyVaultClient: Sendable {
         do {
             http = try HTTPClient(
                 configuration: .init(
-                    tls: tls, connectTimeout: min(config.timeout, .seconds(10)), requestTimeout: config.timeout))
+                    tls: tls, connectTimeout: min(config.timeout, .seconds(10)), requestTimeout: config.timeout,
+                    maxResponseBodyBytes: Self.maxResponseBytes))
             switch config.credential {
             case .emulator, .staticToken:
                 identity = http  // the emulator's token endpoint is the vault; a static token needs none
             default:
-                identity = try HTTPClient(configuration: .init(tls: identityTLS, connectTimeout: .seconds(10)))
+                identity = try HTTPClient(
+                    configuration: .init(
+                        tls: identityTLS, connectTimeout: .seconds(10), maxResponseBodyBytes: Self.maxResponseBytes))
             }
         } catch {
             throw KeyVaultError(.tlsFailed, "\(error)")
@@ -161,11 +164,16 @@ public final class KeyVaultClient: Sendable {
             metadata: ["kv.operation": "\(operation)", "kv.secret.name": "\(name ?? "-")", "http.status": "\(status)"])
     }
 
+    /// The most bytes of one response: a secret bundle holds at most a 25 KiB value (150 KiB
+    /// escaped), a list page 25 items, a token response a few KiB. More is a hostile or broken peer.
+    static let maxResponseBytes = 4 << 20
+
     static func transportError(_ error: HTTPError, operation: VaultOperation) -> KeyVaultError {
         let context = ["operation": operation.rawValue, "url": error.url]
         switch error.code {
         case .tlsFailure: return KeyVaultError(.tlsFailed, error.message, context: context)
         case .invalidRequest: return KeyVaultError(.invalidInput, error.message, context: context)
+        case .responseTooLarge: return KeyVaultError(.malformedResponse, error.message, context: context)
         default: return KeyVaultError(.connectionFailed, error.message, context: context)
         }
     }

@@ -22,6 +22,12 @@ extension KubernetesClient {
         var splitter = ListItemSplitter()
         for try await chunk in body {
             for item in splitter.feed(chunk) { try handle(try decode(T.self, item)) }
+            guard splitter.heldBytes <= HTTPLineSequence.defaultMaxLineBytes else {
+                body.cancel()
+                throw KubernetesError(
+                    code: 200, reason: "MalformedResponse",
+                    message: "a list item exceeds \(HTTPLineSequence.defaultMaxLineBytes) bytes")
+            }
         }
         return try decode(ObjectList<Empty>.self, splitter.envelope).metadata.resourceVersion ?? ""
     }

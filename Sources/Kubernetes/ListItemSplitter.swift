@@ -22,6 +22,9 @@ struct ListItemSplitter {
     private var skipping = false
     private var item = Data()
     private(set) var envelope = Data()
+    /// The bytes held for the item being read and for the envelope: bounded by the caller, so a
+    /// hostile server cannot grow one item (or the envelope) without end.
+    var heldBytes: Int { item.count + envelope.count }
 
     private static let itemsKey = Array("items".utf8)
     private static let managedFieldsKey = Array("managedFields".utf8)

@@ -51,3 +51,25 @@ struct JSONReaderTypedValueTests {
         #expect(error?.description.contains("userId") == true)
     }
 }
+
+struct JSONReaderDepthTests {
+    /// A hostile peer's `[[[[…` (or `{"a":{"a":…`) is refused with `TooDeep`, not a stack overflow.
+    @Test(arguments: [("[", "]"), (#"{"a":"#, "}")])
+    func nestingPastTheLimitIsRefused(open: String, close: String) throws {
+        func nested(_ depth: Int) -> Data {
+            Data((String(repeating: open, count: depth) + "1" + String(repeating: close, count: depth)).utf8)
+        }
+        try JSONReader.read(nested(JSONReader.maxDepth)) { try $0.skipValue() }
+        #expect(throws: JSONReader.TooDeep.self) {
+            try JSONReader.read(nested(JSONReader.maxDepth + 1)) { try $0.skipValue() }
+        }
+        #expect(throws: JSONReader.TooDeep.self) {
+            try JSONReader.read(Data(String(repeating: open, count: 1_000_000).utf8)) { try $0.skipValue() }
+        }
+    }
+
+    @Test func theDepthIsCountedPerValueNotPerDocument() throws {
+        let wide = "[" + Array(repeating: "[[[1]]]", count: 10_000).joined(separator: ",") + "]"
+        try JSONReader.read(Data(wide.utf8)) { try $0.skipValue() }
+    }
+}

@@ -25,7 +25,7 @@ struct RedisReplyBoundsTests {
 
     @Test func aClaimedFourGiBBulkStringIsRefusedBeforeItArrives() async throws {
         // The server would go on sending for as long as the client read.
-        let server = try HostileRedisServer(reply: "$4294967296\r\n", stream: "x")
+        let server = try HostileServer(reply: "$4294967296\r\n", stream: "x")
         let client = RedisClient(configuration: .init(host: "127.0.0.1", port: server.port, poolSize: 1))
         defer { client.close() }
         let error = await #expect(throws: RedisError.self) { try await client.ping() }
@@ -36,7 +36,7 @@ struct RedisReplyBoundsTests {
     }
 
     @Test func anEndlessArrayIsRefusedAtTheLimit() async throws {
-        let server = try HostileRedisServer(reply: "*2000000000\r\n", stream: ":1\r\n")
+        let server = try HostileServer(reply: "*2000000000\r\n", stream: ":1\r\n")
         let client = RedisClient(configuration: .init(host: "127.0.0.1", port: server.port, poolSize: 1))
         defer { client.close() }
         let error = await #expect(throws: RedisError.self) { try await client.ping() }
@@ -44,7 +44,7 @@ struct RedisReplyBoundsTests {
     }
 
     @Test func anArrayFilledElementByElementIsRefusedAtTheLimit() async throws {
-        let server = try HostileRedisServer(reply: "*1000000\r\n", stream: ":1\r\n")
+        let server = try HostileServer(reply: "*1000000\r\n", stream: ":1\r\n")
         let client = RedisClient(
             configuration: .init(host: "127.0.0.1", port: server.port, poolSize: 1, maxReplyBytes: 1 << 20))
         defer { client.close() }
@@ -54,7 +54,7 @@ struct RedisReplyBoundsTests {
     }
 
     @Test func nestingDeeperThanTheLimitIsRefused() async throws {
-        let server = try HostileRedisServer(reply: String(repeating: "*1\r\n", count: 3) + ":1\r\n")
+        let server = try HostileServer(reply: String(repeating: "*1\r\n", count: 3) + ":1\r\n")
         let client = RedisClient(
             configuration: .init(host: "127.0.0.1", port: server.port, poolSize: 1, maxReplyDepth: 2))
         defer { client.close() }

@@ -1,14 +1,17 @@
 import Foundation
-import TestEnvironment
 
-/// A server on a free loopback port that answers its first client's first command with `reply`,
-/// then sends `stream` over and over until the client hangs up: a broken or hostile "Redis".
-/// `bytesSent()` is what it managed to write before the client closed the connection.
-final class HostileRedisServer: Sendable {
-    let port: Int
+/// A server on a free loopback port that answers its first client's first request with `reply`,
+/// then sends `stream` over and over until the client hangs up: a broken or hostile Redis or
+/// HTTP server. `bytesSent()` is what it managed to write before the client closed the connection.
+public final class HostileServer: Sendable {
+    public let port: Int
     private let sent = OneShot<Int>()
 
-    init(reply: String, stream: String = "") throws {
+    public convenience init(reply: String, stream: String = "") throws {
+        try self.init(reply: Array(reply.utf8), stream: Array(stream.utf8))
+    }
+
+    public init(reply: [UInt8], stream: [UInt8] = []) throws {
         let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
@@ -36,15 +39,15 @@ final class HostileRedisServer: Sendable {
             defer { close(client) }
             var request = [UInt8](repeating: 0, count: 4096)
             _ = read(client, &request, request.count)
-            var total = Self.write(Array(reply.utf8), to: client) ?? 0
-            let chunk = Array(String(repeating: stream, count: max(1, 65536 / max(1, stream.utf8.count))).utf8)
+            var total = Self.write(reply, to: client) ?? 0
+            let chunk = Array([[UInt8]](repeating: stream, count: max(1, 65536 / max(1, stream.count))).joined())
             while !stream.isEmpty, let written = Self.write(chunk, to: client) { total += written }
             sent.set(total)
         }.start()
     }
 
     /// The bytes written before the client closed the connection.
-    func bytesSent() async -> Int { await sent.wait() }
+    public func bytesSent() async -> Int { await sent.wait() }
 
     private static func write(_ bytes: [UInt8], to fd: Int32) -> Int? {
         let count = send(fd, bytes, bytes.count, Int32(MSG_NOSIGNAL))
