@@ -48,8 +48,8 @@ let package = Package(
         .systemLibrary(
             name: "CYAML", path: "Sources/CYAML", pkgConfig: "yaml-0.1",
             providers: [.apt(["libyaml-dev"])]),
-        // glibc's malloc.h, for the operator's malloc tuning.
-        .systemLibrary(name: "CMalloc", path: "Sources/CMalloc"),
+        // glibc's malloc.h and prctl, for the operator's malloc tuning and core-dump setting.
+        .systemLibrary(name: "CProcess", path: "Sources/CProcess"),
 
         // Duration conversions shared by every module (milliseconds for logs and C APIs, seconds).
         .target(name: "DurationUnits", swiftSettings: strictSettings),
@@ -137,7 +137,7 @@ let package = Package(
         .executableTarget(
             name: "keyvault-operator",
             dependencies: [
-                "DurationUnits", "HTTPEndpoints", "KeyVault", "Redis", "Kubernetes", "UserIntegrationReconciler", "CMalloc",
+                "DurationUnits", "HTTPEndpoints", "KeyVault", "Redis", "Kubernetes", "UserIntegrationReconciler", "CProcess",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),

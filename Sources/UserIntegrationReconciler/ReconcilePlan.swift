@@ -64,3 +64,14 @@ public struct PlanEvent: Sendable, Hashable {
     public var note: String
     public var warning: Bool
 }
+
+// The value never shows in `description`, `debugDescription`, `dump` or any `Mirror`.
+extension DesiredVaultSecret: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+    public var description: String { "DesiredVaultSecret(name: \(name), expiresAt: \(expiresAt as Any))" }
+    public var debugDescription: String { description }
+    public var customMirror: Mirror {
+        Mirror(
+            self, children: ["name": name, "value": redactedMarker, "expiresAt": expiresAt as Any, "tags": tags],
+            displayStyle: .struct)
+    }
+}

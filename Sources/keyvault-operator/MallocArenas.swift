@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import CMalloc
+import CProcess
 import Foundation
 
 /// glibc's malloc arenas for a long-running operator.

@@ -75,6 +75,8 @@ struct RunCommand: AsyncParsableCommand {
 
     func run() async throws {
         MallocArenas.limitToOne()
+        // Before any credential or value is in memory.
+        _ = CoreDumps.disable(environment: ProcessInfo.processInfo.environment)
         let level = Logger.Level(rawValue: logLevel) ?? .info
         LoggingSystem.bootstrap { JSONLogHandler(label: $0, logLevel: level) }
         let registry = PrometheusCollectorRegistry()
@@ -123,6 +125,7 @@ struct RunCommand: AsyncParsableCommand {
                 "identity": "\(identity)", "user_binding": "\(userBinding.rawValue)",
                 "require_secret_label": "\(requireSecretLabel)",
                 "keyvault.credential": "\(vault.config.keyVault.credential.summary)",
+                "core_dumps": "\(CoreDumps.enabled ? "on" : "off")",
             ])
         let endpoints = OperatorEndpoints(controller: controller, kube: kube, vault: vault, registry: registry)
         let elector =

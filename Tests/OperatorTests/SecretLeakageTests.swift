@@ -81,6 +81,8 @@ struct SecretLeakageTests {
         for (place, text) in places {
             for marker in markers { #expect(!text.contains(marker), "\(marker) in \(place)") }
         }
+        // The kernel's dumpable flag, as the operator read it back: no core file can hold a value.
+        #expect(harness.log.contains(#""core_dumps":"off""#))
         print(
             "leakage scan: \(markers.count) markers, \(places.count) places, \(places.values.map(\.utf8.count).reduce(0, +)) bytes scanned, 0 found"
         )

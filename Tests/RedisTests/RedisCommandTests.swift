@@ -131,3 +131,13 @@ struct RedisWireFormTests {
         #expect(Array(wire.suffix(6)) == [0, 13, 10, 255, 13, 10])
     }
 }
+
+struct RedisConfigurationRedactionTests {
+    @Test func thePasswordNeverShows() {
+        let configuration = RedisClient.Configuration(host: "redis", username: "app", password: "leak-marker-7f3a")
+        for text in everyRendering(of: configuration) {
+            #expect(!text.contains("leak-marker-7f3a"), "\(text)")
+            #expect(text.contains("redis"))
+        }
+    }
+}
