@@ -27,6 +27,25 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
 {{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) -}}
 {{- end -}}
 
+{{/* The emulator's image: keyvault.image.repository:tag (tag default: the chart's appVersion), or
+     the string form "repository:tag" of earlier versions of the chart. */}}
+{{- define "keyvault-operator.emulatorImage" -}}
+{{- $image := .Values.keyvault.image -}}
+{{- if kindIs "string" $image -}}
+{{- $image -}}
+{{- else -}}
+{{- if and (contains "azure-keyvault-emulator" $image.repository) (not $image.tag) -}}
+{{- fail (printf "keyvault.image.tag is required with %s: that image has no tag %s (this chart's appVersion); never use latest" $image.repository .Chart.AppVersion) -}}
+{{- end -}}
+{{- printf "%s:%s" $image.repository (default .Chart.AppVersion $image.tag) -}}
+{{- end -}}
+{{- end -}}
+
+{{/* Whether the emulator image is jamesgoulddev/azure-keyvault-emulator (a PFX, no flags). */}}
+{{- define "keyvault-operator.emulatorIsThirdParty" -}}
+{{- if contains "azure-keyvault-emulator" (include "keyvault-operator.emulatorImage" .) }}true{{ end -}}
+{{- end -}}
+
 {{/* The emulator's Service, Deployment and TLS Secret share this name. */}}
 {{- define "keyvault-operator.emulatorName" -}}
 {{- printf "%s-keyvault" (include "keyvault-operator.fullname" .) | trunc 63 | trimSuffix "-" -}}
@@ -41,11 +60,24 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
 {{- if and .Values.keyvault.enabled (not .Values.vault.url) }}true{{ end -}}
 {{- end -}}
 
+{{/* The emulator's base URL, by its Service name (its certificate names it). */}}
+{{- define "keyvault-operator.emulatorURL" -}}
+{{- printf "https://%s.%s.svc:4997" (include "keyvault-operator.emulatorName" .) .Release.Namespace -}}
+{{- end -}}
+
+{{/* KEYVAULT_URL. Without the emulator, vault.url is required and https: the schema says so, and
+     this says it again for engines that skip the schema's if/else. */}}
 {{- define "keyvault-operator.vaultURL" -}}
 {{- if include "keyvault-operator.usesEmulator" . -}}
-{{- printf "https://%s.%s.svc:4997" (include "keyvault-operator.emulatorName" .) .Release.Namespace -}}
+{{- include "keyvault-operator.emulatorURL" . -}}
+{{- else if not .Values.keyvault.enabled -}}
+{{- $url := required "vault.url is required: set it to your Key Vault's URL (https://NAME.vault.azure.net), or set keyvault.enabled=true to deploy the development emulator" .Values.vault.url -}}
+{{- if not (hasPrefix "https://" $url) -}}
+{{- fail (printf "vault.url must be an https:// URL, not %s" $url) -}}
+{{- end -}}
+{{- $url -}}
 {{- else -}}
-{{- required "vault.url is required when keyvault.enabled is false" .Values.vault.url -}}
+{{- .Values.vault.url -}}
 {{- end -}}
 {{- end -}}
 
