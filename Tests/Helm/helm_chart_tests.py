@@ -317,10 +317,20 @@ def existing_secrets_are_not_generated():
     expect(env["KEYVAULT_CACHE_ENCRYPTION_KEY"] == {"secretKeyRef": {"name": "my-cache", "key": "key"}}, "cache key ref")
     expect(env["REDIS_PASSWORD"] == {"secretKeyRef": {"name": "my-redis", "key": "password"}}, "redis ref")
     expect(env["REDIS_USERNAME"] == "app", "REDIS_USERNAME from redis.username")
-    volumes = one(objects, "Deployment", f"{RELEASE}-keyvault")["spec"]["template"]["spec"]["volumes"]
-    expect({"name": "tls", "secret": {"secretName": "my-tls"}} in volumes, "emulator TLS Secret")
-    expect(one(objects, "Deployment", RELEASE)["spec"]["template"]["spec"]["volumes"][0]["secret"]["secretName"] == "my-tls",
-           "the operator trusts the CA of another Secret than the emulator's")
+    emulator = one(objects, "Deployment", f"{RELEASE}-keyvault")["spec"]["template"]["spec"]
+    expect(mounted_file(emulator, emulator["containers"][0], "my-tls", "tls.key") == "/tls/tls.key", "emulator TLS Secret")
+    pod, container = operator_pod(objects)
+    expect(env["KEYVAULT_CA_FILE"] == mounted_file(pod, container, "my-tls", "ca.crt"), "the operator trusts another CA than the emulator's")
+    # The emulator's client secret: from the TLS Secret given, or from keyvault.auth.existingSecret.
+    expect(env["AZURE_CLIENT_SECRET"] == {"secretKeyRef": {"name": "my-tls", "key": "client-secret"}}, f"AZURE_CLIENT_SECRET {env['AZURE_CLIENT_SECRET']}")
+    expect(mounted_file(emulator, emulator["containers"][0], "my-tls", "client-secret") == "/auth/client-secret", "client secret mount")
+    objects = render(merged(EXISTING_SECRETS, {"keyvault": {"auth": {"existingSecret": "my-auth", "existingSecretKey": "secret"}}}))
+    emulator = one(objects, "Deployment", f"{RELEASE}-keyvault")["spec"]["template"]["spec"]
+    expect(env_of(operator_container(objects))["AZURE_CLIENT_SECRET"] == {"secretKeyRef": {"name": "my-auth", "key": "secret"}}, "AZURE_CLIENT_SECRET")
+    expect(mounted_file(emulator, emulator["containers"][0], "my-auth", "secret") == "/auth/client-secret", "client secret mount")
+    # The chart's own emulator Secret with TLS material only, when only the client secret is given.
+    objects = render(merged(EMULATOR, {"keyvault": {"auth": {"existingSecret": "my-auth"}}}))
+    expect(sorted(one(objects, "Secret", f"{RELEASE}-keyvault")["data"]) == ["ca.crt", "tls.crt", "tls.key"], "a client secret generated anyway")
 
 
 def service_monitor_on():
@@ -348,8 +358,7 @@ def emulator_is_wired_as_its_image_expects():
     container = one(render(tagged), "Deployment", f"{RELEASE}-keyvault")["spec"]["template"]["spec"]["containers"][0]
     expect(container["image"] == "registry.example/keyvault-emulator:0.1.1" and container["imagePullPolicy"] == "Always", f"image {container}")
     # jamesgoulddev/azure-keyvault-emulator: a PFX made by an init container, /certs; its tag is required.
-    james = {"repository": "jamesgoulddev/azure-keyvault-emulator", "tag": "2.6.6"}
-    for image in [james, "jamesgoulddev/azure-keyvault-emulator:2.6.6"]:  # the string form of earlier charts too
+    for image in [JAMES, "jamesgoulddev/azure-keyvault-emulator:2.6.6"]:  # the string form of earlier charts too
         pod = one(render(merged(EMULATOR, {"keyvault": {"image": image}})), "Deployment", f"{RELEASE}-keyvault")["spec"]["template"]["spec"]
         init, container = pod["initContainers"][0], pod["containers"][0]
         expect(container["image"] == "jamesgoulddev/azure-keyvault-emulator:2.6.6", f"image {container['image']}")
@@ -363,6 +372,9 @@ def emulator_is_wired_as_its_image_expects():
         expect("keyvault.image.tag is required" in str(error), f"message: {error}")
 
 
+JAMES = {"repository": "jamesgoulddev/azure-keyvault-emulator", "tag": "2.6.6"}
+
+
 def no_image_is_latest_by_default():
     for values in [{}, EMULATOR]:
         images = [c["image"] for o in render(values) if o["kind"] == "Deployment"
@@ -372,9 +384,68 @@ def no_image_is_latest_by_default():
 
 def notes_warn_of_the_emulator():
     text = notes(EMULATOR)
-    expect("WARNING: keyvault.enabled is true" in text and "development only" in text and "not Azure Key Vault" in text
-           and "stored, unencrypted, by\na development server" in text, f"NOTES.txt: {text}")
+    expect("WARNING: keyvault.enabled is true" in text and "EMULATOR, for development only" in text and "not Azure Key Vault" in text
+           and "a development server stores\nthe secrets it holds, unencrypted" in text, f"NOTES.txt: {text}")
+    expect(f"client secret (Secret {RELEASE}-keyvault,\nkey client-secret" in text and "anyone" not in text, f"NOTES.txt: {text}")
     expect("WARNING" not in notes({}), f"NOTES.txt warns without the emulator: {notes({})}")
+    text = notes(merged(EMULATOR, {"keyvault": {"image": JAMES}}))
+    expect("WARNING: that image issues a token to anyone who asks" in text and "client secret (Secret" not in text, f"NOTES.txt: {text}")
+
+
+def emulator_requires_its_client_secret():
+    objects = render(EMULATOR)
+    # Generated (40 letters and digits) into the emulator's Secret, next to the TLS material.
+    data = one(objects, "Secret", f"{RELEASE}-keyvault")["data"]
+    expect(sorted(data) == ["ca.crt", "client-secret", "tls.crt", "tls.key"], f"emulator Secret keys {sorted(data)}")
+    expect(re.fullmatch(r"[A-Za-z0-9]{40}", base64.b64decode(data["client-secret"]).decode()), "client secret form")
+    expect(data["client-secret"] != one(render(EMULATOR), "Secret", f"{RELEASE}-keyvault")["data"]["client-secret"], "the same secret twice")
+    pod = one(objects, "Deployment", f"{RELEASE}-keyvault")["spec"]["template"]["spec"]
+    container = pod["containers"][0]
+    args = container["args"]
+    expect("--client-secret-file=/auth/client-secret" in args and "--tenant=00000000-0000-0000-0000-000000000000" in args, f"args {args}")
+    expect(mounted_file(pod, container, f"{RELEASE}-keyvault", "client-secret") == "/auth/client-secret", "client secret mount")
+    # The TLS volume holds only the certificate and key, not the client secret beside them.
+    tls = next(v for v in pod["volumes"] if v["name"] == "tls")["secret"]
+    expect([i["key"] for i in tls["items"]] == ["tls.crt", "tls.key"], f"TLS volume {tls}")
+    expect(container["readinessProbe"]["httpGet"] == {"path": "/healthz", "port": "https", "scheme": "HTTPS"},
+           f"readiness {container['readinessProbe']}")
+    # jamesgoulddev's emulator has no client secret and no /healthz.
+    objects = render(merged(EMULATOR, {"keyvault": {"image": JAMES}}))
+    expect("client-secret" not in one(objects, "Secret", f"{RELEASE}-keyvault")["data"], "a client secret for jamesgoulddev")
+    pod = one(objects, "Deployment", f"{RELEASE}-keyvault")["spec"]["template"]["spec"]
+    expect(not [v for v in pod["volumes"] if v["name"] == "auth"], f"volumes {pod['volumes']}")
+    expect(pod["containers"][0]["readinessProbe"]["httpGet"]["path"] == "/token", "readiness of jamesgoulddev")
+
+
+EMULATOR_CREDENTIAL = ["AZURE_TENANT_ID", "AZURE_CLIENT_ID", "AZURE_CLIENT_SECRET", "AZURE_AUTHORITY_HOST", "SSL_CERT_FILE"]
+
+
+def operator_authenticates_to_the_emulator():
+    pod, container = operator_pod(render(EMULATOR))
+    env = env_of(container)
+    expect(env["AZURE_TENANT_ID"] == "00000000-0000-0000-0000-000000000000", f"AZURE_TENANT_ID {env.get('AZURE_TENANT_ID')}")
+    expect(env["AZURE_CLIENT_ID"] == "keyvault-operator", f"AZURE_CLIENT_ID {env.get('AZURE_CLIENT_ID')}")
+    expect(env["AZURE_CLIENT_SECRET"] == {"secretKeyRef": {"name": f"{RELEASE}-keyvault", "key": "client-secret"}}, "AZURE_CLIENT_SECRET")
+    # The authority is the emulator itself (same host and port as the vault), trusted by its CA.
+    expect(env["AZURE_AUTHORITY_HOST"] == env["KEYVAULT_URL"] == f"https://{RELEASE}-keyvault.keyvault-system.svc:4997",
+           f"AZURE_AUTHORITY_HOST {env.get('AZURE_AUTHORITY_HOST')}")
+    expect(env["SSL_CERT_FILE"] == env["KEYVAULT_CA_FILE"] == mounted_file(pod, container, f"{RELEASE}-keyvault", "ca.crt"),
+           f"SSL_CERT_FILE {env.get('SSL_CERT_FILE')}")
+    # azure.tenantId and the like are for a real credential; with the emulator's they are not set twice.
+    names = [e["name"] for e in container["env"]]
+    expect(len(names) == len(set(names)), f"env names twice: {names}")
+    names = [e["name"] for e in operator_container(render(merged(EMULATOR, {"azure": {"tenantId": "t", "clientId": "c"}})))["env"]]
+    expect(len(names) == len(set(names)), f"env names twice with azure.tenantId: {names}")
+    # Another credential, another vault or jamesgoulddev's image: none of the five.
+    for values in [{}, merged(EMULATOR, {"vault": {"url": VAULT_URL}}), merged(EMULATOR, {"keyvault": {"image": JAMES}}),
+                   merged(EMULATOR, {"azure": {"clientSecret": {"existingSecret": "sp"}, "tenantId": "t", "clientId": "c"}}),
+                   merged(EMULATOR, {"azure": {"workloadIdentity": True, "clientId": "c"}}),
+                   merged(EMULATOR, {"azure": {"managedIdentity": {"enabled": True}}}),
+                   merged(EMULATOR, {"extraEnv": [{"name": "KEYVAULT_TOKEN", "valueFrom": {"secretKeyRef": {"name": "t", "key": "t"}}}]})]:
+        env = env_of(operator_container(render(values)))
+        emulator_secret = env.get("AZURE_CLIENT_SECRET") == {"secretKeyRef": {"name": f"{RELEASE}-keyvault", "key": "client-secret"}}
+        expect("SSL_CERT_FILE" not in env and not emulator_secret and env.get("AZURE_CLIENT_ID") != "keyvault-operator",
+               f"{values}: env {sorted(env)}")
 
 
 REDIS_TLS_ENV = ["REDIS_TLS", "REDIS_CA_FILE", "REDIS_CERT_FILE", "REDIS_KEY_FILE", "REDIS_TLS_SERVER_NAME", "REDIS_TLS_SKIP_VERIFY"]
@@ -592,6 +663,30 @@ def server_accepts_namespaced_render():
     expect(out.count("(server dry run)") == len(objects), f"dry run: {out}")
 
 
+def server_keeps_the_emulator_secrets_on_upgrade():
+    """`lookup` against the real API server: an upgrade keeps the emulator's TLS material and client
+    secret, and adds a client secret to the Secret of a release from before it had one."""
+    env = server()
+    prepare_cluster([CHART_NS])
+    name = f"{RELEASE}-keyvault"
+    first = one(render(EMULATOR, CHART_NS), "Secret", name)
+    older = {**first, "data": {k: v for k, v in first["data"].items() if k != "client-secret"}}
+    kubectl("apply", "-f", "-", stdin=as_stream([older]))
+    try:
+        with helm.Config(kubeconfig_path=env["KVO_TEST_KUBECONFIG"]) as config, helm.Chart.load(CHART_DIR) as chart:
+            def upgrade():
+                manifests = config.render(chart, EMULATOR, name=RELEASE, namespace=CHART_NS, is_upgrade=True)
+                objects = [o for path, text in manifests.items() if path.endswith(".yaml") for o in documents(text)]
+                return one(objects, "Secret", name)["data"]
+            data = upgrade()
+            expect({k: data[k] for k in older["data"]} == older["data"], "the TLS material changed on upgrade")
+            expect(data.get("client-secret") and data["client-secret"] != first["data"]["client-secret"], "no client secret added")
+            kubectl("apply", "-f", "-", stdin=as_stream([{**first, "data": data}]))
+            expect(upgrade() == data, "the client secret or the TLS material changed on a second upgrade")
+    finally:
+        kubectl("-n", CHART_NS, "delete", "secret", name, "--ignore-not-found")
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -672,11 +767,13 @@ def main():
     for test in [chart_crd_is_the_repository_crd, chart_lints_strictly, default_render_has_every_part,
                  operator_deployment_is_configured, rbac_is_least_privilege, namespaced_mode_uses_roles, tenancy_is_on_by_default,
                  default_render_needs_a_vault_url, vault_url_template_backstop, existing_secrets_are_not_generated,
-                 no_image_is_latest_by_default, notes_warn_of_the_emulator, redis_tls_is_off_by_default,
+                 no_image_is_latest_by_default, notes_warn_of_the_emulator, emulator_requires_its_client_secret,
+                 operator_authenticates_to_the_emulator, redis_tls_is_off_by_default,
                  redis_tls_trusts_the_ca_secret, redis_mutual_tls_mounts_the_client_certificate,
                  redis_tls_server_name_and_skip_verify, managed_identity_through_imds, redis_cluster_seed, redis_url_from_existing_secret, service_monitor_on,
                  emulator_is_wired_as_its_image_expects, schema_rejects_bad_values, deploy_matches_a_fresh_render,
-                 server_accepts_default_render, server_accepts_namespaced_render, chart_rbac_runs_the_operator]:
+                 server_accepts_default_render, server_accepts_namespaced_render, server_keeps_the_emulator_secrets_on_upgrade,
+                 chart_rbac_runs_the_operator]:
         check(test)
     print(f"helm-chart: {results['passed']} passed, {results['failed']} failed, {results['skipped']} skipped")
     sys.exit(1 if results["failed"] else 0)
