@@ -448,6 +448,68 @@ def operator_authenticates_to_the_emulator():
                f"{values}: env {sorted(env)}")
 
 
+def pod_labels(objects, name):
+    return one(objects, "Deployment", name)["spec"]["template"]["metadata"]["labels"]
+
+
+def selects(selector, labels):
+    """Whether a LabelSelector (matchLabels only, as the chart writes them) selects these labels."""
+    expect(set(selector) <= {"matchLabels"}, f"selector {selector}")
+    return all(labels.get(k) == v for k, v in selector.get("matchLabels", {}).items())
+
+
+NAMESPACE_LABEL = "kubernetes.io/metadata.name"
+
+
+def network_policies_admit_only_who_is_named():
+    objects = render()
+    policy = one(objects, "NetworkPolicy", RELEASE)
+    spec = policy["spec"]
+    operator_labels = pod_labels(objects, RELEASE)
+    expect(selects(spec["podSelector"], operator_labels), f"podSelector {spec['podSelector']} misses the operator pods")
+    # Ingress only, none admitted by default; egress open (Azure and the API server have no stable addresses).
+    expect(spec["policyTypes"] == ["Ingress"] and spec["ingress"] == [] and "egress" not in spec, f"spec {spec}")
+    expect([o["metadata"]["name"] for o in find(objects, "NetworkPolicy")] == [RELEASE], "other policies by default")
+    # The namespaces named (by their name label) and the extra peers, on the metrics port only.
+    extra = {"ipBlock": {"cidr": "10.20.0.0/16"}}
+    objects = render({"metrics": {"port": 9090}, "networkPolicy": {"metrics": {"namespaces": ["monitoring", "obs"], "from": [extra]}}})
+    ingress = one(objects, "NetworkPolicy", RELEASE)["spec"]["ingress"]
+    expect(ingress == [{"ports": [{"port": 9090, "protocol": "TCP"}],
+                        "from": [{"namespaceSelector": {"matchExpressions": [{"key": NAMESPACE_LABEL, "operator": "In", "values": ["monitoring", "obs"]}]}}, extra]}],
+           f"ingress {ingress}")
+    ingress = one(render({"networkPolicy": {"health": {"namespaces": ["probes"]}}}), "NetworkPolicy", RELEASE)["spec"]["ingress"]
+    expect([r["ports"] for r in ingress] == [[{"port": 8081, "protocol": "TCP"}]] and ingress[0]["from"][0]["namespaceSelector"]["matchExpressions"][0]["values"] == ["probes"],
+           f"health ingress {ingress}")
+    # The emulator: 4997 from the operator's pods and the peers named, not from the emulator's own.
+    app = {"namespaceSelector": {"matchLabels": {NAMESPACE_LABEL: "iot"}}, "podSelector": {"matchLabels": {"app": "iot-api"}}}
+    objects = render(merged(EMULATOR, {"networkPolicy": {"keyvault": {"from": [app]}}}))
+    spec = one(objects, "NetworkPolicy", f"{RELEASE}-keyvault")["spec"]
+    emulator_labels = pod_labels(objects, f"{RELEASE}-keyvault")
+    expect(selects(spec["podSelector"], emulator_labels) and not selects(spec["podSelector"], operator_labels), f"podSelector {spec['podSelector']}")
+    expect(not selects(one(objects, "NetworkPolicy", RELEASE)["spec"]["podSelector"], emulator_labels), "the operator's policy selects the emulator")
+    expect(spec["policyTypes"] == ["Ingress"] and len(spec["ingress"]) == 1, f"spec {spec}")
+    rule = spec["ingress"][0]
+    expect(rule["ports"] == [{"port": 4997, "protocol": "TCP"}] and rule["from"][1:] == [app], f"rule {rule}")
+    expect(list(rule["from"][0]) == ["podSelector"] and selects(rule["from"][0]["podSelector"], operator_labels)
+           and not selects(rule["from"][0]["podSelector"], emulator_labels), f"operator peer {rule['from'][0]}")
+    # Redis: only with a podSelector; its port from the operator and the apps named.
+    expect(not find(render(EMULATOR), "NetworkPolicy", f"{RELEASE}-redis"), "a Redis policy without redis.podSelector")
+    redis = {"matchLabels": {"app.kubernetes.io/name": "redis"}}
+    spec = one(render({"networkPolicy": {"redis": {"podSelector": redis, "port": 6380, "from": [app]}}}), "NetworkPolicy", f"{RELEASE}-redis")["spec"]
+    expect(spec["podSelector"] == redis and spec["policyTypes"] == ["Ingress"], f"spec {spec}")
+    expect(spec["ingress"] == [{"ports": [{"port": 6380, "protocol": "TCP"}], "from": [rule["from"][0], app]}], f"ingress {spec['ingress']}")
+    # Off: none at all.
+    expect(not find(render(merged(EMULATOR, {"networkPolicy": {"enabled": False, "redis": {"podSelector": redis}}})), "NetworkPolicy"), "policies while off")
+
+
+def notes_warn_when_the_policy_blocks_the_service_monitor():
+    monitor = {"metrics": {"serviceMonitor": {"enabled": True}}}
+    expect("admits no one to the metrics port 8080" in notes(monitor), f"NOTES.txt: {notes(monitor)}")
+    for values in [merged(monitor, {"networkPolicy": {"metrics": {"namespaces": ["monitoring"]}}}),
+                   merged(monitor, {"networkPolicy": {"enabled": False}}), {}]:
+        expect("admits no one" not in notes(values), f"{values}: NOTES.txt: {notes(values)}")
+
+
 REDIS_TLS_ENV = ["REDIS_TLS", "REDIS_CA_FILE", "REDIS_CERT_FILE", "REDIS_KEY_FILE", "REDIS_TLS_SERVER_NAME", "REDIS_TLS_SKIP_VERIFY"]
 
 
@@ -576,6 +638,11 @@ BAD_VALUES = [
     ({"keyvault": {"enabled": True, "image": {"repository": "keyvault-emulator", "pullPolicy": "Sometimes"}}}, "/keyvault/image"),
     ({"keyvault": {"enabled": True, "image": {"name": "keyvault-emulator"}}}, "/keyvault/image"),
     ({"keyvault": {"enabled": True, "image": ""}}, "/keyvault/image"),
+    ({"networkPolicy": {"metrics": {"namespaces": "monitoring"}}}, "/networkPolicy/metrics/namespaces"),
+    ({"networkPolicy": {"health": {"from": [{"pods": {}}]}}}, "/networkPolicy/health/from/0"),
+    ({"networkPolicy": {"keyvault": {"from": [{}]}}}, "/networkPolicy/keyvault/from/0"),
+    ({"networkPolicy": {"redis": {"port": "6379"}}}, "/networkPolicy/redis/port"),
+    ({"networkPolicy": {"redis": {"podSelector": {"app": "redis"}}}}, "/networkPolicy/redis/podSelector"),
 ]
 
 
@@ -687,6 +754,29 @@ def server_keeps_the_emulator_secrets_on_upgrade():
         kubectl("-n", CHART_NS, "delete", "secret", name, "--ignore-not-found")
 
 
+def server_accepts_network_policies():
+    """Every NetworkPolicy the chart can render, on the real v1.20 API server; and the caveat the docs
+    state: v1.20 does not label Namespaces with their name (1.21 does)."""
+    server()
+    prepare_cluster(["keyvault-system"])
+    peer = {"namespaceSelector": {"matchLabels": {NAMESPACE_LABEL: "iot"}}, "podSelector": {"matchLabels": {"app": "iot-api"}}}
+    values = merged(EMULATOR, {"networkPolicy": {
+        "metrics": {"namespaces": ["monitoring"], "from": [{"ipBlock": {"cidr": "10.0.0.0/8", "except": ["10.1.0.0/16"]}}]},
+        "health": {"from": [{"podSelector": {"matchExpressions": [{"key": "role", "operator": "Exists"}]}}]},
+        "keyvault": {"from": [peer]},
+        "redis": {"podSelector": {"matchLabels": {"app.kubernetes.io/name": "redis"}}, "from": [peer]}}})
+    policies = find(render(values, kube_version="v1.20.2"), "NetworkPolicy")
+    expect(len(policies) == 3, f"policies {[p['metadata']['name'] for p in policies]}")
+    policies.append(one(render(kube_version="v1.20.2"), "NetworkPolicy", RELEASE))  # the default, without rules
+    for policy in policies:
+        out = kubectl("apply", "--dry-run=server", "-o", "json", "-f", "-", stdin=as_stream([policy]))
+        stored = json.loads(out)["spec"]
+        expect(stored.get("ingress", []) == policy["spec"]["ingress"] and stored["policyTypes"] == ["Ingress"]
+               and stored["podSelector"] == policy["spec"]["podSelector"], f"server kept {stored}")
+    labels = api("GET", "/api/v1/namespaces/default")[1]["metadata"].get("labels", {})
+    expect(NAMESPACE_LABEL not in labels, f"v1.20 labelled a Namespace with its name ({labels}): update the 1.20 caveat in the docs")
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -768,12 +858,13 @@ def main():
                  operator_deployment_is_configured, rbac_is_least_privilege, namespaced_mode_uses_roles, tenancy_is_on_by_default,
                  default_render_needs_a_vault_url, vault_url_template_backstop, existing_secrets_are_not_generated,
                  no_image_is_latest_by_default, notes_warn_of_the_emulator, emulator_requires_its_client_secret,
-                 operator_authenticates_to_the_emulator, redis_tls_is_off_by_default,
+                 operator_authenticates_to_the_emulator, network_policies_admit_only_who_is_named,
+                 notes_warn_when_the_policy_blocks_the_service_monitor, redis_tls_is_off_by_default,
                  redis_tls_trusts_the_ca_secret, redis_mutual_tls_mounts_the_client_certificate,
                  redis_tls_server_name_and_skip_verify, managed_identity_through_imds, redis_cluster_seed, redis_url_from_existing_secret, service_monitor_on,
                  emulator_is_wired_as_its_image_expects, schema_rejects_bad_values, deploy_matches_a_fresh_render,
                  server_accepts_default_render, server_accepts_namespaced_render, server_keeps_the_emulator_secrets_on_upgrade,
-                 chart_rbac_runs_the_operator]:
+                 server_accepts_network_policies, chart_rbac_runs_the_operator]:
         check(test)
     print(f"helm-chart: {results['passed']} passed, {results['failed']} failed, {results['skipped']} skipped")
     sys.exit(1 if results["failed"] else 0)
