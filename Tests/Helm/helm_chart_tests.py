@@ -333,6 +333,11 @@ def existing_secrets_are_not_generated():
     expect(sorted(one(objects, "Secret", f"{RELEASE}-keyvault")["data"]) == ["ca.crt", "tls.crt", "tls.key"], "a client secret generated anyway")
 
 
+def notes_say_secrets_are_read_cluster_wide():
+    expect("a ClusterRole lets the operator read Secrets in every namespace" in notes({}), f"NOTES.txt: {notes({})}")
+    expect("every namespace" not in notes({"watchNamespaces": ["iot"]}), "the cluster-wide note in namespaced mode")
+
+
 def service_monitor_on():
     objects = render({"metrics": {"serviceMonitor": {"enabled": True, "labels": {"release": "prometheus"}}}})
     monitor = one(objects, "ServiceMonitor", RELEASE)
@@ -856,6 +861,7 @@ def chart_rbac_runs_the_operator():
 def main():
     for test in [chart_crd_is_the_repository_crd, chart_lints_strictly, default_render_has_every_part,
                  operator_deployment_is_configured, rbac_is_least_privilege, namespaced_mode_uses_roles, tenancy_is_on_by_default,
+                 notes_say_secrets_are_read_cluster_wide,
                  default_render_needs_a_vault_url, vault_url_template_backstop, existing_secrets_are_not_generated,
                  no_image_is_latest_by_default, notes_warn_of_the_emulator, emulator_requires_its_client_secret,
                  operator_authenticates_to_the_emulator, network_policies_admit_only_who_is_named,
