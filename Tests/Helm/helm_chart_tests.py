@@ -798,6 +798,89 @@ def wait_for(what, condition, seconds):
     raise AssertionError(f"{what} not within {seconds} s")
 
 
+def emulator_credential_env(vault_url, ca_file, client_secret):
+    """The environment the chart gives the operator for the in-cluster emulator, pointed at a local
+    emulator: the chart's literal values, its URL (vault and authority alike) and CA, the secret."""
+    server_env = server()
+    container = operator_container(render(EMULATOR))
+    chart_env = {e["name"]: e["value"] for e in container["env"] if "value" in e}
+    chart_url = chart_env["KEYVAULT_URL"]
+    expect(chart_env["AZURE_AUTHORITY_HOST"] == chart_url and chart_env["SSL_CERT_FILE"] == chart_env["KEYVAULT_CA_FILE"], f"env {chart_env}")
+    env = {name: chart_env[name] for name in ["AZURE_TENANT_ID", "AZURE_CLIENT_ID", "KEYVAULT_TIMEOUT"]}
+    env.update({"KEYVAULT_URL": vault_url, "AZURE_AUTHORITY_HOST": vault_url, "KEYVAULT_CA_FILE": ca_file, "SSL_CERT_FILE": ca_file,
+                "AZURE_CLIENT_SECRET": client_secret, "REDIS_HOST": server_env["KVO_TEST_REDIS_HOST"], "REDIS_PORT": server_env["KVO_TEST_REDIS_PORT"],
+                "PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": os.environ.get("HOME", "/tmp")})
+    return env
+
+
+def operator_health(env):
+    """(exit status, output) of `keyvault-operator health` in exactly this environment."""
+    binary = Path(server()["KVO_TEST_BIN_DIR"]) / "keyvault-operator"
+    result = subprocess.run([str(binary), "health"], env=env, capture_output=True, text=True, timeout=120)
+    return result.returncode, (result.stdout + result.stderr).strip()
+
+
+def chart_emulator_credential_reaches_the_emulator():
+    """The five variables the chart sets take the operator to the emulator's token endpoint (its
+    client-credentials form) and no further: SSL_CERT_FILE is what makes the authority trusted."""
+    env = server()
+    good = emulator_credential_env(env["KVO_TEST_EMULATOR_URL"], env["KVO_TEST_EMULATOR_CA"], uuid.uuid4().hex)
+    status, out = operator_health(good)
+    expect(status == 0, f"health with the chart's emulator credential: {status} {out}")
+    status, out = operator_health({**good, "SSL_CERT_FILE": env["KVO_TEST_WRONG_CA"]})
+    expect(status != 0, f"health succeeded although SSL_CERT_FILE does not vouch for the authority: {out}")
+
+
+def chart_emulator_refuses_a_wrong_client_secret():
+    """This project's emulator run as the chart runs it (--client-secret-file, --tenant): the
+    operator's client secret gets a token, another does not; /healthz answers without one."""
+    env = server()
+    emulator = Path(env["KVO_TEST_EMULATOR_BIN"])
+    if "--client-secret-file" not in subprocess.run([str(emulator), "--help"], capture_output=True, text=True).stdout:
+        message = f"{emulator} has no --client-secret-file yet (the chart runs the emulator with it)"
+        if os.environ.get("CI") == "true":
+            raise AssertionError(message)
+        raise Skip(message)
+    args = one(render(EMULATOR), "Deployment", f"{RELEASE}-keyvault")["spec"]["template"]["spec"]["containers"][0]["args"]
+    flags = [a for a in args if a.startswith("--tenant=") or a.startswith("--client-secret-file=")]
+    scratch = Path(tempfile.mkdtemp(prefix="helm-emulator-", dir=Path(env["KVO_TEST_DIR"]) / "scratch"))
+    secret = "".join(uuid.uuid4().hex for _ in range(2))
+    (scratch / "client-secret").write_text(secret + "\n")  # as a Secret volume may hold it: trimmed
+    port = free_port()
+    log = open(scratch / "emulator.log", "w")
+    process = subprocess.Popen([str(emulator), "--host", "127.0.0.1", "--port", str(port), "--data", str(scratch / "data"),
+                                *[f"--client-secret-file={scratch / 'client-secret'}" if f.startswith("--client-secret-file=") else f for f in flags]],
+                               stdout=log, stderr=subprocess.STDOUT)
+    url, ca = f"https://127.0.0.1:{port}", scratch / "data" / "tls" / "ca.pem"
+    try:
+        context = lambda: ssl.create_default_context(cafile=str(ca))  # noqa: E731 - the CA exists only once the emulator runs
+
+        def status_of(path):
+            try:
+                with urllib.request.urlopen(url + path, context=context(), timeout=5) as response:
+                    return response.status
+            except urllib.error.HTTPError as error:
+                return error.code
+            except (OSError, ssl.SSLError):
+                return None
+        expect(wait_for("the emulator's /healthz", lambda: status_of("/healthz") == 200, 30), "no /healthz")
+        expect(status_of("/token") == 401, f"GET /token answered {status_of('/token')}")
+        status, out = operator_health(emulator_credential_env(url, str(ca), secret))
+        expect(status == 0, f"health with the right client secret: {status} {out}")
+        status, out = operator_health(emulator_credential_env(url, str(ca), secret[:-1] + "x"))
+        expect(status != 0, f"health succeeded with a wrong client secret: {out}")
+    except AssertionError as error:
+        raise AssertionError(f"{error} (emulator log: {scratch / 'emulator.log'})") from None
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
+
+
 def chart_rbac_runs_the_operator():
     env = server()
     prepare_cluster([CHART_NS, *WATCHED])
@@ -870,7 +953,8 @@ def main():
                  redis_tls_server_name_and_skip_verify, managed_identity_through_imds, redis_cluster_seed, redis_url_from_existing_secret, service_monitor_on,
                  emulator_is_wired_as_its_image_expects, schema_rejects_bad_values, deploy_matches_a_fresh_render,
                  server_accepts_default_render, server_accepts_namespaced_render, server_keeps_the_emulator_secrets_on_upgrade,
-                 server_accepts_network_policies, chart_rbac_runs_the_operator]:
+                 server_accepts_network_policies, chart_emulator_credential_reaches_the_emulator,
+                 chart_emulator_refuses_a_wrong_client_secret, chart_rbac_runs_the_operator]:
         check(test)
     print(f"helm-chart: {results['passed']} passed, {results['failed']} failed, {results['skipped']} skipped")
     sys.exit(1 if results["failed"] else 0)
