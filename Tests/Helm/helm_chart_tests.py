@@ -604,6 +604,17 @@ def redis_cluster_seed():
     expect(env["REDIS_HOST"] == "redis-cluster", f"REDIS_HOST {env.get('REDIS_HOST')}")
 
 
+def cache_key_rotation_takes_previous_keys():
+    """KEYVAULT_CACHE_ENCRYPTION_KEY_PREVIOUS comes from a Secret named for the rotation, only then."""
+    env = env_of(operator_container(render()))
+    expect("KEYVAULT_CACHE_ENCRYPTION_KEY_PREVIOUS" not in env, "previous keys without a rotation")
+    env = env_of(operator_container(render({"cache": {"encryption": {"previousKeysSecret": "old-cache-keys"}}})))
+    expect(env["KEYVAULT_CACHE_ENCRYPTION_KEY_PREVIOUS"] == {"secretKeyRef": {"name": "old-cache-keys", "key": "previous-keys"}},
+           f"previous keys {env.get('KEYVAULT_CACHE_ENCRYPTION_KEY_PREVIOUS')}")
+    env = env_of(operator_container(render({"cache": {"encryption": {"enabled": False, "previousKeysSecret": "old-cache-keys"}}})))
+    expect("KEYVAULT_CACHE_ENCRYPTION_KEY_PREVIOUS" not in env, "previous keys with encryption off")
+
+
 def redis_url_from_existing_secret():
     objects = render({"redis": {"existingUrlSecret": "azure-redis"}})
     env = env_of(operator_container(objects))
@@ -950,7 +961,7 @@ def main():
                  operator_authenticates_to_the_emulator, network_policies_admit_only_who_is_named,
                  notes_warn_when_the_policy_blocks_the_service_monitor, redis_tls_is_off_by_default,
                  redis_tls_trusts_the_ca_secret, redis_mutual_tls_mounts_the_client_certificate,
-                 redis_tls_server_name_and_skip_verify, managed_identity_through_imds, redis_cluster_seed, redis_url_from_existing_secret, service_monitor_on,
+                 redis_tls_server_name_and_skip_verify, managed_identity_through_imds, redis_cluster_seed, cache_key_rotation_takes_previous_keys, redis_url_from_existing_secret, service_monitor_on,
                  emulator_is_wired_as_its_image_expects, schema_rejects_bad_values, deploy_matches_a_fresh_render,
                  server_accepts_default_render, server_accepts_namespaced_render, server_keeps_the_emulator_secrets_on_upgrade,
                  server_accepts_network_policies, chart_emulator_credential_reaches_the_emulator,
