@@ -15,10 +15,13 @@ public struct CachedClientConfig: Sendable {
         public var tls: TLS?
         /// `host` is a seed node of a Redis Cluster (whose keys all live in database 0).
         public var cluster: Bool
+        /// The limit on one command's reply (`REDIS_COMMAND_TIMEOUT`); past it the read falls
+        /// through to the vault.
+        public var commandTimeout: Duration
 
         public init(
             host: String = "localhost", port: Int = 6379, username: String? = nil, password: String? = nil, db: Int = 0,
-            poolSize: Int = 8, tls: TLS? = nil, cluster: Bool = false
+            poolSize: Int = 8, tls: TLS? = nil, cluster: Bool = false, commandTimeout: Duration = .seconds(2)
         ) {
             self.host = host
             self.port = port
@@ -28,6 +31,7 @@ public struct CachedClientConfig: Sendable {
             self.poolSize = poolSize
             self.tls = tls
             self.cluster = cluster
+            self.commandTimeout = commandTimeout
         }
 
         /// How TLS to Redis is verified: the server's certificate chain and name, unless `skipVerify`.

@@ -190,6 +190,8 @@ extension CachedClientConfig {
                 username: value("REDIS_USERNAME"), password: value("REDIS_PASSWORD"), db: try integer("REDIS_DB", 0))
         }
         config.cluster = try EnvironmentConfiguration.bool(environment, "REDIS_CLUSTER")
+        config.commandTimeout = try EnvironmentConfiguration.duration(
+            environment, "REDIS_COMMAND_TIMEOUT", default: config.commandTimeout)
         if config.cluster, config.db != 0 {
             throw KeyVaultError(
                 .invalidInput,

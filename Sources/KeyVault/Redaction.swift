@@ -37,7 +37,7 @@ extension CachedClientConfig.RedisConfig: CustomReflectable {
             children: [
                 "host": host, "port": port, "username": username as Any,
                 "password": password.map { _ in redactedMarker } as Any, "db": db, "poolSize": poolSize,
-                "tls": tls as Any, "cluster": cluster,
+                "tls": tls as Any, "cluster": cluster, "commandTimeout": commandTimeout,
             ], displayStyle: .struct)
     }
 }

@@ -7,7 +7,7 @@ extension CachedClientConfig.RedisConfig {
     package func clientConfiguration() throws(KeyVaultError) -> RedisClient.Configuration {
         RedisClient.Configuration(
             host: host, port: port, username: username, password: password, database: db, poolSize: poolSize,
-            tls: try tls.map(Self.clientTLS), cluster: cluster)
+            commandTimeout: commandTimeout, tls: try tls.map(Self.clientTLS), cluster: cluster)
     }
 
     private static func clientTLS(_ tls: TLS) throws(KeyVaultError) -> RedisClient.TLSConfiguration {

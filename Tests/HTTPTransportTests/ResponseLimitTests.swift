@@ -35,7 +35,7 @@ struct ResponseLimitTests {
 
     /// 8 MiB of zeros gzip to about 8 KiB: the limit applies to what the body decompresses to.
     @Test func aCompressedBodyIsLimitedByItsDecompressedSize() async throws {
-        let bomb = try Self.gzip(Data(count: 8 << 20))
+        let bomb = try await Self.gzip(Data(count: 8 << 20))
         #expect(bomb.count < 64 << 10)
         let head = "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: \(bomb.count)\r\n\r\n"
         let server = try HostileServer(reply: Array(head.utf8) + Array(bomb))
@@ -45,7 +45,7 @@ struct ResponseLimitTests {
         #expect(error?.code == .responseTooLarge)
 
         // The same body under the limit decompresses as usual.
-        let small = try Self.gzip(Data(repeating: 0x61, count: 4096))
+        let small = try await Self.gzip(Data(repeating: 0x61, count: 4096))
         let fine = try HostileServer(
             reply: Array(
                 "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: \(small.count)\r\n\r\n".utf8)
@@ -66,7 +66,9 @@ struct ResponseLimitTests {
         #expect(await server.bytesSent() < 64 << 20)
     }
 
-    static func gzip(_ data: Data) throws -> Data {
+    /// `data` through gzip, on threads of its own: the test's task waits without holding one of
+    /// the cooperative pool's few threads, which other suites' clients need meanwhile.
+    static func gzip(_ data: Data) async throws -> Data {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/gzip")
         process.arguments = ["-c", "-9"]
@@ -74,14 +76,16 @@ struct ResponseLimitTests {
         process.standardInput = input
         process.standardOutput = output
         try process.run()
-        // gzip's output is small: write everything, then read it.
-        let writer = Thread {
+        let compressed = OneShot<Data>()
+        Thread {
             input.fileHandleForWriting.write(data)
             try? input.fileHandleForWriting.close()
-        }
-        writer.start()
-        let compressed = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return compressed
+        }.start()
+        Thread {
+            let bytes = output.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            compressed.set(bytes)
+        }.start()
+        return await compressed.wait()
     }
 }

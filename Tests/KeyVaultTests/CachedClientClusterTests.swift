@@ -37,7 +37,7 @@ struct CachedClientClusterTests {
 
     /// Each slot range and the port of its master, as the node on `seed` sees them.
     static func slotMap(seed: Int) async throws -> [(slots: ClosedRange<Int>, master: Int)] {
-        let node = RedisClient(configuration: .init(host: "127.0.0.1", port: seed, poolSize: 1))
+        let node = RedisClient(patient: .init(host: "127.0.0.1", port: seed, poolSize: 1))
         defer { node.close() }
         return try await node.send(RedisCommand("CLUSTER", "SLOTS")).array?.compactMap { range in
             guard let parts = range.array, let first = parts[0].integer, let last = parts[1].integer,
@@ -62,7 +62,7 @@ struct CachedClientClusterTests {
     /// The port of the master that serves each key, as the cluster itself says.
     static func masters(of keys: [String], seed: Int) async throws -> [Int] {
         let map = try await slotMap(seed: seed)
-        let node = RedisClient(configuration: .init(host: "127.0.0.1", port: seed, poolSize: 1))
+        let node = RedisClient(patient: .init(host: "127.0.0.1", port: seed, poolSize: 1))
         defer { node.close() }
         var masters: [Int] = []
         for key in keys {

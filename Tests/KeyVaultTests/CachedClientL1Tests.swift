@@ -26,7 +26,7 @@ struct CachedClientL1Tests {
         init(value: String) async throws {
             let (server, port) = try await LibraryTestSupport.privateRedis()
             self.server = server
-            redis = RedisClient(configuration: .init(host: "127.0.0.1", port: port, poolSize: 1))
+            redis = RedisClient(patient: .init(host: "127.0.0.1", port: port, poolSize: 1))
             try await redis.ping()
             client = try CachedClientL1Tests.l1Client(redisPort: port)
             try await client.setSecret(name, value: value)

@@ -1,8 +1,9 @@
 import Foundation
-import KeyVault
 import Redis
 import TestEnvironment
 import Testing
+
+@testable import KeyVault
 
 @Suite(.enabled(if: TestEnvironment.shouldRun(.emulator) && TestEnvironment.shouldRun(.redis)))
 struct CachedClientTests {
@@ -88,7 +89,7 @@ struct CachedClientTests {
         let name = LibraryTestSupport.uniqueName("sealed")
         try await client.setSecret(name, value: "plaintext-marker-\(name)")
         _ = try await client.getSecret(name)
-        let raw = try await RedisClient(configuration: .init(host: config.redis.host, port: config.redis.port)).get(
+        let raw = try await RedisClient(patient: .init(host: config.redis.host, port: config.redis.port)).get(
             config.cachePrefix + "secret:" + name)
         let bytes = try #require(raw)
         #expect(bytes.range(of: Data("plaintext-marker".utf8)) == nil)
@@ -100,22 +101,27 @@ struct CachedClientTests {
         #expect(wrongKey.cacheStats().misses == 1)
     }
 
-    /// Someone who can write Redis replays an old sealed entry (an old credential) after it
-    /// expired: its not-after time, sealed inside, makes it a miss, and the vault's value is read.
+    /// Someone who can write Redis replays an old sealed entry (an old credential) after its
+    /// time: its not-after time, sealed inside, makes it a miss, and the vault's value is read.
     @Test func aReplayedEntryIsRefusedAfterItsTime() async throws {
         let key = Data((0..<32).map { _ in UInt8.random(in: 0...255) })
-        let config = try LibraryTestSupport.cachedConfig(cacheTTL: .seconds(1), encryptionKey: key)
+        let config = try LibraryTestSupport.cachedConfig(encryptionKey: key)
         let client = try CachedClient(config: config)
-        let redis = RedisClient(configuration: .init(host: config.redis.host, port: config.redis.port))
+        let redis = RedisClient(patient: .init(host: config.redis.host, port: config.redis.port))
         let name = LibraryTestSupport.uniqueName("replay")
         let redisKey = config.cachePrefix + "secret:" + name
         try await client.setSecret(name, value: "old-credential")
-        _ = try await client.getSecret(name)
-        let captured = try #require(try await redis.get(redisKey))
+        let old = try await client.getSecret(name)
         try await client.setSecret(name, value: "new-credential")
-        // Past the entry's TTL (its not-after time), the old bytes go back into Redis, with no expiry.
-        try await Task.sleep(for: .milliseconds(1100))
-        try await redis.set(redisKey, captured)
+        // The entry an earlier write sealed, as someone who kept it puts it back (no expiry).
+        func replay(sealedUntil notAfter: Date) async throws {
+            try await redis.set(redisKey, try client.codec.encode(.secret(old), redisKey: redisKey, notAfter: notAfter))
+        }
+        // Within its time the entry is what the cache holds: that is cache-aside's staleness.
+        try await replay(sealedUntil: Date() + 300)
+        #expect(try await client.getSecret(name).value == "old-credential")
+        // Past its time it is refused, whatever Redis says of its expiry.
+        try await replay(sealedUntil: Date() - 1)
         let misses = client.cacheStats().misses
         #expect(try await client.getSecret(name).value == "new-credential")
         #expect(client.cacheStats().misses == misses + 1)

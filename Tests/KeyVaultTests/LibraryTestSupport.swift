@@ -26,7 +26,10 @@ enum LibraryTestSupport {
     ) throws -> CachedClientConfig {
         let redis = try TestEnvironment.redis()
         return CachedClientConfig(
-            keyVault: try vaultConfig(), redis: .init(host: redis.host, port: redisPort ?? redis.port, poolSize: 4),
+            keyVault: try vaultConfig(),
+            redis: .init(
+                host: redis.host, port: redisPort ?? redis.port, poolSize: 4,
+                commandTimeout: TestEnvironment.redisCommandTimeout),
             cacheTTL: cacheTTL,
             cachePrefix: "test-\(UUID().uuidString.prefix(8)):", negativeTTL: .seconds(30), encryptionKey: encryptionKey
         )

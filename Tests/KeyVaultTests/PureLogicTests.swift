@@ -236,6 +236,16 @@ struct EnvironmentConfigurationTests {
         #expect(throws: KeyVaultError.self) { try ClientConfig.fromEnvironment(["KEYVAULT_TLS_SKIP_VERIFY": "maybe"]) }
     }
 
+    @Test func theRedisCommandTimeoutIsADuration() throws {
+        #expect(try CachedClientConfig.fromEnvironment([:]).redis.commandTimeout == .seconds(2))
+        #expect(
+            try CachedClientConfig.fromEnvironment(["REDIS_COMMAND_TIMEOUT": "30s"]).redis.commandTimeout
+                == .seconds(30))
+        #expect(throws: KeyVaultError.self) {
+            try CachedClientConfig.fromEnvironment(["REDIS_COMMAND_TIMEOUT": "soon"])
+        }
+    }
+
     @Test func theL1CacheSizeIsAWholeNumberOfEntries() throws {
         #expect(try CachedClientConfig.fromEnvironment([:]).l1CacheSize == 0)
         #expect(try CachedClientConfig.fromEnvironment(["KEYVAULT_L1_CACHE_SIZE": "1024"]).l1CacheSize == 1024)

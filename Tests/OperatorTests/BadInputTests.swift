@@ -154,10 +154,12 @@ struct BadInputTests {
         let vaultConfig = ClientConfig(
             vaultURL: emulator.url, caBundle: try Data(contentsOf: URL(fileURLWithPath: emulator.caFile)))
         let client = try CachedClient(
-            config: CachedClientConfig(keyVault: vaultConfig, redis: .init(host: redis.host, port: redis.port)))
+            config: CachedClientConfig(
+                keyVault: vaultConfig,
+                redis: .init(host: redis.host, port: redis.port, commandTimeout: TestEnvironment.redisCommandTimeout)))
         let name = "wrongtype-\(UUID().uuidString.prefix(8).lowercased())"
         try await client.vault.setSecret(name, value: "from-the-vault")
-        let raw = RedisClient(configuration: .init(host: redis.host, port: redis.port))
+        let raw = RedisClient(patient: .init(host: redis.host, port: redis.port))
         _ = try await raw.pipeline([RedisCommand("LPUSH", "keyvault:secret:\(name)", "not-a-string")])
         #expect(try await client.getSecret(name).value == "from-the-vault")
         #expect(client.cacheStats().errors >= 1)

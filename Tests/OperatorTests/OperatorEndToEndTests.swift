@@ -44,7 +44,7 @@ struct OperatorEndToEndTests {
         #expect(secret.properties.tags["owner"] == "\(harness.namespace)/weather")
         #expect(secret.properties.tags["managed-by"] == "keyvault-operator")
         let redis = try TestEnvironment.redis()
-        let cached = try await RedisClient(configuration: .init(host: redis.host, port: redis.port)).get(
+        let cached = try await RedisClient(patient: .init(host: redis.host, port: redis.port)).get(
             "keyvault:user:\(user):weather")
         #expect(cached != nil)
         #expect(!harness.log.contains(marker))

@@ -43,7 +43,9 @@ final class OperatorHarness: @unchecked Sendable {
         vault = try KeyVaultClient(config: vaultConfig)
         http = try HTTPClient()
         library = try CachedClient(
-            config: CachedClientConfig(keyVault: vaultConfig, redis: .init(host: redis.host, port: redis.port)))
+            config: CachedClientConfig(
+                keyVault: vaultConfig,
+                redis: .init(host: redis.host, port: redis.port, commandTimeout: TestEnvironment.redisCommandTimeout)))
         try await kube.installUserIntegrationCRD()
         if namespace == nil {
             _ = try await kube.create(
@@ -74,7 +76,7 @@ final class OperatorHarness: @unchecked Sendable {
                 ] + (leaderElect ? ["--leader-elect", "--leader-election-namespace", self.namespace] : []) + arguments,
                 environment: [
                     "KEYVAULT_URL": emulator.url, "KEYVAULT_CA_FILE": emulator.caFile, "REDIS_HOST": redis.host,
-                    "REDIS_PORT": "\(redis.port)",
+                    "REDIS_PORT": "\(redis.port)", "REDIS_COMMAND_TIMEOUT": "30s",
                     "POD_NAME": "test-\(self.namespace)-\(port)",
                 ].merging(environment) { $1 },
                 output: .file(logPath))

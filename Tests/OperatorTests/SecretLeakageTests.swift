@@ -24,7 +24,8 @@ struct SecretLeakageTests {
             config: CachedClientConfig(
                 keyVault: ClientConfig(
                     vaultURL: emulator.url, caBundle: try Data(contentsOf: URL(fileURLWithPath: emulator.caFile))),
-                redis: .init(host: redis.host, port: redis.port), encryptionKey: key))
+                redis: .init(host: redis.host, port: redis.port, commandTimeout: TestEnvironment.redisCommandTimeout),
+                encryptionKey: key))
         let user = OperatorEndToEndTests.user()
         let markers = (0..<5).map { "LEAKMARKER\($0)x\(UUID().uuidString.prefix(8))" }
 
@@ -71,7 +72,7 @@ struct SecretLeakageTests {
         places["events"] = String(
             decoding: try JSONEncoder().encode(
                 try await harness.kube.listAll(Event.self, .events, namespace: harness.namespace).items), as: UTF8.self)
-        let raw = RedisClient(configuration: .init(host: redis.host, port: redis.port))
+        let raw = RedisClient(patient: .init(host: redis.host, port: redis.port))
         var cached = ""
         for redisKey in try await raw.scanAll(match: "keyvault:*\(user)*") {
             cached += String(decoding: try await raw.get(redisKey) ?? Data(), as: UTF8.self)

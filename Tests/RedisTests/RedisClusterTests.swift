@@ -8,12 +8,12 @@ import Testing
 @Suite(.enabled(if: TestEnvironment.shouldRun(.redisCluster)))
 struct RedisClusterTests {
     static func client(seed port: Int) -> RedisClient {
-        RedisClient(configuration: .init(host: "127.0.0.1", port: port, poolSize: 2, cluster: true))
+        RedisClient(patient: .init(host: "127.0.0.1", port: port, poolSize: 2, cluster: true))
     }
 
     /// A plain client for one node, to ask it what only it knows.
     static func node(_ port: Int) -> RedisClient {
-        RedisClient(configuration: .init(host: "127.0.0.1", port: port, poolSize: 1))
+        RedisClient(patient: .init(host: "127.0.0.1", port: port, poolSize: 1))
     }
 
     /// The ports of the masters, from the cluster's own `CLUSTER SLOTS`.

@@ -8,20 +8,20 @@ struct RedisConnectionTests {
     @Test func wrongPasswordFailsWithRedisText() async throws {
         let server = try PrivateRedis(extraArguments: ["--requirepass", "right-password"])
         try await server.start()
-        let wrong = RedisClient(configuration: .init(host: "127.0.0.1", port: server.port, password: "wrong-password"))
+        let wrong = RedisClient(patient: .init(host: "127.0.0.1", port: server.port, password: "wrong-password"))
         let error = await #expect(throws: RedisError.self) { try await wrong.ping() }
         #expect(error?.code == .connectionFailed)
         #expect(error?.message.contains("WRONGPASS") == true)
         #expect(error?.message.contains("wrong-password") == false)
 
-        let right = RedisClient(configuration: .init(host: "127.0.0.1", port: server.port, password: "right-password"))
+        let right = RedisClient(patient: .init(host: "127.0.0.1", port: server.port, password: "right-password"))
         try await right.ping()
     }
 
     @Test func missingPasswordIsRefusedByTheServer() async throws {
         let server = try PrivateRedis(extraArguments: ["--requirepass", "right-password"])
         try await server.start()
-        let client = RedisClient(configuration: .init(host: "127.0.0.1", port: server.port))
+        let client = RedisClient(patient: .init(host: "127.0.0.1", port: server.port))
         let error = await #expect(throws: RedisError.self) { try await client.get("k") }
         #expect(error?.message.hasPrefix("NOAUTH") == true)
     }
@@ -30,14 +30,14 @@ struct RedisConnectionTests {
         let server = try PrivateRedis(extraArguments: ["--user", "app", "on", ">app-password", "~*", "+@all"])
         try await server.start()
         let client = RedisClient(
-            configuration: .init(host: "127.0.0.1", port: server.port, username: "app", password: "app-password"))
+            patient: .init(host: "127.0.0.1", port: server.port, username: "app", password: "app-password"))
         try await client.set("k", Data("v"))
         #expect(try await client.get("k") == Data("v"))
     }
 
     @Test func unreachableServerFailsToConnect() async throws {
         let client = RedisClient(
-            configuration: .init(host: "127.0.0.1", port: LocalPorts.free(), connectTimeout: .milliseconds(500)))
+            patient: .init(host: "127.0.0.1", port: LocalPorts.free(), connectTimeout: .milliseconds(500)))
         let error = await #expect(throws: RedisError.self) { try await client.ping() }
         #expect(error?.code == .connectionFailed)
     }
@@ -45,7 +45,7 @@ struct RedisConnectionTests {
     @Test func clientRecoversAfterTheServerRestarts() async throws {
         let server = try PrivateRedis()
         try await server.start()
-        let client = RedisClient(configuration: .init(host: "127.0.0.1", port: server.port, poolSize: 2))
+        let client = RedisClient(patient: .init(host: "127.0.0.1", port: server.port, poolSize: 2))
         try await client.set("before", Data("1"))
 
         await server.process.kill()
@@ -60,7 +60,7 @@ struct RedisConnectionTests {
     @Test func idlePooledConnectionsSurviveARestartUnnoticed() async throws {
         let server = try PrivateRedis()
         try await server.start()
-        let client = RedisClient(configuration: .init(host: "127.0.0.1", port: server.port, poolSize: 1))
+        let client = RedisClient(patient: .init(host: "127.0.0.1", port: server.port, poolSize: 1))
         try await client.ping()
         await server.process.kill()
         try await server.start()
@@ -70,7 +70,7 @@ struct RedisConnectionTests {
     @Test func concurrentCallersArePipelinedOnAtMostPoolSizeConnectionsAndGetTheirOwnReplies() async throws {
         let server = try PrivateRedis()
         try await server.start()
-        let client = RedisClient(configuration: .init(host: "127.0.0.1", port: server.port, poolSize: 2))
+        let client = RedisClient(patient: .init(host: "127.0.0.1", port: server.port, poolSize: 2))
         try await withThrowingTaskGroup(of: Void.self) { group in
             for index in 0..<1_000 {
                 group.addTask {
@@ -94,7 +94,7 @@ struct RedisConnectionTests {
         // (60 s here). The bound is half of that: a loaded machine slows a command by a second or so
         // (1.1 s seen under the whole suite), never by tens of seconds.
         let client = RedisClient(
-            configuration: .init(host: "127.0.0.1", port: server.port, poolSize: 2, commandTimeout: .seconds(60)))
+            patient: .init(host: "127.0.0.1", port: server.port, poolSize: 2, commandTimeout: .seconds(60)))
         defer { client.close() }
         try await client.set("k", Data("v"))
         let slowest = try await withThrowingTaskGroup(of: Duration.self) { group in
@@ -131,7 +131,7 @@ struct RedisConnectionTests {
         let server = try PrivateRedis()
         try await server.start()
         let client = RedisClient(
-            configuration: .init(host: "127.0.0.1", port: server.port, poolSize: 1, commandTimeout: .milliseconds(300)))
+            patient: .init(host: "127.0.0.1", port: server.port, poolSize: 1, commandTimeout: .milliseconds(300)))
         defer { client.close() }
         // BLPOP blocks for 30 s: a timeout that did not fire shows as BLPOP's nil reply, not as `timedOut`.
         let error = await #expect(throws: RedisError.self) {
@@ -162,9 +162,9 @@ struct RedisConnectionTests {
     @Test func aConnectionTheServerClosesIsReplacedUnnoticed() async throws {
         let server = try PrivateRedis()
         try await server.start()
-        let client = RedisClient(configuration: .init(host: "127.0.0.1", port: server.port, poolSize: 1))
+        let client = RedisClient(patient: .init(host: "127.0.0.1", port: server.port, poolSize: 1))
         try await client.set("k", Data("v"))
-        let killer = RedisClient(configuration: .init(host: "127.0.0.1", port: server.port, poolSize: 1))
+        let killer = RedisClient(patient: .init(host: "127.0.0.1", port: server.port, poolSize: 1))
         let clientID = try #require(try await client.send(RedisCommand("CLIENT", "ID")).integer)
         #expect(try await killer.send(RedisCommand("CLIENT", "KILL", "ID", "\(clientID)")).integer == 1)
         #expect(try await client.get("k") == Data("v"))

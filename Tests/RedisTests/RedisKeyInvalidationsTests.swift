@@ -86,7 +86,7 @@ struct RedisKeyInvalidationsTests {
     @Test func aRefusedSubscribeIsReportedLostNotLive() async throws {
         let server = try PrivateRedis()
         try await server.start()
-        let configuration = RedisClient.Configuration(host: "127.0.0.1", port: server.port)
+        let configuration = RedisClient.Configuration(host: "127.0.0.1", port: server.port).patient
         _ = try await RedisClient(configuration: configuration).send(
             RedisCommand("ACL", "SETUSER", "default", "-subscribe"))
         let inbox = Inbox()
@@ -102,7 +102,7 @@ struct RedisKeyInvalidationsTests {
         let server = try PrivateRedis()
         try await server.start()
         let inbox = Inbox()
-        let configuration = RedisClient.Configuration(host: "127.0.0.1", port: server.port)
+        let configuration = RedisClient.Configuration(host: "127.0.0.1", port: server.port).patient
         let invalidations = RedisKeyInvalidations(
             configuration: configuration, prefixes: ["p:"], retryDelay: .milliseconds(100))
         let subscription = Task { await invalidations.run(inbox.add) }

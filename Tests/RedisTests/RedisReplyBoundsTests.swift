@@ -13,7 +13,7 @@ struct RedisReplyBoundsTests {
         try await redis.client.set(redis.key("large"), Data(repeating: 7, count: 2 << 20))
         try await redis.client.set(redis.key("small"), Data("v"))
         let bounded = RedisClient(
-            configuration: .init(
+            patient: .init(
                 host: redis.client.configuration.host, port: redis.client.configuration.port, poolSize: 1,
                 maxReplyBytes: 1 << 20))
         defer { bounded.close() }
@@ -26,7 +26,7 @@ struct RedisReplyBoundsTests {
     @Test func aClaimedFourGiBBulkStringIsRefusedBeforeItArrives() async throws {
         // The server would go on sending for as long as the client read.
         let server = try HostileServer(reply: "$4294967296\r\n", stream: "x")
-        let client = RedisClient(configuration: .init(host: "127.0.0.1", port: server.port, poolSize: 1))
+        let client = RedisClient(patient: .init(host: "127.0.0.1", port: server.port, poolSize: 1))
         defer { client.close() }
         let error = await #expect(throws: RedisError.self) { try await client.ping() }
         #expect(error?.code == .replyRefused)
@@ -37,7 +37,7 @@ struct RedisReplyBoundsTests {
 
     @Test func anEndlessArrayIsRefusedAtTheLimit() async throws {
         let server = try HostileServer(reply: "*2000000000\r\n", stream: ":1\r\n")
-        let client = RedisClient(configuration: .init(host: "127.0.0.1", port: server.port, poolSize: 1))
+        let client = RedisClient(patient: .init(host: "127.0.0.1", port: server.port, poolSize: 1))
         defer { client.close() }
         let error = await #expect(throws: RedisError.self) { try await client.ping() }
         #expect(error?.code == .replyRefused)
@@ -46,7 +46,7 @@ struct RedisReplyBoundsTests {
     @Test func anArrayFilledElementByElementIsRefusedAtTheLimit() async throws {
         let server = try HostileServer(reply: "*1000000\r\n", stream: ":1\r\n")
         let client = RedisClient(
-            configuration: .init(host: "127.0.0.1", port: server.port, poolSize: 1, maxReplyBytes: 1 << 20))
+            patient: .init(host: "127.0.0.1", port: server.port, poolSize: 1, maxReplyBytes: 1 << 20))
         defer { client.close() }
         let error = await #expect(throws: RedisError.self) { try await client.ping() }
         #expect(error?.code == .replyRefused)
@@ -56,7 +56,7 @@ struct RedisReplyBoundsTests {
     @Test func nestingDeeperThanTheLimitIsRefused() async throws {
         let server = try HostileServer(reply: String(repeating: "*1\r\n", count: 3) + ":1\r\n")
         let client = RedisClient(
-            configuration: .init(host: "127.0.0.1", port: server.port, poolSize: 1, maxReplyDepth: 2))
+            patient: .init(host: "127.0.0.1", port: server.port, poolSize: 1, maxReplyDepth: 2))
         defer { client.close() }
         let error = await #expect(throws: RedisError.self) { try await client.ping() }
         #expect(error?.code == .replyRefused)

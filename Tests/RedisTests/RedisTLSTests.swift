@@ -16,7 +16,7 @@ struct RedisTLSTests {
             caFile: caFile ?? tls.caFile, certificateFile: identity?.certificate, keyFile: identity?.key,
             serverName: serverName)
         return RedisClient(
-            configuration: .init(
+            patient: .init(
                 host: "127.0.0.1", port: port ?? tls.port, poolSize: poolSize, connectTimeout: connectTimeout,
                 tls: configuration))
     }

@@ -10,7 +10,7 @@ struct SharedRedis {
     init(poolSize: Int = 4, database: Int = 0) throws {
         let redis = try TestEnvironment.redis()
         client = RedisClient(
-            configuration: .init(host: redis.host, port: redis.port, database: database, poolSize: poolSize))
+            patient: .init(host: redis.host, port: redis.port, database: database, poolSize: poolSize))
     }
 
     func key(_ name: String) -> String { prefix + name }

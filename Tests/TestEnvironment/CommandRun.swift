@@ -17,6 +17,7 @@ public struct CommandRun: Sendable {
         if let redis = try? TestEnvironment.redis() {
             environment["REDIS_HOST"] = redis.host
             environment["REDIS_PORT"] = "\(redis.port)"
+            environment["REDIS_COMMAND_TIMEOUT"] = "30s"
         }
         environment.merge(extra) { $1 }
         let process = try ChildProcess(

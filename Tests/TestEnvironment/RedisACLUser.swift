@@ -58,7 +58,7 @@ public struct RedisACLUser: Sendable {
     private func administer(_ arguments: [String]) async throws {
         let host = try TestEnvironment.redis().host
         for port in ports {
-            let admin = RedisClient(configuration: .init(host: host, port: port, poolSize: 1))
+            let admin = RedisClient(patient: .init(host: host, port: port, poolSize: 1))
             defer { admin.close() }
             _ = try await admin.send(RedisCommand(arguments: arguments.map { Data($0.utf8) }))
         }
