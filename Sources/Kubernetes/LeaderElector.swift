@@ -25,7 +25,8 @@ public final class LeaderElector: Sendable {
     public let identity: String
     private let client: KubernetesClient
     private let namespace: String
-    private let name: String
+    /// The Lease's name.
+    public let name: String
     private let timing: Timing
     private let logger: Logger
     private let observed = Mutex<(spec: Lease.Spec?, at: ContinuousClock.Instant)?>(nil)

@@ -14,13 +14,16 @@ struct ControllerService: Service {
     let elector: LeaderElector?
     let endpoints: OperatorEndpoints
     let logger: Logger
-    private let leading = Gauge(label: "leader_election_master_status", dimensions: [("name", "keyvault-operator")])
+    private let leading: Gauge
 
     init(controller: UserIntegrationController, elector: LeaderElector?, endpoints: OperatorEndpoints, logger: Logger) {
         self.controller = controller
         self.elector = elector
         self.endpoints = endpoints
         self.logger = logger
+        // Named after the Lease, as controller-runtime names it.
+        leading = Gauge(
+            label: "leader_election_master_status", dimensions: [("name", elector?.name ?? "keyvault-operator")])
     }
 
     func run() async throws {

@@ -27,6 +27,8 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "How often every resource is checked against the vault, e.g. 10m.") var resyncPeriod = "10m"
     @Flag(help: "Campaign for a Lease and reconcile only while leading.") var leaderElect = false
     @Option(help: "The namespace of the leader-election Lease.") var leaderElectionNamespace = "default"
+    @Option(help: "The leader-election Lease's name: one per release, or per shard.")
+    var leaderElectionId = "keyvault-operator"
     @Option(help: "trace, debug, info, notice, warning, error or critical.") var logLevel = "info"
     @Option(help: "The vault's URL (default: $KEYVAULT_URL).") var keyvaultUrl: String?
     @Option(help: "Redis's host (default: $REDIS_HOST, then localhost).") var redisHost: String?
@@ -66,11 +68,21 @@ struct RunCommand: AsyncParsableCommand {
             throw ValidationError("--log-level: unknown level \(logLevel)")
         }
         guard concurrency > 0 else { throw ValidationError("--concurrency must be at least 1") }
+        guard Self.isDNSSubdomain(leaderElectionId) else {
+            throw ValidationError("--leader-election-id: a Lease name (lowercase letters, digits, '-' and '.')")
+        }
         guard vaultRateLimit > 0 else { throw ValidationError("--vault-rate-limit must be at least 1") }
         guard HostAndPort(healthAddr) != nil else { throw ValidationError("--health-addr: use host:port, e.g. :8081") }
         guard HostAndPort(metricsAddr) != nil else {
             throw ValidationError("--metrics-addr: use host:port, e.g. :8080")
         }
+    }
+
+    /// A name the API server accepts for a Lease (RFC 1123 subdomain).
+    static func isDNSSubdomain(_ name: String) -> Bool {
+        let alphanumeric: (Character) -> Bool = { ("a"..."z").contains($0) || ("0"..."9").contains($0) }
+        return (1...253).contains(name.utf8.count) && name.first.map(alphanumeric) == true
+            && name.last.map(alphanumeric) == true && name.allSatisfy { alphanumeric($0) || $0 == "-" || $0 == "." }
     }
 
     func run() async throws {
@@ -131,7 +143,7 @@ struct RunCommand: AsyncParsableCommand {
         let elector =
             leaderElect
             ? LeaderElector(
-                client: kube, namespace: leaderElectionNamespace, name: "keyvault-operator", identity: identity,
+                client: kube, namespace: leaderElectionNamespace, name: leaderElectionId, identity: identity,
                 logger: logger) : nil
         // In the order of their dependencies: a graceful shutdown (SIGTERM, SIGINT) stops the
         // controller first, and the endpoints answer probes until it has drained.

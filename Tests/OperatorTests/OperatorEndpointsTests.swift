@@ -131,6 +131,24 @@ struct OperatorEndpointsTests {
         #expect(try await first.vaultRequests("PUT", "/secrets/user-\(user)-weather") == 1)
     }
 
+    /// Two releases (or shards) in one namespace campaign for Leases of their own names.
+    @Test func eachLeaderElectionIdHasALeaseOfItsOwn() async throws {
+        let first = try await OperatorHarness(leaderElect: true)
+        try await first.waitUntilReady()
+        let other = try await OperatorHarness(
+            namespace: first.namespace, leaderElect: true, arguments: ["--leader-election-id", "release-b"])
+        try await other.waitUntilReady()
+        #expect(try await first.metric(#"leader_election_master_status{name="keyvault-operator"}"#) == 1)
+        #expect(try await other.metric(#"leader_election_master_status{name="release-b"}"#) == 1)
+        for (name, harness) in [("keyvault-operator", first), ("release-b", other)] {
+            let lease = try await first.kube.get(Lease.self, .leases, namespace: first.namespace, name: name)
+            #expect(lease.spec?.holderIdentity == "test-\(first.namespace)-\(harness.endpointPort)")
+        }
+        let refused = try await CommandRun(["run", "--leader-election-id", "Not_A_Name"])
+        #expect(refused.status != 0)
+        #expect(refused.error.contains("--leader-election-id"))
+    }
+
     @Test func aKilledLeaderIsReplacedOnceItsLeaseExpiresAndOnlyTheLeaderWrites() async throws {
         let first = try await OperatorHarness(leaderElect: true)
         try await first.waitUntilReady()
