@@ -14,10 +14,8 @@ extension UserIntegration {
         let conditions = Interner<[Condition]>()
     }
 
-    private static let adoptingAnnotations = [adoptAnnotation: "true"]
-
     /// The resource as the controller's cache keeps it: without what nothing reads (labels,
-    /// annotations but `adopt`, with kubectl's last-applied copy, the creation time), and with the strings and
+    /// annotations but `adopt` and `force-sync`, with kubectl's last-applied copy, the creation time), and with the strings and
     /// condition lists that many resources hold alike shared with them. Resources reconciled in the
     /// same second share their condition and sync times, and resources in the same state their
     /// messages; each would otherwise be a heap copy of its own (a string over 15 bytes is not
@@ -28,8 +26,9 @@ extension UserIntegration {
         trimmed.apiVersion = apiVersion.map(strings)
         trimmed.kind = kind.map(strings)
         trimmed.metadata.labels = nil
-        // Only the one annotation the reconciler reads.
-        trimmed.metadata.annotations = adopts ? Self.adoptingAnnotations : nil
+        // Only the annotations the controller reads.
+        let kept = metadata.annotations?.filter { $0.key == Self.adoptAnnotation || $0.key == Self.forceSyncAnnotation }
+        trimmed.metadata.annotations = kept?.isEmpty == false ? kept.map { $0.mapValues(strings) } : nil
         trimmed.metadata.creationTimestamp = nil
         trimmed.metadata.namespace = metadata.namespace.map(strings)
         trimmed.metadata.finalizers = metadata.finalizers.map(interners.lists.intern)

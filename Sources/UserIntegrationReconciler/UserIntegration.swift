@@ -76,6 +76,9 @@ public struct UserIntegration: KubernetesObject, Hashable {
     /// `"true"`: the resource may take over a vault secret no resource owns (untagged, or
     /// soft-deleted by another owner). A disabled one is never taken over.
     public static let adoptAnnotation = "integrations.keyvault.dev/adopt"
+    /// Any new value (a timestamp, say) reconciles the resource at once, re-reading the vault and
+    /// Redis; no other annotation change reconciles.
+    public static let forceSyncAnnotation = "integrations.keyvault.dev/force-sync"
     /// On a Namespace: the user IDs its resources may name, comma-separated glob patterns.
     public static let allowedUsersAnnotation = "integrations.keyvault.dev/allowed-users"
     /// On a Secret: `"true"` lets resources push it into the vault (`--require-secret-label`).
@@ -83,6 +86,8 @@ public struct UserIntegration: KubernetesObject, Hashable {
 
     /// Whether the resource asks to adopt a vault secret no resource owns.
     public var adopts: Bool { metadata.annotations?[Self.adoptAnnotation] == "true" }
+    /// The value of the force-sync annotation: a change asks for a reconcile.
+    public var forceSyncToken: String? { metadata.annotations?[Self.forceSyncAnnotation] }
 
     public var apiVersion: String? = "integrations.keyvault.dev/v1alpha1"
     public var kind: String? = "UserIntegration"

@@ -225,15 +225,15 @@ public final class UserIntegrationController: Sendable {
     }
 
     /// Whether an update asks for a reconcile: a new generation (spec), a deletion, the loss of
-    /// this operator's finalizer, or the `adopt` annotation set or removed. Status-only updates,
-    /// and the finalizer's own addition, do not.
+    /// this operator's finalizer, the `adopt` annotation set or removed, or a new `force-sync`
+    /// value. Status-only updates, other annotations and labels, and the finalizer's own addition, do not.
     static func needsReconcile(old: UserIntegration, new: UserIntegration) -> Bool {
         let finalizerLost =
             old.metadata.finalizers != new.metadata.finalizers
             && !(new.metadata.finalizers ?? []).contains(UserIntegration.finalizer)
         return old.metadata.generation != new.metadata.generation
             || old.metadata.deletionTimestamp != new.metadata.deletionTimestamp || finalizerLost
-            || old.adopts != new.adopts
+            || old.adopts != new.adopts || old.forceSyncToken != new.forceSyncToken
     }
 
     /// Whether a previous reconcile finished with this generation (finalizer set, status observed it).

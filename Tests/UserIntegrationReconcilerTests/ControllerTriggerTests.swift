@@ -42,6 +42,26 @@ struct ControllerTriggerTests {
         #expect(UserIntegrationController.needsReconcile(old: finalized, new: Self.resource(finalizers: ["other"])))
     }
 
+    @Test func aNewForceSyncValueRequeuesButNoOtherAnnotationDoes() {
+        let finalized = Self.resource(finalizers: [UserIntegration.finalizer], observedGeneration: 1)
+        func annotated(_ annotations: [String: String]) -> UserIntegration {
+            var resource = finalized
+            resource.metadata.annotations = annotations
+            return resource
+        }
+        let other = annotated(["example.com/owner": "team-a"])
+        #expect(!UserIntegrationController.needsReconcile(old: finalized, new: other))
+        let first = annotated([UserIntegration.forceSyncAnnotation: "2026-12-04T15:00:00Z"])
+        #expect(UserIntegrationController.needsReconcile(old: other, new: first))
+        #expect(!UserIntegrationController.needsReconcile(old: first, new: first))
+        let second = annotated([UserIntegration.forceSyncAnnotation: "2026-12-04T15:05:00Z"])
+        #expect(UserIntegrationController.needsReconcile(old: first, new: second))
+        // The cached copy keeps the value (and only the annotations read), so the next change compares.
+        let cached = annotated([UserIntegration.forceSyncAnnotation: "x", "example.com/owner": "team-a"])
+            .cached(UserIntegration.Interners())
+        #expect(cached.metadata.annotations == [UserIntegration.forceSyncAnnotation: "x"])
+    }
+
     @Test func onlyResourcesReconciledAtTheirGenerationWaitForTheResyncPass() {
         #expect(
             UserIntegrationController.isReconciled(
