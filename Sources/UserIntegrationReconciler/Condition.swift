@@ -28,6 +28,8 @@ public struct Condition: Codable, Sendable, Hashable {
     public static let keyVaultSynced = "KeyVaultSynced"
     public static let cacheWarmed = "CacheWarmed"
     public static let expired = "Expired"
+    /// Present (`True`) only while the credential expires within the operator's `--expiry-warning`.
+    public static let expiringSoon = "ExpiringSoon"
 }
 
 extension Array where Element == Condition {

@@ -8,6 +8,8 @@ public enum ConditionReason {
     /// The credential has not expired.
     public static let valid = "Valid"
     public static let expired = "Expired"
+    /// The credential expires within the warning period (condition `ExpiringSoon`, Warning event).
+    public static let expiringSoon = "ExpiringSoon"
     /// No enabled vault secret (observe mode).
     public static let notConfigured = "NotConfigured"
     /// The referenced Secret, or its key, is missing.

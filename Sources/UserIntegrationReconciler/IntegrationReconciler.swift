@@ -11,7 +11,7 @@ final class IntegrationReconciler: Reconciler {
     let kube: KubernetesClient
     let vault: CachedClient
     let logger: Logger
-    let planner = ReconcilePlanner()
+    let planner: ReconcilePlanner
     let events: EventRecorder
     let circuit: VaultCircuit
     /// What this process last put in Redis per integration (to tell its own notifications apart).
@@ -30,8 +30,10 @@ final class IntegrationReconciler: Reconciler {
         kube: KubernetesClient, vault: CachedClient, events: EventRecorder, circuit: VaultCircuit,
         warmedVersions: WarmedVersions,
         resources: [Informer<UserIntegration>], secrets: [Informer<PartialObjectMetadata>],
-        namespaces: Informer<PartialObjectMetadata>?, requireSecretLabel: Bool, logger: Logger
+        namespaces: Informer<PartialObjectMetadata>?, requireSecretLabel: Bool, planner: ReconcilePlanner,
+        logger: Logger
     ) {
+        self.planner = planner
         self.kube = kube
         self.vault = vault
         self.events = events

@@ -5,7 +5,12 @@ import Kubernetes
 /// The reconciler's decisions as pure logic: from a resource, the referenced Secret's value and what
 /// the vault holds, the vault action, the status and the next requeue. No I/O; tested without servers.
 public struct ReconcilePlanner: Sendable {
-    public init() {}
+    /// How long before a credential's expiry the `ExpiringSoon` condition and Warning event come.
+    public var expiryWarning: Duration
+
+    public init(expiryWarning: Duration = .seconds(7 * 86_400)) {
+        self.expiryWarning = expiryWarning
+    }
 
     public static let managedByTag = "managed-by"
     public static let managerName = "keyvault-operator"
@@ -184,7 +189,8 @@ public struct ReconcilePlanner: Sendable {
         var plan = settled(
             status, secret: written, type: type, syncedReason: ConditionReason.synced, generation: generation, now: now)
         plan.vaultAction = action
-        if action != .none {
+        // One event per plan: an ExpiringSoon warning wins over the write's Normal event.
+        if action != .none, plan.event == nil {
             plan.event = PlanEvent(
                 reason: ConditionReason.synced, note: "wrote Key Vault secret \(desired.name)", warning: false)
         }
@@ -225,6 +231,7 @@ public struct ReconcilePlanner: Sendable {
             Condition.keyVaultSynced, .true, reason: syncedReason, message: "the Key Vault secret is current",
             generation: generation, now: stamp)
         var requeue: Duration?
+        let warningSeconds = Double(expiryWarning.components.seconds)
         if integration.status == .expired {
             conditions.set(
                 Condition.expired, .true, reason: ConditionReason.expired, message: "the credential expired",
@@ -239,11 +246,35 @@ public struct ReconcilePlanner: Sendable {
             conditions.set(
                 Condition.ready, .true, reason: syncedReason, message: "connected", generation: generation, now: stamp)
             if let expiry = secret.properties.expiresAt {
-                requeue = .milliseconds(max(1, Int((expiry.timeIntervalSince(now) * 1000).rounded(.up))))
+                // Looked at again when the warning starts, then at the expiry itself.
+                let warningStarts = expiry - warningSeconds
+                requeue = Self.delay(until: warningStarts > now ? warningStarts : expiry, from: now)
             }
         }
+        let wasExpiringSoon = conditions[Condition.expiringSoon]?.status == .true
+        var event: PlanEvent?
+        if integration.status != .expired, let expiry = secret.properties.expiresAt,
+            expiry.timeIntervalSince(now) <= warningSeconds
+        {
+            let message = "the credential expires at \(Self.formatTime(expiry))"
+            conditions.set(
+                Condition.expiringSoon, .true, reason: ConditionReason.expiringSoon, message: message,
+                generation: generation, now: stamp)
+            if !wasExpiringSoon {
+                event = PlanEvent(reason: ConditionReason.expiringSoon, note: message, warning: true)
+            }
+        } else {
+            // Absent unless it holds: no status write for the resources it never concerned.
+            conditions.removeAll { $0.type == Condition.expiringSoon }
+        }
         status.conditions = conditions
-        return ReconcilePlan(vaultAction: .none, status: status, requeueAfter: requeue)
+        var plan = ReconcilePlan(vaultAction: .none, status: status, requeueAfter: requeue)
+        plan.event = event
+        return plan
+    }
+
+    private static func delay(until date: Date, from now: Date) -> Duration {
+        .milliseconds(max(1, Int((date.timeIntervalSince(now) * 1000).rounded(.up))))
     }
 
     private func notConfigured(

@@ -24,11 +24,14 @@ public final class UserIntegrationController: Sendable {
         public var userBinding: UserBinding
         /// Whether a referenced Secret must carry `integrations.keyvault.dev/allow-push: "true"`.
         public var requireSecretLabel: Bool
+        /// How long before a credential's expiry `ExpiringSoon` is set and a Warning recorded.
+        public var expiryWarning: Duration
 
         public init(
             namespaces: [String] = [], concurrency: Int = 4, resyncPeriod: Duration = .seconds(600),
             identity: String = "keyvault-operator",
-            vaultRequestsPerSecond: Int = 300, userBinding: UserBinding = .any, requireSecretLabel: Bool = false
+            vaultRequestsPerSecond: Int = 300, userBinding: UserBinding = .any, requireSecretLabel: Bool = false,
+            expiryWarning: Duration = .seconds(7 * 86_400)
         ) {
             self.namespaces = namespaces
             self.concurrency = max(1, concurrency)
@@ -37,6 +40,7 @@ public final class UserIntegrationController: Sendable {
             self.vaultRequestsPerSecond = max(1, vaultRequestsPerSecond)
             self.userBinding = userBinding
             self.requireSecretLabel = requireSecretLabel
+            self.expiryWarning = expiryWarning
         }
     }
 
@@ -109,7 +113,8 @@ public final class UserIntegrationController: Sendable {
                 client: kube, controller: "integrations.keyvault.dev/keyvault-operator",
                 instance: configuration.identity, logger: logger),
             circuit: circuit, warmedVersions: WarmedVersions(), resources: resources, secrets: secrets,
-            namespaces: namespaces, requireSecretLabel: configuration.requireSecretLabel, logger: logger)
+            namespaces: namespaces, requireSecretLabel: configuration.requireSecretLabel,
+            planner: ReconcilePlanner(expiryWarning: configuration.expiryWarning), logger: logger)
         let sources: [any CacheSource] = resources + secrets + (namespaces.map { [$0] } ?? [])
         controller = Controller(
             name: Self.controllerName, reconciler: reconciler, queue: queue, sources: sources,

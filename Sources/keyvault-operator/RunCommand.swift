@@ -25,6 +25,8 @@ struct RunCommand: AsyncParsableCommand {
         [String] = []
     @Option(help: "Resources reconciled at once.") var concurrency = 4
     @Option(help: "How often every resource is checked against the vault, e.g. 10m.") var resyncPeriod = "10m"
+    @Option(help: "How long before a credential expires its resource gets ExpiringSoon and a Warning, e.g. 7d or 12h.")
+    var expiryWarning = "7d"
     @Flag(help: "Campaign for a Lease and reconcile only while leading.") var leaderElect = false
     @Option(help: "The namespace of the leader-election Lease.") var leaderElectionNamespace = "default"
     @Option(help: "The leader-election Lease's name: one per release, or per shard.")
@@ -61,6 +63,9 @@ struct RunCommand: AsyncParsableCommand {
     static let drainTimeout = Duration.seconds(20)
 
     func validate() throws {
+        guard Self.parseDays(expiryWarning) != nil else {
+            throw ValidationError("--expiry-warning: use a duration like 7d, 12h or 30m")
+        }
         guard EnvironmentConfiguration.parseDuration(resyncPeriod) != nil else {
             throw ValidationError("--resync-period: use a duration like 10m")
         }
@@ -76,6 +81,12 @@ struct RunCommand: AsyncParsableCommand {
         guard HostAndPort(metricsAddr) != nil else {
             throw ValidationError("--metrics-addr: use host:port, e.g. :8080")
         }
+    }
+
+    /// A duration in days (`7d`) or as the environment writes them (`12h`, `30m`).
+    static func parseDays(_ text: String) -> Duration? {
+        guard text.hasSuffix("d") else { return EnvironmentConfiguration.parseDuration(text) }
+        return Double(text.dropLast()).flatMap { $0 >= 0 ? .seconds($0 * 86_400) : nil }
     }
 
     /// A name the API server accepts for a Lease (RFC 1123 subdomain).
@@ -128,7 +139,8 @@ struct RunCommand: AsyncParsableCommand {
                 resyncPeriod: EnvironmentConfiguration.parseDuration(resyncPeriod) ?? .seconds(600),
                 identity: identity, vaultRequestsPerSecond: vaultRateLimit,
                 userBinding: userBinding,
-                requireSecretLabel: requireSecretLabel),
+                requireSecretLabel: requireSecretLabel,
+                expiryWarning: Self.parseDays(expiryWarning) ?? .seconds(604_800)),
             kube: kube, vault: vault, logger: logger)
         logger.info(
             "starting",

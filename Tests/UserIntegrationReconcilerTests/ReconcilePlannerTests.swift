@@ -66,6 +66,36 @@ struct ReconcilePlannerTests {
         #expect(plan.status.vaultSecretVersion == "v1")
     }
 
+    /// Within the warning period: `ExpiringSoon` with a Warning on the transition only; before it,
+    /// no condition and a requeue at the period's start; once expired, `Expired` takes over.
+    @Test func aCredentialExpiringWithinTheWarningIsFlaggedOnce() {
+        let planner = ReconcilePlanner(expiryWarning: .seconds(3600))
+        func plan(expiresIn seconds: Double, previous: UserIntegration.Status? = nil) -> ReconcilePlan {
+            let expires = now + seconds
+            var current = resource(expiresAt: ISO8601DateFormatter().string(from: expires))
+            current.status = previous
+            return planner.plan(
+                current, secretRef: .value(Data("same-value".utf8)),
+                vault: .present(vaultSecret("same-value", expires: expires)), now: now)
+        }
+        let early = plan(expiresIn: 7200)
+        #expect(early.status.conditions?[Condition.expiringSoon] == nil)
+        #expect(early.requeueAfter == .seconds(3600), "looked at again when the warning starts")
+        #expect(early.event == nil)
+
+        let soon = plan(expiresIn: 1800, previous: early.status)
+        #expect(soon.status.conditions?[Condition.expiringSoon]?.status == .true)
+        #expect(soon.status.conditions?[Condition.ready]?.status == .true, "still connected")
+        #expect(soon.event?.reason == "ExpiringSoon" && soon.event?.warning == true)
+        #expect(soon.event?.note == "the credential expires at 2027-01-15T08:30:00Z")
+        #expect(soon.requeueAfter == .seconds(1800), "then at the expiry")
+        #expect(plan(expiresIn: 1700, previous: soon.status).event == nil, "the warning is recorded once")
+
+        let expired = plan(expiresIn: -1, previous: soon.status)
+        #expect(expired.status.conditions?[Condition.expiringSoon] == nil)
+        #expect(expired.status.conditions?[Condition.expired]?.status == .true)
+    }
+
     @Test(arguments: ["changed-value", "same-value"])
     func aChangedValueOrExpiryIsWrittenAgain(value: String) {
         let plan = planner.plan(
