@@ -171,7 +171,9 @@ public final class UserIntegrationController: Sendable {
     }
 
     private func addHandlers() {
+        let gauges = ResourceGauges()
         for informer in resources {
+            informer.addHandler { gauges.observe($0) }
             informer.addHandler { [queue, weak self] change in
                 switch change {
                 case .added(let object) where Self.isReconciled(object):

@@ -36,5 +36,19 @@ struct ExpiringSoonTests {
                     $0.reason == "ExpiringSoon" && $0.type == "Warning" && $0.regarding?.name == "soon"
                 }
             }, "a Warning event names the expiring resource")
+
+        // Per-resource gauges: ready, and the expiry (to the second), labelled without the user.
+        let labels = #"{namespace="\#(harness.namespace)",name="soon",type="weather"}"#
+        #expect(try await harness.metric("userintegration_ready" + labels) == 1)
+        let expiry = try #require(try await harness.metric("userintegration_expiry_timestamp_seconds" + labels))
+        let expected = try #require(soon.status?.expiresAt.flatMap { try? Date($0, strategy: .iso8601) })
+        #expect(expiry == expected.timeIntervalSince1970)
+        #expect(try await harness.endpoint("/metrics").body.contains(user) == false)
+        try await harness.kube.delete(UserIntegration.resource, namespace: harness.namespace, name: "soon")
+        #expect(
+            try await eventually(timeout: .seconds(120), every: .milliseconds(200)) {
+                try await harness.metric("userintegration_ready" + labels) == nil
+            }, "the deleted resource's series are gone")
+        #expect(try await harness.metric("userintegration_expiry_timestamp_seconds" + labels) == nil)
     }
 }
