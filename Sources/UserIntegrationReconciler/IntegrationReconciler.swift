@@ -120,7 +120,16 @@ final class IntegrationReconciler: Reconciler {
                 current, (current.metadata.finalizers ?? []) + [UserIntegration.finalizer])
         }
         let reference = try await readSecretReference(current)
-        guard let key = ReconcilePlanner.integrationKey(of: current) else {
+        let key = ReconcilePlanner.integrationKey(of: current)
+        // The status names the vault secret last written or observed: another name now means
+        // `userId` or `type` changed in place, and the old one is let go as a deletion would.
+        if let key, let previous = current.status?.vaultSecretName, previous != key.secretName {
+            logger.info(
+                "userId or type changed: releasing the previous vault secret",
+                metadata: ["k8s.object": "\(ObjectKey(current))", "kv.secret.name": "\(previous)"])
+            try await release(previous, of: current)
+        }
+        guard let key else {
             try await writeStatus(
                 current, planner.plan(current, secretRef: reference, vault: .missing, now: Date()).status)
             return .done
@@ -209,25 +218,31 @@ final class IntegrationReconciler: Reconciler {
     private func finalize(_ resource: UserIntegration, userAllowed: Bool) async throws {
         guard (resource.metadata.finalizers ?? []).contains(UserIntegration.finalizer) else { return }
         if userAllowed, let key = ReconcilePlanner.integrationKey(of: resource) {
-            let observed = try await observe(key.secretName)
-            var owned = false
-            if case .present(let secret) = observed {
-                owned = secret.properties.tags["owner"] == resource.ownerReference
-            }
-            if owned && resource.spec.deletionPolicy ?? .delete == .delete {
-                do {
-                    try await circuit.call { try await vault.deleteSecret(key.secretName) }
-                } catch let error as KeyVaultError where error.code == .secretNotFound {}
-                await record(
-                    resource,
-                    PlanEvent(
-                        reason: ConditionReason.deleted, note: "deleted Key Vault secret \(key.secretName)",
-                        warning: false))
-            }
-            if owned || observed == .missing { await vault.invalidate(secretName: key.secretName) }
+            try await release(key.secretName, of: resource)
         }
         _ = try await setFinalizers(
             resource, (resource.metadata.finalizers ?? []).filter { $0 != UserIntegration.finalizer })
+    }
+
+    /// Lets go of a vault secret the resource no longer names (deleted, or its `userId` or `type`
+    /// changed): applies its `deletionPolicy` to the secret if the resource owns it, and
+    /// invalidates Redis for a secret it owns or that is gone. Another owner's is left alone.
+    private func release(_ secretName: String, of resource: UserIntegration) async throws {
+        let observed = try await observe(secretName)
+        var owned = false
+        if case .present(let secret) = observed {
+            owned = secret.properties.tags["owner"] == resource.ownerReference
+        }
+        if owned && resource.spec.deletionPolicy ?? .delete == .delete {
+            do {
+                try await circuit.call { try await vault.deleteSecret(secretName) }
+            } catch let error as KeyVaultError where error.code == .secretNotFound {}
+            await record(
+                resource,
+                PlanEvent(
+                    reason: ConditionReason.deleted, note: "deleted Key Vault secret \(secretName)", warning: false))
+        }
+        if owned || observed == .missing { await vault.invalidate(secretName: secretName) }
     }
 
     private func readSecretReference(_ resource: UserIntegration) async throws -> SecretReferenceValue? {
