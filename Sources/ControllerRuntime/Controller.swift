@@ -102,6 +102,9 @@ public final class Controller<R: Reconciler>: Sendable {
             label: "controller_runtime_reconcile_total",
             dimensions: [("controller", name), ("result", outcome.rawValue)]
         ).increment()
+        if outcome == .error {
+            Counter(label: "controller_runtime_reconcile_errors_total", dimensions: [("controller", name)]).increment()
+        }
         outcomes.withLock { $0[outcome, default: 0] += 1 }
     }
 }

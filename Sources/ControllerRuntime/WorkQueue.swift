@@ -7,7 +7,9 @@ import Synchronization
 /// processed by two workers at a time (re-added while processing, it is queued again when done).
 /// New and changed objects go ahead of periodic resyncs. Failed keys come back after a per-key
 /// exponential backoff (5 ms doubling to 1000 s); delayed keys wait in a heap driven by `run()`.
-/// Reports `workqueue_depth`, `workqueue_adds_total` and `workqueue_retries_total` labelled by name.
+/// Reports `workqueue_depth`, `workqueue_adds_total`, `workqueue_retries_total`,
+/// `workqueue_queue_duration_seconds` (queued until taken) and `workqueue_work_duration_seconds`
+/// (taken until done), labelled by name, as client-go's work queue does.
 public final class WorkQueue<Key: Hashable & Sendable>: Sendable {
     public typealias Priority = WorkQueuePriority
 
@@ -26,6 +28,9 @@ public final class WorkQueue<Key: Hashable & Sendable>: Sendable {
         var shuttingDown = false
         var adds = 0
         var retries = 0
+        /// When each queued key was queued, and when each key in process was taken.
+        var queuedAt: [Key: ContinuousClock.Instant] = [:]
+        var takenAt: [Key: ContinuousClock.Instant] = [:]
     }
     private let state = Mutex(State())
     public let baseDelay: Duration
@@ -33,6 +38,8 @@ public final class WorkQueue<Key: Hashable & Sendable>: Sendable {
     private let depthGauge: Gauge
     private let addsCounter: Counter
     private let retriesCounter: Counter
+    private let queueDuration: Timer
+    private let workDuration: Timer
 
     public init(name: String = "default", baseDelay: Duration = .milliseconds(5), maxDelay: Duration = .seconds(1000)) {
         self.baseDelay = baseDelay
@@ -40,10 +47,13 @@ public final class WorkQueue<Key: Hashable & Sendable>: Sendable {
         depthGauge = Gauge(label: "workqueue_depth", dimensions: [("name", name)])
         addsCounter = Counter(label: "workqueue_adds_total", dimensions: [("name", name)])
         retriesCounter = Counter(label: "workqueue_retries_total", dimensions: [("name", name)])
+        queueDuration = Timer(label: "workqueue_queue_duration_seconds", dimensions: [("name", name)])
+        workDuration = Timer(label: "workqueue_work_duration_seconds", dimensions: [("name", name)])
     }
 
     /// Queues a key (no-op when already queued).
     public func add(_ key: Key, priority: Priority = .normal) {
+        let now = ContinuousClock.now
         let (waiter, depth) = state.withLock { state -> (CheckedContinuation<Key?, Never>?, Int?) in
             guard !state.shuttingDown else { return (nil, nil) }
             state.adds += 1
@@ -61,15 +71,20 @@ public final class WorkQueue<Key: Hashable & Sendable>: Sendable {
             }
             if !state.waiters.isEmpty {
                 state.processing.insert(key)
+                state.takenAt[key] = now
                 return (state.waiters.removeFirst().continuation, nil)
             }
             state.queued[key] = priority
+            state.queuedAt[key] = now
             if priority == .normal { state.normal.append(key) } else { state.resync.append(key) }
             return (nil, state.queued.count)
         }
         addsCounter.increment()
         if let depth { depthGauge.record(depth) }
-        waiter?.resume(returning: key)
+        if let waiter {
+            queueDuration.record(duration: .zero)  // a worker was waiting for it
+            waiter.resume(returning: key)
+        }
     }
 
     /// Queues a key after `delay` (driven by `run()`).
@@ -119,13 +134,19 @@ public final class WorkQueue<Key: Hashable & Sendable>: Sendable {
         }
         return await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
-                let (key, depth) = state.withLock { state -> (Key??, Int) in
-                    if state.shuttingDown || Task.isCancelled { return (.some(nil), 0) }
-                    if let key = Self.pop(&state) { return (.some(key), state.queued.count) }
+                let now = ContinuousClock.now
+                let (key, depth, waited) = state.withLock { state -> (Key??, Int, Duration?) in
+                    if state.shuttingDown || Task.isCancelled { return (.some(nil), 0, nil) }
+                    if let key = Self.pop(&state) {
+                        state.takenAt[key] = now
+                        let waited = state.queuedAt.removeValue(forKey: key).map { now - $0 }
+                        return (.some(key), state.queued.count, waited)
+                    }
                     state.waiters.append((id, continuation))
-                    return (nil, 0)
+                    return (nil, 0, nil)
                 }
                 depthGauge.record(depth)
+                if let waited { queueDuration.record(duration: waited) }
                 if let key { continuation.resume(returning: key) }
             }
         } onCancel: {
@@ -138,10 +159,12 @@ public final class WorkQueue<Key: Hashable & Sendable>: Sendable {
 
     /// Marks a key processed; if it was re-added meanwhile, it is queued again.
     public func done(_ key: Key) {
-        let again = state.withLock { state -> Priority? in
+        let now = ContinuousClock.now
+        let (again, taken) = state.withLock { state -> (Priority?, ContinuousClock.Instant?) in
             state.processing.remove(key)
-            return state.dirty.removeValue(forKey: key)
+            return (state.dirty.removeValue(forKey: key), state.takenAt.removeValue(forKey: key))
         }
+        if let taken { workDuration.record(duration: now - taken) }
         if let again { add(key, priority: again) }
     }
 

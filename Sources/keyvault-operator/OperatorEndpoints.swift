@@ -22,6 +22,7 @@ final class OperatorEndpoints: Sendable {
     let leading = Mutex(false)
     /// The vault's and Redis's health, checked at most every few seconds.
     let dependencies: DependencyHealth
+    let process: ProcessMetrics
 
     init(
         controller: UserIntegrationController, kube: KubernetesClient, vault: CachedClient,
@@ -32,6 +33,7 @@ final class OperatorEndpoints: Sendable {
         self.vault = vault
         self.registry = registry
         dependencies = DependencyHealth { await vault.health() }
+        process = ProcessMetrics(registry: registry)
     }
 
     /// Serves until the task is cancelled, then stops accepting (answers in progress finish).
@@ -55,6 +57,7 @@ final class OperatorEndpoints: Sendable {
             let problems = await readinessProblems()
             return .text(problems.isEmpty ? 200 : 503, problems.isEmpty ? "ok\n" : problems.map { "\($0)\n" }.joined())
         case "/metrics" where metrics:
+            process.update()
             return EndpointResponse(
                 status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8", body: registry.emitToBuffer())
         default: return nil

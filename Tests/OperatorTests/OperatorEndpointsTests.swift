@@ -38,9 +38,19 @@ struct OperatorEndpointsTests {
         #expect(try await harness.metric(#"workqueue_depth{name="userintegration"}"#) != nil)
         #expect(try await harness.metric(#"keyvault_requests_total{operation="set",code="200"}"#) == 1)
         #expect(try await harness.metric(#"leader_election_master_status{name="keyvault-operator"}"#) == 1)
+        // client-go's work-queue timings and controller-runtime's error count.
+        #expect(try await harness.metric(#"workqueue_queue_duration_seconds_count{name="userintegration"}"#) ?? 0 >= 1)
+        #expect(try await harness.metric(#"workqueue_work_duration_seconds_count{name="userintegration"}"#) ?? 0 >= 1)
         let metrics = try await harness.endpoint("/metrics")
         #expect(metrics.body.contains("# TYPE keyvault_request_duration_seconds histogram"))
         #expect(!metrics.body.contains(marker))
+        // The standard process metrics, read from /proc when scraped.
+        #expect(try await harness.metric("process_resident_memory_bytes") ?? 0 > 1_048_576)
+        #expect(try await harness.metric("process_open_fds") ?? 0 >= 3)
+        #expect(try await harness.metric("process_max_fds") ?? 0 >= 64)
+        let started = try #require(try await harness.metric("process_start_time_seconds"))
+        #expect(abs(started - Date().timeIntervalSince1970) < 3600, "started within the hour: \(started)")
+        #expect(metrics.body.contains("# TYPE process_cpu_seconds_total counter"))
     }
 
     /// The wire protocol is EndpointServerTests'; this is the operator's use of it.
@@ -138,8 +148,13 @@ struct OperatorEndpointsTests {
         let other = try await OperatorHarness(
             namespace: first.namespace, leaderElect: true, arguments: ["--leader-election-id", "release-b"])
         try await other.waitUntilReady()
-        #expect(try await first.metric(#"leader_election_master_status{name="keyvault-operator"}"#) == 1)
-        #expect(try await other.metric(#"leader_election_master_status{name="release-b"}"#) == 1)
+        // Ready is not leading (a standby is ready too): each acquires its own Lease soon after.
+        for (harness, name) in [(first, "keyvault-operator"), (other, "release-b")] {
+            #expect(
+                try await eventually(timeout: .seconds(120), every: .milliseconds(100)) {
+                    try await harness.metric(#"leader_election_master_status{name="\#(name)"}"#) == 1
+                }, "\(name) leads")
+        }
         for (name, harness) in [("keyvault-operator", first), ("release-b", other)] {
             let lease = try await first.kube.get(Lease.self, .leases, namespace: first.namespace, name: name)
             #expect(lease.spec?.holderIdentity == "test-\(first.namespace)-\(harness.endpointPort)")
