@@ -9,6 +9,7 @@ struct CacheCommand: AsyncParsableCommand {
 
     struct Stats: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Entries cached under the prefix, by kind.")
+        @OptionGroup var format: OutputFormat.Option
 
         func run() async throws {
             try await CommandSupport.reportingErrors {
@@ -24,12 +25,14 @@ struct CacheCommand: AsyncParsableCommand {
                 let integrations = keys.filter { $0.hasPrefix(config.cachePrefix + "user:") }.count
                 let secrets = keys.filter { $0.hasPrefix(config.cachePrefix + "secret:") }.count
                 print(
-                    CommandSupport.table([
-                        ["prefix", config.cachePrefix], ["entries", "\(keys.count)"],
-                        ["integrations", "\(integrations)"],
-                        ["secrets", "\(secrets)"], ["ttl", "\(config.cacheTTL)"],
-                        ["encrypted", "\(config.encryptionKey != nil)"],
-                    ]))
+                    format.output.render(
+                        columns: ["prefix", "entries", "integrations", "secrets", "ttl", "encrypted"],
+                        rows: [
+                            [
+                                config.cachePrefix, "\(keys.count)", "\(integrations)", "\(secrets)",
+                                "\(config.cacheTTL)", "\(config.encryptionKey != nil)",
+                            ]
+                        ]))
             }
         }
     }
@@ -38,14 +41,15 @@ struct CacheCommand: AsyncParsableCommand {
 struct HealthCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "health", abstract: "Check the vault and Redis; exit 0 only when both are reachable.")
+    @OptionGroup var format: OutputFormat.Option
 
     func run() async throws {
         try await CommandSupport.reportingErrors {
             let report = try await CommandSupport.cachedClient().health()
             let rows = report.components.map { component in
-                [component.name, component.healthy ? "ok" : "down", "\(component.latency)", component.error ?? ""]
+                [component.name, component.healthy ? "ok" : "down", "\(component.latency)", component.error ?? "-"]
             }
-            print(CommandSupport.table(rows))
+            print(format.output.render(columns: ["component", "status", "latency", "error"], rows: rows))
             guard report.healthy else {
                 FileHandle.standardError.write(
                     Data("unhealthy: \(report.unhealthyComponents.joined(separator: ", "))\n".utf8))

@@ -15,6 +15,8 @@ struct IntegrationCommand: AsyncParsableCommand {
         var type: IntegrationType
     }
 
+    static let columns = ["type", "status", "masked key", "expires"]
+
     static func row(_ integration: Integration) -> [String] {
         [
             integration.type.rawValue, integration.status.rawValue,
@@ -31,7 +33,9 @@ struct IntegrationCommand: AsyncParsableCommand {
             try await CommandSupport.reportingErrors {
                 let integration = try await CommandSupport.cachedClient().getUserIntegration(
                     userID: target.userID, type: target.type)
-                print(CommandSupport.table([IntegrationCommand.row(integration)]))
+                print(
+                    OutputFormat.table.render(
+                        columns: IntegrationCommand.columns, rows: [IntegrationCommand.row(integration)]))
             }
         }
     }
@@ -39,11 +43,14 @@ struct IntegrationCommand: AsyncParsableCommand {
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "All eight integrations of a user.")
         @Option(name: .customLong("user")) var userID: String
+        @OptionGroup var format: OutputFormat.Option
 
         func run() async throws {
             try await CommandSupport.reportingErrors {
                 let integrations = try await CommandSupport.cachedClient().listUserIntegrations(userID: userID)
-                print(CommandSupport.table(integrations.map(IntegrationCommand.row)))
+                print(
+                    format.output.render(
+                        columns: IntegrationCommand.columns, rows: integrations.map(IntegrationCommand.row)))
             }
         }
     }
@@ -66,7 +73,9 @@ struct IntegrationCommand: AsyncParsableCommand {
                 }
                 let integration = try await CommandSupport.cachedClient().setUserIntegration(
                     userID: target.userID, type: target.type, value: try input.read(), expiresAt: expiry)
-                print(CommandSupport.table([IntegrationCommand.row(integration)]))
+                print(
+                    OutputFormat.table.render(
+                        columns: IntegrationCommand.columns, rows: [IntegrationCommand.row(integration)]))
             }
         }
     }

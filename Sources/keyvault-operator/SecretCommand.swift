@@ -8,12 +8,17 @@ struct SecretCommand: AsyncParsableCommand {
         subcommands: [Get.self, Set.self, Delete.self, List.self])
 
     struct Get: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Print a secret's value.")
+        static let configuration = CommandConfiguration(
+            abstract: "Print a secret's value; with -o json or yaml, its metadata only (never the value).")
         @Argument var name: String
+        @ArgumentParser.Option(name: [.customShort("o"), .long], help: "json or yaml: the metadata, not the value.")
+        var output: OutputFormat?
 
         func run() async throws {
             try await CommandSupport.reportingErrors {
-                print(try await CommandSupport.cachedClient().getSecret(name).value)
+                let secret = try await CommandSupport.cachedClient().getSecret(name)
+                guard let output, output != .table else { return print(secret.value) }
+                print(output.render(columns: SecretCommand.columns, rows: [SecretCommand.row(secret.properties)]))
             }
         }
     }
@@ -52,20 +57,22 @@ struct SecretCommand: AsyncParsableCommand {
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List secrets (names and dates, never values).")
+        @OptionGroup var format: OutputFormat.Option
 
         func run() async throws {
             try await CommandSupport.reportingErrors {
                 let secrets = try await CommandSupport.cachedClient().listSecrets()
-                let rows =
-                    [["NAME", "ENABLED", "EXPIRES", "UPDATED"]]
-                    + secrets.map {
-                        [
-                            $0.name, "\($0.enabled)", CommandSupport.date($0.expiresAt),
-                            CommandSupport.date($0.updatedAt),
-                        ]
-                    }
-                print(CommandSupport.table(rows))
+                print(format.output.render(columns: SecretCommand.columns, rows: secrets.map(SecretCommand.row)))
             }
         }
+    }
+
+    static let columns = ["name", "version", "enabled", "expires", "updated"]
+
+    static func row(_ properties: SecretProperties) -> [String] {
+        [
+            properties.name, properties.version.isEmpty ? "-" : properties.version, "\(properties.enabled)",
+            CommandSupport.date(properties.expiresAt), CommandSupport.date(properties.updatedAt),
+        ]
     }
 }

@@ -2,8 +2,10 @@ import ArgumentParser
 import Foundation
 import UserIntegrationReconciler
 
-/// `keyvault-operator validate -f FILE...`: UserIntegration manifests checked offline against the
-/// CRD's rules, for GitOps pipelines. Prints `file:line:col: field: problem`; exits 1 on any problem.
+/// `keyvault-operator validate -f FILE|DIR... [-R]`: UserIntegration manifests checked offline
+/// against the CRD's rules, for GitOps pipelines. Prints `file:line:col: field: problem`; exits 1
+/// on any problem, 2 when a file cannot be read. A directory means its `.yaml`, `.yml` and `.json`
+/// files (with `-R`, its subdirectories' too), as kubectl reads them.
 struct ValidateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "validate",
@@ -11,8 +13,10 @@ struct ValidateCommand: ParsableCommand {
 
     @Option(
         name: [.customShort("f"), .customLong("filename")],
-        help: "A manifest file, or - for standard input (repeatable).")
+        help: "A manifest file, a directory of them, or - for standard input (repeatable).")
     var files: [String]
+    @Flag(name: [.customShort("R"), .long], help: "Read the directories given with -f recursively.")
+    var recursive = false
 
     func validate() throws {
         guard !files.isEmpty else { throw ValidationError("give at least one manifest with -f FILE") }
@@ -20,7 +24,7 @@ struct ValidateCommand: ParsableCommand {
 
     func run() throws {
         var inputs: [(path: String, text: String)] = []
-        for path in files {
+        for path in try files.flatMap(manifests) {
             let data =
                 path == "-"
                 ? FileHandle.standardInput.readDataToEndOfFile() : FileManager.default.contents(atPath: path)
@@ -38,5 +42,28 @@ struct ValidateCommand: ParsableCommand {
             )
             throw ExitCode(1)
         }
+    }
+
+    /// `path` itself, or the manifests of the directory it names (sorted, as kubectl reads them).
+    private func manifests(in path: String) throws -> [String] {
+        var isDirectory: ObjCBool = false
+        guard path != "-", FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory),
+            isDirectory.boolValue
+        else { return [path] }
+        let root = URL(fileURLWithPath: path)
+        let names: [String]
+        if recursive {
+            names = FileManager.default.enumerator(atPath: path)?.compactMap { $0 as? String } ?? []
+        } else {
+            names = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
+        }
+        let found = names.filter { name in [".yaml", ".yml", ".json"].contains { name.hasSuffix($0) } }.sorted()
+            .map { root.appendingPathComponent($0).path }
+        guard !found.isEmpty else {
+            CommandSupport.printError(
+                "\(path): no .yaml, .yml or .json files\(recursive ? "" : " (-R reads subdirectories)")")
+            throw ExitCode(2)
+        }
+        return found
     }
 }

@@ -19,12 +19,49 @@ struct OperatorCLITests {
         let list = try await run(["integration", "list", "--user", user])
         #expect(list.status == 0)
         let lines = list.output.split(separator: "\n")
-        #expect(lines.count == 8)
+        #expect(lines.count == 9, "a header row and eight types")
         #expect(
             lines[0].split(separator: " ", omittingEmptySubsequences: true) == [
+                "TYPE", "STATUS", "MASKED", "KEY", "EXPIRES",
+            ])
+        #expect(
+            lines[1].split(separator: " ", omittingEmptySubsequences: true) == [
                 "weather", "connected", "***4f2", "2030-12-28",
             ])
         #expect(!list.output.contains("cli-value-secret"))
+    }
+
+    /// `-o json` and `-o yaml`, as scripts read them: the same facts, never a value.
+    @Test func listsAndMetadataPrintAsJSONAndYAML() async throws {
+        let user = LibraryTestSupport.uniqueUser()
+        #expect(
+            try await run(["integration", "set", "--user", user, "--type", "alexa", "--value", "cli-json-value-9ab"])
+                .status == 0)
+        let json = try await run(["integration", "list", "--user", user, "-o", "json"])
+        let integrations = try #require(
+            try JSONSerialization.jsonObject(with: Data(json.output.utf8)) as? [[String: String]])
+        #expect(integrations.count == 8)
+        #expect(
+            integrations.first { $0["type"] == "alexa" } == [
+                "type": "alexa", "status": "connected", "masked_key": "***9ab", "expires": "-",
+            ])
+        let yaml = try await run(["integration", "list", "--user", user, "--output", "yaml"])
+        #expect(yaml.output.contains("- type: \"alexa\"\n  status: \"connected\"\n  masked_key: \"***9ab\""))
+
+        let name = "user-\(user)-alexa"
+        let metadata = try await run(["secret", "get", name, "-o", "json"])
+        let secret = try #require(
+            try JSONSerialization.jsonObject(with: Data(metadata.output.utf8)) as? [[String: String]])
+        #expect(secret.first?["name"] == name && secret.first?["enabled"] == "true")
+        #expect(secret.first?["version"]?.count == 32)
+        for output in [json, yaml, metadata] { #expect(!output.output.contains("cli-json-value")) }
+        let health = try await run(["health", "-o", "json"])
+        let components = try #require(
+            try JSONSerialization.jsonObject(with: Data(health.output.utf8)) as? [[String: String]])
+        #expect(Set(components.compactMap { $0["status"] }) == ["ok"])
+        #expect(try await run(["cache", "stats", "-o", "yaml"]).output.hasPrefix("- prefix: \"keyvault:\""))
+        let bad = try await run(["integration", "list", "--user", user, "-o", "xml"])
+        #expect(bad.status != 0)
     }
 
     @Test func secretSetGetAndMissingSecretExitCode() async throws {

@@ -123,4 +123,27 @@ struct ManifestValidatorTests {
                 "\(invalid):10:11:", "\(invalid):11:9:",
             ])
     }
+
+    /// A directory means its manifests, as kubectl reads `-f DIR`; `-R` adds its subdirectories'.
+    @Test func directoriesAreReadAndRecursivelyWithR() async throws {
+        let binary =
+            (ProcessInfo.processInfo.environment["KVO_TEST_BIN_DIR"] ?? Self.root.path + "/.build/debug")
+            + "/keyvault-operator"
+        let examples = Self.root.appendingPathComponent("deploy/examples").path
+        func validate(_ arguments: [String]) async throws -> (ChildProcess.Termination, String) {
+            let process = try ChildProcess(binary, arguments: ["validate"] + arguments, output: .capture)
+            let result = await process.waitForOutput()
+            return (result.termination, String(decoding: result.output + result.error, as: UTF8.self))
+        }
+        let (flat, _) = try await validate(["-f", examples])
+        #expect(flat == .exited(0), "the examples themselves are valid")
+        let (recursive, printed) = try await validate(["-f", examples, "-R"])
+        #expect(recursive == .exited(1), "the invalid example lies in a subdirectory")
+        #expect(printed.contains("invalid/unknown-type.yaml:10:11:"))
+        let empty = TestEnvironment.scratchDirectory + "/no-manifests-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: empty, withIntermediateDirectories: true)
+        let (none, message) = try await validate(["-f", empty])
+        #expect(none == .exited(2))
+        #expect(message.contains("no .yaml, .yml or .json files"))
+    }
 }
