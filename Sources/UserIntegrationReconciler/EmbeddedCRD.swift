@@ -34,6 +34,7 @@ enum EmbeddedCRD {
                 - {name: Key, type: string, jsonPath: .status.maskedKey}
                 - {name: Expires, type: string, jsonPath: .status.expiresAt}
                 - {name: Ready, type: string, jsonPath: '.status.conditions[?(@.type=="Ready")].status'}
+                - {name: Reason, type: string, priority: 1, jsonPath: '.status.conditions[?(@.type=="Ready")].reason'}
                 - {name: Age, type: date, jsonPath: .metadata.creationTimestamp}
               schema:
                 openAPIV3Schema:
@@ -64,10 +65,12 @@ enum EmbeddedCRD {
                           properties:
                             name:
                               type: string
+                              description: The Secret's name.
                               maxLength: 253
                               pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$'
                             key:
                               type: string
+                              description: The key in the Secret's data that holds the credential.
                               maxLength: 253
                               pattern: '^[-._a-zA-Z0-9]+$'
                         expiresAt:
@@ -81,29 +84,77 @@ enum EmbeddedCRD {
                           description: Delete the vault secret when the resource is deleted, or keep it.
                     status:
                       type: object
+                      description: What the operator last found and did; written by the operator only.
                       properties:
                         state:
                           type: string
+                          description: >-
+                            connected (the vault secret exists, is enabled and has not expired), expired (past its
+                            expiry), not_configured (no enabled vault secret, or the referenced Secret or key is
+                            missing) or error (the last attempt failed; the Ready condition says why).
                           enum: [connected, not_configured, expired, error]
-                        maskedKey: {type: string, maxLength: 16}
-                        vaultSecretName: {type: string}
-                        vaultSecretVersion: {type: string}
-                        expiresAt: {type: string, format: date-time}
-                        lastSyncTime: {type: string, format: date-time}
-                        observedGeneration: {type: integer, format: int64, minimum: 0}
+                        maskedKey:
+                          type: string
+                          description: >-
+                            "***" and the credential's last 3 characters ("***" alone for values shorter than 8
+                            characters); never the value. Cleared in not_configured.
+                          maxLength: 16
+                        vaultSecretName:
+                          type: string
+                          description: 'The Key Vault secret''s name: user-{userId}-{type, with "-" for "_"}.'
+                        vaultSecretVersion:
+                          type: string
+                          description: The version the vault holds or the operator wrote. Cleared in not_configured.
+                        expiresAt:
+                          type: string
+                          format: date-time
+                          description: The vault secret's expiry (exp), if it has one. Cleared in not_configured.
+                        lastSyncTime:
+                          type: string
+                          format: date-time
+                          description: When the operator last wrote this status.
+                        observedGeneration:
+                          type: integer
+                          format: int64
+                          minimum: 0
+                          description: The metadata.generation this status describes; below it, the latest spec is not reconciled yet.
                         conditions:
                           type: array
+                          description: >-
+                            Ready (the overall verdict), KeyVaultSynced, CacheWarmed, Expired and ExpiringSoon, one
+                            of each type; reasons are listed in docs/crd-reference.md.
                           x-kubernetes-list-type: map
                           x-kubernetes-list-map-keys: [type]
                           items:
                             type: object
+                            description: A metav1.Condition.
                             required: [type, status, lastTransitionTime, reason, message]
                             properties:
-                              type: {type: string, maxLength: 316}
-                              status: {type: string, enum: ['True', 'False', Unknown]}
-                              observedGeneration: {type: integer, format: int64, minimum: 0}
-                              lastTransitionTime: {type: string, format: date-time}
-                              reason: {type: string, maxLength: 1024, pattern: '^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$'}
-                              message: {type: string, maxLength: 32768}
+                              type:
+                                type: string
+                                description: Ready, KeyVaultSynced, CacheWarmed, Expired or ExpiringSoon.
+                                maxLength: 316
+                              status:
+                                type: string
+                                description: True, False or Unknown.
+                                enum: ['True', 'False', Unknown]
+                              observedGeneration:
+                                type: integer
+                                format: int64
+                                minimum: 0
+                                description: The metadata.generation the condition was set for.
+                              lastTransitionTime:
+                                type: string
+                                format: date-time
+                                description: When status last changed (not when the condition was last written).
+                              reason:
+                                type: string
+                                description: Why, in one CamelCase word, e.g. Synced, SecretRefNotFound, Conflict, KeyVaultUnavailable.
+                                maxLength: 1024
+                                pattern: '^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$'
+                              message:
+                                type: string
+                                description: Details for humans; never a secret value.
+                                maxLength: 32768
         """#
 }

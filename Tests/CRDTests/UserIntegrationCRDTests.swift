@@ -112,11 +112,14 @@ struct UserIntegrationCRDTests {
         let table = try await http.execute(
             HTTPRequest(
                 url: environment.url + "/apis/integrations.keyvault.dev/v1alpha1/userintegrations", headers: headers))
-        let columns =
-            ((try JSONSerialization.jsonObject(with: table.body) as? [String: Any])?["columnDefinitions"]
-            as? [[String: Any]])?
-            .compactMap { $0["name"] as? String }
-        #expect(columns == ["Name", "User", "Type", "Status", "Key", "Expires", "Ready", "Age"])
+        let definitions =
+            (try JSONSerialization.jsonObject(with: table.body) as? [String: Any])?["columnDefinitions"]
+            as? [[String: Any]] ?? []
+        let columns = definitions.compactMap { $0["name"] as? String }
+        #expect(columns == ["Name", "User", "Type", "Status", "Key", "Expires", "Ready", "Reason", "Age"])
+        // REASON (the Ready condition's reason) only with `kubectl get -o wide`.
+        let wideOnly = definitions.filter { ($0["priority"] as? Int ?? 0) > 0 }.compactMap { $0["name"] as? String }
+        #expect(wideOnly == ["Reason"])
 
         let discovery = try await http.execute(
             HTTPRequest(
