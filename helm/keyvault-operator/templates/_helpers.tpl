@@ -1,14 +1,26 @@
-{{/* The release's full name, at most 63 characters. */}}
+{{/* The chart's name, or nameOverride. */}}
+{{- define "keyvault-operator.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{/* The release's full name, at most 63 characters: fullnameOverride, or the release name with the
+     chart's name (nameOverride) unless it already contains it. It names every object of the
+     release, and the leader-election Lease, so two releases never share one. */}}
 {{- define "keyvault-operator.fullname" -}}
-{{- if contains .Chart.Name .Release.Name -}}
+{{- if .Values.fullnameOverride -}}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- $name := include "keyvault-operator.name" . -}}
+{{- if contains $name .Release.Name -}}
 {{- .Release.Name | trunc 63 | trimSuffix "-" -}}
 {{- else -}}
-{{- printf "%s-%s" .Release.Name .Chart.Name | trunc 63 | trimSuffix "-" -}}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
 {{- end -}}
 {{- end -}}
 
 {{- define "keyvault-operator.selectorLabels" -}}
-app.kubernetes.io/name: {{ .Chart.Name }}
+app.kubernetes.io/name: {{ include "keyvault-operator.name" . }}
 app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end -}}
 
@@ -108,6 +120,24 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
 {{- end -}}
 {{- end -}}
 
+{{/* gitops: true refuses every value that would make the chart generate a secret: under `helm
+     template` (Argo CD) and without cluster access `lookup` finds nothing, so a generated secret
+     would change on every render. Each failure names the value that replaces the generated one. */}}
+{{- define "keyvault-operator.gitopsCheck" -}}
+{{- if .Values.gitops -}}
+{{- $why := "gitops is true, so the chart generates no secret (under helm template, as Argo CD renders, a generated one changes on every sync): " -}}
+{{- if include "keyvault-operator.generatesCacheKey" . -}}
+{{- fail (print $why "set cache.encryption.existingSecret to a Secret holding base64 of 32 random bytes (or cache.encryption.enabled=false); see docs/gitops.md") -}}
+{{- end -}}
+{{- if include "keyvault-operator.generatesRedisPassword" . -}}
+{{- fail (print $why "set redis.existingSecret to the Secret holding Redis's password, or redis.existingUrlSecret (or redis.auth=false for a Redis without one); see docs/gitops.md") -}}
+{{- end -}}
+{{- if and .Values.keyvault.enabled (not .Values.keyvault.tls.existingSecret) -}}
+{{- fail (print $why "set keyvault.tls.existingSecret to a Secret holding the emulator's tls.crt, tls.key, ca.crt (and client-secret, unless keyvault.auth.existingSecret names another Secret); see docs/gitops.md") -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
 {{/* The Secret with what the chart generates: needed unless every part comes from elsewhere. */}}
 {{- define "keyvault-operator.generatesCacheKey" -}}
 {{- if and .Values.cache.encryption.enabled (not .Values.cache.encryption.existingSecret) }}true{{ end -}}
@@ -136,4 +166,35 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
 - apiGroups: [events.k8s.io]
   resources: [events]
   verbs: [create, patch]
+{{- end -}}
+
+{{/* Checksums of the Secrets the chart renders for a pod, as pod annotations: a changed Secret
+     rolls the pods that read it (environment variables from a Secret are read only at start). With
+     the context and "emulator": true, only the emulator's Secret. Secrets that come from elsewhere
+     (existingSecret values, gitops) are not the chart's to track. */}}
+{{- define "keyvault-operator.checksums" -}}
+{{- $ := .context -}}
+{{- if and (not .emulator) (or (include "keyvault-operator.generatesCacheKey" $) (include "keyvault-operator.generatesRedisPassword" $)) }}
+checksum/secret: {{ include (print $.Template.BasePath "/secret.yaml") $ | sha256sum }}
+{{- end }}
+{{- if and $.Values.keyvault.enabled (not $.Values.keyvault.tls.existingSecret) }}
+{{- if or .emulator (include "keyvault-operator.usesEmulator" $) }}
+checksum/keyvault-secret: {{ include (print $.Template.BasePath "/keyvault-secret.yaml") $ | sha256sum }}
+{{- end }}
+{{- end }}
+{{- end -}}
+
+{{/* The leader-election Lease's name (--leader-election-id): the release's full name. */}}
+{{- define "keyvault-operator.leaseName" -}}
+{{- include "keyvault-operator.fullname" . -}}
+{{- end -}}
+
+{{/* extraArgs may not repeat a flag the chart sets from a value: the flag and the value would
+     disagree. The failure names the value to set instead. */}}
+{{- define "keyvault-operator.checkExtraArg" -}}
+{{- $flag := regexReplaceAll "=.*$" (toString .) "" -}}
+{{- $owned := dict "--leader-elect" "it is always on" "--leader-election-namespace" "it is the release namespace" "--leader-election-id" "it is the release's full name (fullnameOverride)" "--concurrency" "set concurrency" "--resync-period" "set resyncPeriod" "--log-level" "set logLevel" "--health-addr" "set healthPort" "--metrics-addr" "set metrics.port" "--user-binding" "set tenancy.userBinding" "--require-secret-label" "set tenancy.requireSecretLabel" "--namespace" "set watchNamespaces" -}}
+{{- if hasKey $owned $flag -}}
+{{- fail (printf "extraArgs: the chart sets %s: %s" $flag (get $owned $flag)) -}}
+{{- end -}}
 {{- end -}}
