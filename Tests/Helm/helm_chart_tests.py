@@ -863,6 +863,68 @@ def crds_install_renders_the_repository_crd():
     expect("annotations" not in crd["metadata"], f"annotations without keep: {crd['metadata']}")
 
 
+# Kustomize (kubectl kustomize: the kustomize built into the machine's kubectl) ----------------------
+
+def kustomize(directory):
+    result = subprocess.run(["kubectl", "kustomize", str(directory)], capture_output=True, text=True, timeout=120)
+    expect(result.returncode == 0, f"kubectl kustomize {directory}: {result.stderr.strip()}")
+    return documents(result.stdout)
+
+
+def identities(objects):
+    return sorted((o["kind"], o["metadata"].get("namespace", ""), o["metadata"]["name"]) for o in objects)
+
+
+def docs_block(page, start):
+    """The fenced block of docs/PAGE whose first line starts with START, so the docs' example is what is tested."""
+    text = (ROOT / "docs" / page).read_text()
+    match = re.search(r"```[a-z]*\n(" + re.escape(start) + r"[^\n]*\n.*?)```", text, flags=re.S)
+    expect(match, f"docs/{page} has no block starting {start!r}")
+    return match.group(1)
+
+
+def kustomizations_build():
+    """`kubectl apply -k deploy/` and `-k deploy/examples/` (and Flux, which runs kustomize) see exactly the
+    manifests beside them; the examples' invalid one is left out."""
+    deploy = ROOT / "deploy"
+    expect(identities(kustomize(deploy)) == identities(documents((deploy / "keyvault-operator.yaml").read_text())),
+           "deploy/kustomization.yaml does not build deploy/keyvault-operator.yaml")
+    examples = deploy / "examples"
+    files = sorted(f for f in examples.glob("*.yaml") if f.name != "kustomization.yaml")
+    listed = helm.values_from_yaml((examples / "kustomization.yaml").read_text())["resources"]
+    expect(listed == [f.name for f in files], f"deploy/examples/kustomization.yaml lists {listed}, the folder holds {[f.name for f in files]}")
+    built = kustomize(examples)
+    expect(identities(built) == identities([o for f in files for o in documents(f.read_text())]), f"built {identities(built)}")
+    expect(not [o for o in built if o["metadata"]["name"] == "user-789-fax"], "the invalid example is built")
+    # The overlay docs/gitops.md shows: the vault URL replaced, nothing else.
+    with tempfile.TemporaryDirectory() as scratch:
+        overlay = Path(scratch) / "clusters" / "prod" / "keyvault-operator"
+        overlay.mkdir(parents=True)
+        text = docs_block("gitops.md", "# clusters/prod/keyvault-operator/kustomization.yaml")
+        # The local deploy/ for the remote base (kustomize takes a directory by a relative path only).
+        base = os.path.relpath(deploy, overlay)
+        overlay.joinpath("kustomization.yaml").write_text(text.replace("https://github.com/OWNER/keyvault-operator//deploy?ref=v0.1.0", base))
+        # Stands in for the sealed Secret the overlay names.
+        secret = {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "keyvault-operator", "namespace": "keyvault-system"},
+                  "stringData": {"cache-encryption-key": "", "redis-password": ""}}
+        overlay.joinpath("keyvault-operator.sealed.yaml").write_text(json.dumps(secret))
+        objects = kustomize(overlay)
+    env = env_of(operator_container(objects))
+    expect(env["KEYVAULT_URL"] == "https://myvault.vault.azure.net", f"KEYVAULT_URL {env['KEYVAULT_URL']}")
+    expect(identities(objects) == identities(kustomize(deploy) + [secret]), "the overlay changed the objects")
+
+
+def docs_gitops_values_render_the_same_twice():
+    """The values docs/gitops.md gives for Argo CD and Flux: accepted, no generated Secret, one render."""
+    values = helm.values_from_yaml(docs_block("gitops.md", "# values-gitops.yaml"))
+    expect(values.get("gitops") is True, f"values {values}")
+    objects = render(values, bare=True)
+    expect(not find(objects, "Secret"), "a generated Secret")
+    expect(manifest_text(values) == manifest_text(values), "two renders differ")
+    env = env_of(operator_container(objects))
+    expect(env["REDIS_PASSWORD"] == {"secretKeyRef": {"name": "redis", "key": "redis-password"}}, f"REDIS_PASSWORD {env['REDIS_PASSWORD']}")
+
+
 # Server checks ------------------------------------------------------------------------------------
 
 def server():
@@ -1054,6 +1116,8 @@ def helm_upgrade_brings_the_crd():
         text = (older / "crds" / CRD).read_text()
         expect(", mqtt_broker, smartthings]" in text, "the type enum moved: update this check")
         (older / "crds" / CRD).write_text(text.replace(", mqtt_broker, smartthings]", ", mqtt_broker]"))
+        left = api("GET", "/apis/integrations.keyvault.dev/v1alpha1/userintegrations")[1].get("items", [])
+        expect(not left, f"UserIntegrations left by an earlier check would hold the CRD's deletion: {[i['metadata']['name'] for i in left]}")
         kubectl("delete", "crd", crd_name)
         with helm.Config(kubeconfig_path=env["KVO_TEST_KUBECONFIG"], namespace=CHART_NS) as config, \
                 helm.Chart.load(older) as old_chart, helm.Chart.load(CHART_DIR) as chart:
@@ -1089,6 +1153,41 @@ def helm_upgrade_brings_the_crd():
             kubectl("label", "crd", crd_name, "app.kubernetes.io/managed-by-", "app.kubernetes.io/instance-", "app.kubernetes.io/version-", "helm.sh/chart-")
             kubectl("annotate", "crd", crd_name, "meta.helm.sh/release-name-", "meta.helm.sh/release-namespace-", "helm.sh/resource-policy-")
         prepare_cluster([])
+
+
+def server_accepts_the_kustomizations():
+    """`kubectl apply -k deploy/examples/` and what `-k deploy/` builds, dry run on the real v1.20 API
+    server. deploy/ is rendered for 1.21+ (policy/v1 PodDisruptionBudget, which 1.20 lacks), so its
+    PodDisruptionBudget goes to the rig as policy/v1beta1, the one difference."""
+    server()
+    prepare_cluster(["keyvault-system", "iot"])
+    examples = ROOT / "deploy" / "examples"
+    out = kubectl("apply", "--dry-run=server", "-k", str(examples))
+    expect(out.count("(server dry run)") == len(kustomize(examples)), f"dry run of {examples}: {out}")
+    objects = kustomize(ROOT / "deploy")
+    for obj in objects:
+        if obj["kind"] == "PodDisruptionBudget":
+            expect(obj["apiVersion"] == "policy/v1", f"PodDisruptionBudget {obj['apiVersion']}")
+            obj["apiVersion"] = "policy/v1beta1"
+    out = kubectl("apply", "--dry-run=server", "-f", "-", stdin=as_stream(objects))
+    expect(out.count("(server dry run)") == len(objects), f"dry run of deploy/: {out}")
+
+
+def server_docs_argocd_cm_patch_installs_the_check():
+    """The argocd-cm command of docs/gitops.md, run as written: the health check lands under its key,
+    byte for byte, and the ConfigMap's other keys stay."""
+    env = server()
+    prepare_cluster(["argocd"])
+    kubectl("-n", "argocd", "delete", "configmap", "argocd-cm", "--ignore-not-found")
+    kubectl("-n", "argocd", "create", "configmap", "argocd-cm", "--from-literal=url=https://argocd.example.com")
+    command = docs_block("gitops.md", "kubectl -n argocd patch configmap argocd-cm")
+    result = subprocess.run(["bash", "-euo", "pipefail", "-c", command], cwd=ROOT, capture_output=True, text=True, timeout=60,
+                            env={**os.environ, "KUBECONFIG": env["KVO_TEST_KUBECONFIG"]})
+    expect(result.returncode == 0, f"the docs' command: {result.stderr.strip()}")
+    data = json.loads(kubectl("-n", "argocd", "get", "configmap", "argocd-cm", "-o", "json"))["data"]
+    key = "resource.customizations.health.integrations.keyvault.dev_UserIntegration"
+    expect(data.get(key) == (ROOT / "deploy" / "argocd" / "health.lua").read_text() and data.get("url") == "https://argocd.example.com",
+           f"argocd-cm keys {sorted(data)}")
 
 
 def free_port():
@@ -1273,10 +1372,12 @@ def main():
                  emulator_is_wired_as_its_image_expects, schema_rejects_bad_values, deploy_matches_a_fresh_render,
                  lints_strictly_with_every_new_value, names_follow_the_overrides, lease_name_derives_from_the_release,
                  chart_works_as_a_subchart, gitops_refuses_to_generate_secrets, checksums_roll_the_pods_with_the_chart_secrets,
-                 pod_settings_and_extra_args, crds_install_renders_the_repository_crd,
+                 pod_settings_and_extra_args, crds_install_renders_the_repository_crd, kustomizations_build,
+                 docs_gitops_values_render_the_same_twice,
                  server_accepts_default_render, server_accepts_namespaced_render, server_keeps_the_emulator_secrets_on_upgrade,
                  server_accepts_network_policies, server_accepts_every_new_value, server_checksums_follow_the_secrets_on_upgrade,
-                 helm_upgrade_brings_the_crd, chart_emulator_credential_reaches_the_emulator,
+                 helm_upgrade_brings_the_crd, server_accepts_the_kustomizations, server_docs_argocd_cm_patch_installs_the_check,
+                 chart_emulator_credential_reaches_the_emulator,
                  chart_emulator_refuses_a_wrong_client_secret, chart_rbac_runs_the_operator]:
         check(test)
     print(f"helm-chart: {results['passed']} passed, {results['failed']} failed, {results['skipped']} skipped")
