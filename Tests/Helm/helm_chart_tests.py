@@ -12,6 +12,7 @@ import json
 import os
 import posixpath
 import re
+import shlex
 import shutil
 import signal
 import socket
@@ -925,6 +926,63 @@ def docs_gitops_values_render_the_same_twice():
     expect(env["REDIS_PASSWORD"] == {"secretKeyRef": {"name": "redis", "key": "redis-password"}}, f"REDIS_PASSWORD {env['REDIS_PASSWORD']}")
 
 
+# docs/quickstart.md and the README's install line, followed as written ----------------------------
+
+# What the quickstart's `export` lines would give its variables.
+QUICKSTART_VARIABLES = {"REGISTRY": "kvoqs12345", "VAULT": "kvo-qs-12345", "CLIENT_ID": "11111111-2222-3333-4444-555555555555",
+                        "TENANT_ID": "66666666-7777-8888-9999-000000000000", "SP_ID": "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"}
+
+
+def helm_install_commands(path):
+    """Each `helm install` command of a Markdown file (continuation lines joined), variables filled in."""
+    text = (ROOT / path).read_text().replace("\\\n", " ")
+    commands = [line.strip() for line in text.splitlines() if line.strip().startswith("helm install ")]
+    for name, value in QUICKSTART_VARIABLES.items():
+        commands = [c.replace("$" + name, value) for c in commands]
+    return commands
+
+
+def install_values(command):
+    """(release, namespace, values) of a `helm install` command, its --set read by Helm's own parser."""
+    args = shlex.split(command)
+    expect(args[:2] == ["helm", "install"] and args[3] == "helm/keyvault-operator", f"command {command}")
+    namespace, values, index = None, {}, 4
+    while index < len(args):
+        if args[index] == "--set":
+            values = merged(values, helm.parse_set_string(args[index + 1]))
+        elif args[index] == "-n":
+            namespace = args[index + 1]
+        elif args[index] != "--create-namespace":
+            raise AssertionError(f"an argument the check does not know: {args[index]}")
+        index += 2 if args[index] in ("--set", "-n") else 1
+    return args[2], namespace, values
+
+
+def readme_install_line_is_the_quickstarts():
+    readme = helm_install_commands("README.md")
+    quickstart = helm_install_commands("docs/quickstart.md")
+    expect(readme[0] == quickstart[0], f"README: {readme[0]}\nquickstart: {quickstart[0]}")
+    release, namespace, values = install_values(quickstart[0])
+    objects = render(values, namespace, bare=True, release=release)
+    pod, container = operator_pod(objects)
+    env = env_of(container)
+    expect(container["image"] == "kvoqs12345.azurecr.io/keyvault-operator:0.1.0", f"image {container['image']}")
+    expect(env["KEYVAULT_URL"] == "https://kvo-qs-12345.vault.azure.net" and env["REDIS_TLS"] == "true", f"env {sorted(env)}")
+    expect(env["REDIS_PASSWORD"] == {"secretKeyRef": {"name": "redis", "key": "redis-password"}}, f"REDIS_PASSWORD {env['REDIS_PASSWORD']}")
+    expect(env["REDIS_CA_FILE"] == mounted_file(pod, container, "redis-tls", "ca.crt"), "the quickstart's Redis CA")
+    # The federated credential's subject names this ServiceAccount, the Lease named in Troubleshooting.
+    quickstart_text = (ROOT / "docs" / "quickstart.md").read_text()
+    expect(f"system:serviceaccount:{namespace}:{pod['serviceAccountName']}" in quickstart_text, f"ServiceAccount {pod['serviceAccountName']}")
+    expect(f"get lease {release}" in quickstart_text and f"--leader-election-id={release}" in container["args"], "Lease name")
+    sa = one(objects, "ServiceAccount")
+    expect(sa["metadata"]["annotations"]["azure.workload.identity/client-id"] == QUICKSTART_VARIABLES["CLIENT_ID"], f"ServiceAccount {sa['metadata']}")
+    # The kind variant: a client secret instead of workload identity.
+    release, namespace, values = install_values(quickstart[1])
+    env = env_of(operator_container(render(values, namespace, bare=True, release=release)))
+    expect(env["AZURE_CLIENT_SECRET"] == {"secretKeyRef": {"name": "azure-sp", "key": "client-secret"}}, f"env {sorted(env)}")
+    expect(len(quickstart) == 2, f"helm install commands in the quickstart: {len(quickstart)}")
+
+
 # Server checks ------------------------------------------------------------------------------------
 
 def server():
@@ -1190,6 +1248,62 @@ def server_docs_argocd_cm_patch_installs_the_check():
            f"argocd-cm keys {sorted(data)}")
 
 
+def quickstart_block(start):
+    return docs_block("quickstart.md", start)
+
+
+def server_quickstart_runs_on_the_rig():
+    """The quickstart where the rig stands in for the cluster: its openssl commands make a Redis
+    certificate that the operator's TLS client accepts for redis.keyvault-system.svc (Redis run with the
+    manifest's own flags, the operator with the chart's environment for the quickstart's install); its
+    install renders and the server accepts it; its namespace and UserIntegration too."""
+    env = server()
+    step5 = quickstart_block("kubectl create namespace keyvault-system")
+    (Path(env["KVO_TEST_DIR"]) / "scratch").mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix="quickstart-", dir=Path(env["KVO_TEST_DIR"]) / "scratch"))
+    openssl = "\n".join(line for line in step5.splitlines() if line.startswith(("openssl ", "printf ")))
+    result = subprocess.run(["bash", "-euo", "pipefail", "-c", openssl], cwd=scratch, capture_output=True, text=True, timeout=60)
+    expect(result.returncode == 0, f"the quickstart's openssl commands: {result.stderr}")
+    manifest = step5.split("<<'EOF'\n", 1)[1].split("\nEOF\n", 1)[0]
+    redis = next(o for o in documents(manifest) if o["kind"] == "Deployment")["spec"]["template"]["spec"]["containers"][0]
+    password, port = uuid.uuid4().hex, free_port()
+    files = {"/tls/tls.crt": scratch / "redis.crt", "/tls/tls.key": scratch / "redis.key", "/tls/ca.crt": scratch / "redis-ca.crt"}
+    args = [str(files.get(a, a)) for a in redis["args"]]
+    args = [password if a == "$(REDIS_PASSWORD)" else str(port) if a == "6379" else a for a in args]
+    log = open(scratch / "redis.log", "w")
+    process = subprocess.Popen([env.get("KVO_TEST_REDIS_SERVER", "redis-server"), "--bind", "127.0.0.1", *args], stdout=log, stderr=subprocess.STDOUT)
+    try:
+        release, namespace, values = install_values(helm_install_commands("docs/quickstart.md")[0])
+        chart_env = env_of(operator_container(render(values, namespace, bare=True, release=release)))
+        operator_env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": os.environ.get("HOME", "/tmp"),
+                        "KEYVAULT_URL": env["KVO_TEST_EMULATOR_URL"], "KEYVAULT_CA_FILE": env["KVO_TEST_EMULATOR_CA"],
+                        "REDIS_HOST": "127.0.0.1", "REDIS_PORT": str(port), "REDIS_PASSWORD": password,
+                        "REDIS_TLS": chart_env["REDIS_TLS"], "REDIS_CA_FILE": str(scratch / "redis-ca.crt"),
+                        # The name the chart's redis.host gives; verified against the certificate.
+                        "REDIS_TLS_SERVER_NAME": chart_env["REDIS_HOST"]}
+        wait_for("the quickstart's Redis", lambda: "Ready to accept connections" in (scratch / "redis.log").read_text(), 15)
+        status, out = operator_health(operator_env)
+        expect(status == 0, f"health against the quickstart's Redis: {status} {out}")
+        status, out = operator_health({**operator_env, "REDIS_TLS_SERVER_NAME": "redis.elsewhere.svc"})
+        expect(status != 0, f"a certificate for another name was accepted: {out}")
+        # Steps 6 to 8 on the API server: the namespace, the install (dry run), the UserIntegration.
+        prepare_cluster([namespace, "iot"])
+        kubectl("annotate", "--overwrite", "namespace", "iot", "integrations.keyvault.dev/allowed-users=user-123")
+        objects = render(values, namespace, kube_version="v1.20.2", bare=True, release=release)
+        out = kubectl("apply", "--dry-run=server", "-f", "-", stdin=as_stream(objects))
+        expect(out.count("(server dry run)") == len(objects), f"dry run of the install: {out}")
+        step8 = quickstart_block("kubectl apply -f - <<'EOF'\napiVersion: v1\nkind: Secret").split("<<'EOF'\n", 1)[1].split("\nEOF\n", 1)[0]
+        resources = documents(step8)
+        out = kubectl("apply", "--dry-run=server", "-f", "-", stdin=as_stream(resources))
+        expect(out.count("(server dry run)") == 2, f"dry run of step 8: {out}")
+        secret = one(resources, "Secret")
+        expect(secret["metadata"]["labels"] == {"integrations.keyvault.dev/allow-push": "true"}, f"Secret {secret['metadata']}")
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
+        log.close()
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -1373,10 +1487,11 @@ def main():
                  lints_strictly_with_every_new_value, names_follow_the_overrides, lease_name_derives_from_the_release,
                  chart_works_as_a_subchart, gitops_refuses_to_generate_secrets, checksums_roll_the_pods_with_the_chart_secrets,
                  pod_settings_and_extra_args, crds_install_renders_the_repository_crd, kustomizations_build,
-                 docs_gitops_values_render_the_same_twice,
+                 docs_gitops_values_render_the_same_twice, readme_install_line_is_the_quickstarts,
                  server_accepts_default_render, server_accepts_namespaced_render, server_keeps_the_emulator_secrets_on_upgrade,
                  server_accepts_network_policies, server_accepts_every_new_value, server_checksums_follow_the_secrets_on_upgrade,
                  helm_upgrade_brings_the_crd, server_accepts_the_kustomizations, server_docs_argocd_cm_patch_installs_the_check,
+                 server_quickstart_runs_on_the_rig,
                  chart_emulator_credential_reaches_the_emulator,
                  chart_emulator_refuses_a_wrong_client_secret, chart_rbac_runs_the_operator]:
         check(test)
