@@ -1,7 +1,6 @@
 """Runs deploy/argocd/health.lua, the Argo CD health check for UserIntegration, in Lua 5.1 (the
 language of Argo CD's gopher-lua) through lupa, against UserIntegrations as the real operator wrote
-them (fixtures/, made by capture_fixtures.py against the test servers; handwritten-*.json are
-derived by hand from those, for conditions the operator did not write when they were captured).
+them (fixtures/, made by capture_fixtures.py against the test servers).
 
     "$KVO_TEST_PYTHON" Tests/ArgoCD/argocd_health_tests.py
 
@@ -32,7 +31,7 @@ EXPECTED = {
     "observe-not-configured": ("Progressing", "waiting for an app to write the credential (NotConfigured: "),
     "key-vault-unavailable": ("Progressing", "retrying: Key Vault is unreachable (KeyVaultUnavailable: "),
     "deleting": ("Progressing", "Being deleted"),
-    "handwritten-expiring-soon": ("Healthy", "connected; ExpiringSoon: the credential expires at"),
+    "expiring-soon": ("Healthy", "connected; ExpiringSoon: "),
 }
 # Every reason the operator can put on Ready=False, and the health it maps to. A reason added to
 # ConditionReason.swift fails ready_reasons_are_all_classified until it is placed here and in the Lua.

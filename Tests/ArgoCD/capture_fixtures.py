@@ -9,6 +9,7 @@ vault that does not answer (KeyVaultUnavailable, and a deletion that waits for t
 metadata (uid, resourceVersion, managedFields, timestamps of creation) is dropped; statuses are kept
 exactly as written.
 """
+import datetime
 import json
 import os
 import signal
@@ -141,6 +142,10 @@ def main():
         save("connected", wait(LIVE, "user-123-weather", lambda o: reason(o) == "Synced"))
         create(LIVE, "UserIntegration", integration("user-123-weather-again", "user-123", "weather", "user-123-creds"))
         save("conflict", wait(LIVE, "user-123-weather-again", lambda o: reason(o) == "Conflict"))
+        soon = (datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=3)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        create(LIVE, "UserIntegration", integration("user-123-google-home", "user-123", "google_home", "user-123-creds", expiresAt=soon))
+        save("expiring-soon", wait(LIVE, "user-123-google-home",
+                                   lambda o: any(c["type"] == "ExpiringSoon" and c["status"] == "True" for c in o.get("status", {}).get("conditions", []))))
         create(LIVE, "UserIntegration", integration("user-123-smartthings", "user-123", "smartthings", "user-123-creds", expiresAt="2025-01-01T00:00:00Z"))
         save("expired", wait(LIVE, "user-123-smartthings", lambda o: reason(o) == "Expired"))
         create(LIVE, "UserIntegration", integration("user-123-alexa", "user-123", "alexa", "user-123-missing"))
