@@ -212,7 +212,7 @@ def operator_deployment_is_configured():
     expect(container["image"] == "keyvault-operator:0.1.0", f"image {container['image']}")
     expect(container["args"] == ["run", "--leader-elect", "--leader-election-namespace=keyvault-system",
                                  f"--leader-election-id={RELEASE}", "--concurrency=4",
-                                 "--resync-period=10m", "--log-level=info", "--health-addr=:8081", "--metrics-addr=:8080",
+                                 "--resync-period=10m", "--expiry-warning=7d", "--log-level=info", "--health-addr=:8081", "--metrics-addr=:8080",
                                  "--user-binding=namespace-annotation", "--require-secret-label"],
            f"args {container['args']}")
     env = env_of(container)
@@ -606,6 +606,20 @@ def redis_cluster_seed():
     expect(env["REDIS_HOST"] == "redis-cluster", f"REDIS_HOST {env.get('REDIS_HOST')}")
 
 
+def expiry_warning_reaches_the_operator():
+    """expiryWarning becomes --expiry-warning (7d by default); a bad duration is a schema error."""
+    args = operator_container(render())["args"]
+    expect("--expiry-warning=7d" in args, f"args {args}")
+    args = operator_container(render({"expiryWarning": "36h"}))["args"]
+    expect("--expiry-warning=36h" in args, f"args {args}")
+    for bad in ["7 days", "-1d", ""]:
+        try:
+            render({"expiryWarning": bad})
+        except Exception:  # noqa: BLE001 - Helm reports schema errors as one exception type
+            continue
+        raise AssertionError(f"expiryWarning {bad!r} was accepted")
+
+
 def cache_key_rotation_takes_previous_keys():
     """KEYVAULT_CACHE_ENCRYPTION_KEY_PREVIOUS comes from a Secret named for the rotation, only then."""
     env = env_of(operator_container(render()))
@@ -824,7 +838,7 @@ def checksums_roll_the_pods_with_the_chart_secrets():
 
 
 def pod_settings_and_extra_args():
-    objects = render({"extraArgs": ["--vault-rate-limit=100", "--expiry-warning=336h"], "priorityClassName": "platform-critical",
+    objects = render({"extraArgs": ["--vault-rate-limit=100", "--context=admin"], "priorityClassName": "platform-critical",
                       "extraEnv": [{"name": "TZ", "value": "UTC"}],
                       "topologySpreadConstraints": [
                           {"maxSkew": 1, "topologyKey": "topology.kubernetes.io/zone", "whenUnsatisfiable": "ScheduleAnyway"},
@@ -832,7 +846,7 @@ def pod_settings_and_extra_args():
                            "labelSelector": {"matchLabels": {"app": "other"}}}]})
     pod = one(objects, "Deployment", RELEASE)["spec"]["template"]
     container = pod["spec"]["containers"][0]
-    expect(container["args"][-2:] == ["--vault-rate-limit=100", "--expiry-warning=336h"], f"args {container['args']}")
+    expect(container["args"][-2:] == ["--vault-rate-limit=100", "--context=admin"], f"args {container['args']}")
     expect(container["env"][-1] == {"name": "TZ", "value": "UTC"}, f"env {container['env'][-1]}")
     expect(pod["spec"]["priorityClassName"] == "platform-critical", "priorityClassName")
     zone, host = pod["spec"]["topologySpreadConstraints"]
@@ -1482,7 +1496,7 @@ def main():
                  operator_authenticates_to_the_emulator, network_policies_admit_only_who_is_named,
                  notes_warn_when_the_policy_blocks_the_service_monitor, redis_tls_is_off_by_default,
                  redis_tls_trusts_the_ca_secret, redis_mutual_tls_mounts_the_client_certificate,
-                 redis_tls_server_name_and_skip_verify, managed_identity_through_imds, redis_cluster_seed, cache_key_rotation_takes_previous_keys, redis_url_from_existing_secret, service_monitor_on,
+                 redis_tls_server_name_and_skip_verify, managed_identity_through_imds, redis_cluster_seed, expiry_warning_reaches_the_operator, cache_key_rotation_takes_previous_keys, redis_url_from_existing_secret, service_monitor_on,
                  emulator_is_wired_as_its_image_expects, schema_rejects_bad_values, deploy_matches_a_fresh_render,
                  lints_strictly_with_every_new_value, names_follow_the_overrides, lease_name_derives_from_the_release,
                  chart_works_as_a_subchart, gitops_refuses_to_generate_secrets, checksums_roll_the_pods_with_the_chart_secrets,
