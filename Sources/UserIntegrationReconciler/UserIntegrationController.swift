@@ -26,12 +26,15 @@ public final class UserIntegrationController: Sendable {
         public var requireSecretLabel: Bool
         /// How long before a credential's expiry `ExpiringSoon` is set and a Warning recorded.
         public var expiryWarning: Duration
+        /// Only the UserIntegrations this label selector matches are watched (a shard's share);
+        /// `nil` watches all.
+        public var labelSelector: String?
 
         public init(
             namespaces: [String] = [], concurrency: Int = 4, resyncPeriod: Duration = .seconds(600),
             identity: String = "keyvault-operator",
             vaultRequestsPerSecond: Int = 300, userBinding: UserBinding = .any, requireSecretLabel: Bool = false,
-            expiryWarning: Duration = .seconds(7 * 86_400)
+            expiryWarning: Duration = .seconds(7 * 86_400), labelSelector: String? = nil
         ) {
             self.namespaces = namespaces
             self.concurrency = max(1, concurrency)
@@ -41,6 +44,7 @@ public final class UserIntegrationController: Sendable {
             self.userBinding = userBinding
             self.requireSecretLabel = requireSecretLabel
             self.expiryWarning = expiryWarning
+            self.labelSelector = labelSelector
         }
     }
 
@@ -71,7 +75,7 @@ public final class UserIntegrationController: Sendable {
         resources = scopes.map { namespace in
             Informer<UserIntegration>(
                 client: kube, resource: UserIntegration.resource, namespace: namespace,
-                resyncPeriod: configuration.resyncPeriod,
+                labelSelector: configuration.labelSelector, resyncPeriod: configuration.resyncPeriod,
                 indexers: [
                     Self.secretIndex: { resource in
                         resource.spec.secretRef.map {

@@ -31,6 +31,13 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "The namespace of the leader-election Lease.") var leaderElectionNamespace = "default"
     @Option(help: "The leader-election Lease's name: one per release, or per shard.")
     var leaderElectionId = "keyvault-operator"
+    @Option(
+        help: ArgumentHelp(
+            "Watch only the UserIntegrations this label selector matches (a shard's share).",
+            discussion:
+                "E.g. integrations.keyvault.dev/shard=shard1, and for the main process integrations.keyvault.dev/shard notin (shard1,shard2). Give each shard its own --leader-election-id."
+        ))
+    var watchLabelSelector: String?
     @Option(help: "trace, debug, info, notice, warning, error or critical.") var logLevel = "info"
     @Option(help: "The vault's URL (default: $KEYVAULT_URL).") var keyvaultUrl: String?
     @Option(help: "Redis's host (default: $REDIS_HOST, then localhost).") var redisHost: String?
@@ -140,7 +147,7 @@ struct RunCommand: AsyncParsableCommand {
                 identity: identity, vaultRequestsPerSecond: vaultRateLimit,
                 userBinding: userBinding,
                 requireSecretLabel: requireSecretLabel,
-                expiryWarning: Self.parseDays(expiryWarning) ?? .seconds(604_800)),
+                expiryWarning: Self.parseDays(expiryWarning) ?? .seconds(604_800), labelSelector: watchLabelSelector),
             kube: kube, vault: vault, logger: logger)
         logger.info(
             "starting",
@@ -150,6 +157,7 @@ struct RunCommand: AsyncParsableCommand {
                 "require_secret_label": "\(requireSecretLabel)",
                 "keyvault.credential": "\(vault.config.keyVault.credential.summary)",
                 "core_dumps": "\(CoreDumps.enabled ? "on" : "off")",
+                "watch_label_selector": "\(watchLabelSelector ?? "-")",
             ])
         let endpoints = OperatorEndpoints(controller: controller, kube: kube, vault: vault, registry: registry)
         let elector =

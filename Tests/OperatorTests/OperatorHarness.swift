@@ -136,13 +136,15 @@ final class OperatorHarness: @unchecked Sendable {
     /// Creates a UserIntegration in the harness's namespace (or `namespace`).
     func create(
         _ name: String, userID: String, type: String, secretRef: (String, String)? = nil, expiresAt: String? = nil,
-        retain: Bool = false, annotations: [String: String]? = nil, in namespace: String? = nil
+        retain: Bool = false, annotations: [String: String]? = nil, labels: [String: String]? = nil,
+        in namespace: String? = nil
     ) async throws {
         let spec = UserIntegration.Spec(
             userId: userID, type: type, secretRef: secretRef.map { .init(name: $0.0, key: $0.1) }, expiresAt: expiresAt,
             deletionPolicy: retain ? .retain : nil)
         var metadata = ObjectMeta(name: name, namespace: namespace ?? self.namespace)
         metadata.annotations = annotations
+        metadata.labels = labels
         _ = try await kube.create(UserIntegration(metadata: metadata, spec: spec), UserIntegration.resource)
     }
 
