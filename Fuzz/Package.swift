@@ -24,6 +24,7 @@ let package = Package(
         fuzzTarget("manifest", ["UserIntegrationReconciler"]),
         fuzzTarget("kubeconfig", ["Kubernetes"]),
         fuzzTarget("redis-reply", ["Redis"]),
+        fuzzTarget("cache-entry", ["KeyVault"]),
     ],
     swiftLanguageModes: [.v6]
 )
