@@ -46,6 +46,14 @@ struct JSONReaderTypedValueTests {
         }
     }
 
+    /// Found probing fuzz-json past its input size: 100,000 nested arrays overflowed the stack.
+    @Test(arguments: [(512, true), (513, false), (100_000, false)])
+    func valuesNestedPast512LevelsAreMalformed(levels: Int, skips: Bool) {
+        let json = Data((String(repeating: "[", count: levels) + "1" + String(repeating: "]", count: levels)).utf8)
+        let skipped = (try? JSONReader.read(json) { try $0.skipValue() }) != nil
+        #expect(skipped == skips)
+    }
+
     @Test func aMissingRequiredKeyIsNamed() {
         let error = #expect(throws: JSONReader.MissingKey.self) { try JSONReader.required(String?.none, "userId") }
         #expect(error?.description.contains("userId") == true)
