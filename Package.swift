@@ -16,6 +16,8 @@ let package = Package(
         .library(name: "YAML", targets: ["YAML"]),
         .library(name: "KeyVault", targets: ["KeyVault"]),
         .library(name: "Kubernetes", targets: ["Kubernetes"]),
+        // For the fuzzing package (Fuzz/), which can only depend on products.
+        .library(name: "UserIntegrationReconciler", targets: ["UserIntegrationReconciler"]),
         .library(name: "KeyVaultEmulator", targets: ["KeyVaultEmulator"]),
         .executable(name: "keyvault-emulator", targets: ["keyvault-emulator"]),
         .executable(name: "keyvault-operator", targets: ["keyvault-operator"]),

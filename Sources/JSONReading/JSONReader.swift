@@ -206,12 +206,20 @@ public struct JSONReader {
     }
 
     /// Skips one value of any kind.
-    @inlinable public mutating func skipValue() throws {
+    @inlinable public mutating func skipValue() throws { try skipValue(depth: 0) }
+
+    /// A value inside more arrays and objects than this is malformed (`JSONSerialization` has the
+    /// same limit): skipping them recursively would overflow the stack.
+    @usableFromInline static let maxNesting = 512
+
+    /// Skips a value inside `depth` arrays and objects.
+    @inlinable mutating func skipValue(depth: Int) throws {
+        guard depth <= Self.maxNesting else { throw Malformed(offset: offset) }
         skipWhitespace()
         switch peek {
         case UInt8(ascii: "\""): _ = try readString()
-        case UInt8(ascii: "{"): try readObject { _, reader in try reader.skipValue() }
-        case UInt8(ascii: "["): try readArray { try $0.skipValue() }
+        case UInt8(ascii: "{"): try readObject { _, reader in try reader.skipValue(depth: depth + 1) }
+        case UInt8(ascii: "["): try readArray { try $0.skipValue(depth: depth + 1) }
         case UInt8(ascii: "t"), UInt8(ascii: "f"): _ = try readBool()
         case UInt8(ascii: "n"): try literal("null")
         default: _ = try readDouble()

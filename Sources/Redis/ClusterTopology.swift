@@ -38,7 +38,9 @@ struct ClusterTopology: Sendable, Equatable {
     /// The topology in a `CLUSTER SLOTS` reply from `asked`: `[[first, last, [host, port, id, …],
     /// replicas…], …]`; an empty host means the node asked.
     init(clusterSlots reply: RedisValue, askedNode asked: Node) throws(RedisError) {
-        guard let ranges = reply.array else { throw Self.malformed(reply) }
+        // Ranges are disjoint, so a slot map has at most one per slot (more masters than
+        // `Int16` holds would trap, and finding each one's index takes time quadratic in them).
+        guard let ranges = reply.array, ranges.count <= ClusterSlot.count else { throw Self.malformed(reply) }
         for range in ranges {
             guard let parts = range.array, parts.count >= 3, let first = parts[0].integer, let last = parts[1].integer,
                 let master = parts[2].array, master.count >= 2, let host = master[0].string,

@@ -58,7 +58,9 @@ extension YAMLNode {
             sign = first == "-" ? -1 : 1
             digits = digits.dropFirst()
         }
-        guard !digits.isEmpty else { return nil }
+        // `Int(_:radix:)` would take a second sign (`--1`, `0x-1`): not an integer, and negating
+        // `Int.min` traps.
+        guard !digits.isEmpty, !digits.contains(where: { $0 == "-" || $0 == "+" }) else { return nil }
         let value: Int?
         if digits.hasPrefix("0x") {
             value = Int(digits.dropFirst(2), radix: 16)

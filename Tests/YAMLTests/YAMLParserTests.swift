@@ -76,6 +76,13 @@ struct YAMLParserTests {
         #expect(root["value"]?.resolvedScalar == expected)
     }
 
+    /// Found by fuzz-yaml: the first three crashed negating `Int.min`; the last two read as -5 and -1.
+    @Test(arguments: ["--9223372036854775808", "-0x-8000000000000000", "-0-1000000000000000000000", "0x-5", "+-1"])
+    func aSecondSignIsNotAnInteger(text: String) throws {
+        let root = try YAMLParser.parse("value: \(text)")
+        #expect(root["value"]?.resolvedScalar == .string(text))
+    }
+
     @Test func anchorsAndAliasesResolve() throws {
         let root = try YAMLParser.parse(
             """
