@@ -350,6 +350,108 @@ def service_monitor_on():
     expect(all(service["metadata"]["labels"].get(k) == v for k, v in selector.items()), "selector misses the metrics Service")
 
 
+DAY2 = {"metrics": {"prometheusRule": {"enabled": True, "labels": {"release": "prometheus"}}, "grafanaDashboard": {"enabled": True}}}
+PROMQL_WORDS = {"sum", "rate", "max", "min", "by", "and", "or", "unless", "deriv", "absent", "time", "count", "vector",
+                "histogram_quantile", "le", "without", "on", "ignoring"}
+
+
+def exported_metrics():
+    """Every metric label the Swift sources record (Counter/Gauge/Timer(label: "...")) and the static names."""
+    text = "\n".join(path.read_text() for path in (ROOT / "Sources").rglob("*.swift"))
+    names = set(re.findall(r'label:\s*"([a-z][a-z0-9]*_[a-z0-9_]+)"', text)) | set(re.findall(r'static let \w+ = "([a-z_]+_[a-z0-9_]+)"', text))
+    expect({"keyvault_requests_total", "userintegration_ready"} <= names, f"found no metric labels in Sources/: {sorted(names)}")
+    return names
+
+
+def metrics_in(expr):
+    """The metric names an expression selects: identifiers that are not functions, keywords, label names
+    (inside {} or by/without ()) or strings."""
+    bare = re.sub(r'"[^"]*"', '""', expr)
+    bare = re.sub(r"\{[^}]*\}", "{}", bare)
+    bare = re.sub(r"\b(by|without|on|ignoring)\s*\([^)]*\)", " ", bare)
+    bare = re.sub(r"\[[^\]]*\]", "[]", bare)
+    names = set(re.findall(r"\b([a-zA-Z_:][a-zA-Z0-9_:]*)\b(?!\s*\()", bare)) - PROMQL_WORDS
+    return {n for n in names if not n.startswith("$") and not re.fullmatch(r"\d+|e\d*", n)}
+
+
+def unexported(expr, exported):
+    histogram = {n for n in exported} | {n + suffix for n in exported for suffix in ("_bucket", "_sum", "_count")}
+    return metrics_in(expr) - histogram
+
+
+def day2_is_off_by_default():
+    objects = render(with_vault({}))
+    expect(not find(objects, "PrometheusRule"), "a PrometheusRule by default")
+    expect(not find(objects, "ConfigMap"), "a ConfigMap by default")
+
+
+def prometheus_rule_has_the_runbook_alerts():
+    documented = helm.values_from_yaml(docs_block("operations.md", "groups:"))
+    documented = {r["alert"]: r for g in documented["groups"] for r in g["rules"]}
+    objects = render(with_vault(DAY2))
+    rule = one(objects, "PrometheusRule", RELEASE)
+    expect(rule["apiVersion"] == "monitoring.coreos.com/v1" and rule["metadata"]["labels"]["release"] == "prometheus", "PrometheusRule")
+    rules = {r["alert"]: r for g in rule["spec"]["groups"] for r in g["rules"]}
+    missing = set(documented) - set(rules)
+    expect(not missing, f"alerts of docs/operations.md not in the chart: {missing}")
+    expect({"KeyVaultIntegrationExpiringSoon", "KeyVaultIntegrationNotReady"} <= set(rules), f"alerts {sorted(rules)}")
+    for name, doc in documented.items():
+        expect(rules[name]["for"] == doc["for"] and rules[name]["labels"] == doc["labels"], f"{name}: for/labels differ from the docs")
+        # Same expression, but for the job.
+        strip = lambda e: re.sub(r'job="[^"]*"', 'job=""', " ".join(e.split()))
+        expect(strip(rules[name]["expr"]) == strip(doc["expr"]), f"{name}: expr differs from the docs:\n{rules[name]['expr']}\n{doc['expr']}")
+    job = one(objects, "Service", f"{RELEASE}-metrics")["metadata"]["name"]
+    exported = exported_metrics()
+    for name, r in rules.items():
+        jobs = set(re.findall(r'job="([^"]*)"', r["expr"]))
+        expect(jobs == {job}, f"{name}: job {jobs}, the metrics Service is {job}")
+        expect(not unexported(r["expr"], exported), f"{name}: not exported by the operator: {unexported(r['expr'], exported)}")
+        for text in r.get("annotations", {}).values():
+            expect("{{" not in text or "$labels" in text or "$value" in text, f"{name}: annotation {text!r}")
+    expect("$labels.namespace" in rules["KeyVaultIntegrationNotReady"]["annotations"]["summary"], "$labels reached Prometheus unescaped")
+    named = one(render(with_vault(merged(DAY2, {"fullnameOverride": "platform-kvo"}))), "PrometheusRule", "platform-kvo")
+    expect('job="platform-kvo-metrics"' in named["spec"]["groups"][0]["rules"][0]["expr"], "job does not follow fullnameOverride")
+
+
+def grafana_dashboard_uses_exported_metrics():
+    objects = render(with_vault(DAY2))
+    config = one(objects, "ConfigMap", f"{RELEASE}-dashboard")
+    expect(config["metadata"]["labels"].get("grafana_dashboard") == "1", f"labels {config['metadata']['labels']}")
+    text = config["data"]["keyvault-operator.json"]
+    expect(text.strip() == (CHART_DIR / "dashboards" / "keyvault-operator.json").read_text().strip(), "ConfigMap differs from dashboards/keyvault-operator.json")
+    dashboard = json.loads(text)
+    variables = {v["name"]: v for v in dashboard["templating"]["list"]}
+    expect(variables["datasource"]["type"] == "datasource" and variables["datasource"]["query"] == "prometheus", "datasource variable")
+    exported = exported_metrics()
+    exprs = [t["expr"] for p in dashboard["panels"] for t in p.get("targets", [])]
+    expect(len(exprs) >= 9, f"{len(exprs)} panel queries")
+    for expr in exprs:
+        expect(not unexported(expr, exported), f"{expr}: not exported by the operator: {unexported(expr, exported)}")
+    used = set().union(*map(metrics_in, exprs))
+    for metric in ["controller_runtime_reconcile_total", "controller_runtime_reconcile_time_seconds_bucket", "keyvault_requests_total",
+                   "keyvault_request_duration_seconds_bucket", "keyvault_cache_hits_total", "keyvault_cache_misses_total",
+                   "workqueue_depth", "userintegration_ready", "userintegration_expiry_timestamp_seconds"]:
+        expect(metric in used, f"the dashboard does not show {metric}")
+    extra = render(with_vault(merged(DAY2, {"metrics": {"grafanaDashboard": {"labels": {"team": "platform"}}}})))
+    labels = one(extra, "ConfigMap", f"{RELEASE}-dashboard")["metadata"]["labels"]
+    expect(labels.get("grafana_dashboard") == "1" and labels.get("team") == "platform", f"labels not merged: {labels}")
+
+
+def day2_lints_strictly():
+    report = helm.lint(CHART_DIR, with_vault(DAY2), strict=True)
+    problems = [m for m in report["messages"] if m["severity"] >= 2] + report["errors"]
+    expect(not problems, f"lint: {problems}")
+
+
+def server_accepts_the_dashboard():
+    """The dashboard ConfigMap on the real API server; the PrometheusRule is render-only (no CRD on the rig)."""
+    server()
+    prepare_cluster(["keyvault-system"])
+    objects = [o for o in render(with_vault(DAY2), kube_version="v1.20.2") if o["kind"] != "PrometheusRule"]
+    out = kubectl("apply", "--dry-run=server", "-f", "-", stdin=as_stream(objects))
+    expect(out.count("(server dry run)") == len(objects) and "configmap/" in out, f"dry run: {out}")
+
+
 def emulator_is_wired_as_its_image_expects():
     # This project's emulator, pinned to the chart's appVersion: PEM files and a data directory as flags.
     pod = one(render(EMULATOR), "Deployment", f"{RELEASE}-keyvault")["spec"]["template"]["spec"]
@@ -655,6 +757,8 @@ BAD_VALUES = [
     ({"logLevel": "verbose"}, "/logLevel"),
     ({"tenancy": {"userBinding": "none"}}, "/tenancy/userBinding"),
     ({"bogus": True}, "bogus"),
+    ({"metrics": {"prometheusRule": {"enabled": True, "namespace": "monitoring"}}}, "namespace"),
+    ({"metrics": {"grafanaDashboard": {"labels": {"grafana_dashboard": 1}}}}, "/metrics/grafanaDashboard/labels/grafana_dashboard"),
     ({"redis": {"port": "6379"}}, "/redis/port"),
     ({"watchNamespaces": "iot"}, "/watchNamespaces"),
     ({"keyvault": {"persist": "yes"}}, "/keyvault/persist"),
@@ -1497,13 +1601,15 @@ def main():
                  notes_warn_when_the_policy_blocks_the_service_monitor, redis_tls_is_off_by_default,
                  redis_tls_trusts_the_ca_secret, redis_mutual_tls_mounts_the_client_certificate,
                  redis_tls_server_name_and_skip_verify, managed_identity_through_imds, redis_cluster_seed, expiry_warning_reaches_the_operator, cache_key_rotation_takes_previous_keys, redis_url_from_existing_secret, service_monitor_on,
+                 day2_is_off_by_default, prometheus_rule_has_the_runbook_alerts, grafana_dashboard_uses_exported_metrics,
+                 day2_lints_strictly,
                  emulator_is_wired_as_its_image_expects, schema_rejects_bad_values, deploy_matches_a_fresh_render,
                  lints_strictly_with_every_new_value, names_follow_the_overrides, lease_name_derives_from_the_release,
                  chart_works_as_a_subchart, gitops_refuses_to_generate_secrets, checksums_roll_the_pods_with_the_chart_secrets,
                  pod_settings_and_extra_args, crds_install_renders_the_repository_crd, kustomizations_build,
                  docs_gitops_values_render_the_same_twice, readme_install_line_is_the_quickstarts,
                  server_accepts_default_render, server_accepts_namespaced_render, server_keeps_the_emulator_secrets_on_upgrade,
-                 server_accepts_network_policies, server_accepts_every_new_value, server_checksums_follow_the_secrets_on_upgrade,
+                 server_accepts_network_policies, server_accepts_every_new_value, server_accepts_the_dashboard, server_checksums_follow_the_secrets_on_upgrade,
                  helm_upgrade_brings_the_crd, server_accepts_the_kustomizations, server_docs_argocd_cm_patch_installs_the_check,
                  server_quickstart_runs_on_the_rig,
                  chart_emulator_credential_reaches_the_emulator,
