@@ -48,12 +48,11 @@ final class OperatorHarness: @unchecked Sendable {
                 redis: .init(host: redis.host, port: redis.port, commandTimeout: TestEnvironment.redisCommandTimeout)))
         try await kube.installUserIntegrationCRD()
         if namespace == nil {
-            _ = try await kube.create(
-                json: try JSONSerialization.data(withJSONObject: [
-                    "apiVersion": "v1", "kind": "Namespace",
-                    "metadata": ["name": self.namespace, "annotations": annotations],
-                ]),
-                .namespaces)
+            let body = try JSONSerialization.data(withJSONObject: [
+                "apiVersion": "v1", "kind": "Namespace",
+                "metadata": ["name": self.namespace, "annotations": annotations],
+            ])
+            try await Self.settingUp { [kube] in _ = try await kube.create(json: body, .namespaces) }
         }
 
         try FileManager.default.createDirectory(
@@ -130,7 +129,7 @@ final class OperatorHarness: @unchecked Sendable {
             "metadata": ["name": name, "namespace": namespace, "labels": labels] as [String: Any],
             "stringData": [key: value],
         ])
-        _ = try await kube.create(json: body, .secrets, namespace: namespace)
+        try await Self.settingUp { [kube] in _ = try await kube.create(json: body, .secrets, namespace: namespace) }
     }
 
     /// Creates a UserIntegration in the harness's namespace (or `namespace`).
@@ -145,7 +144,28 @@ final class OperatorHarness: @unchecked Sendable {
         var metadata = ObjectMeta(name: name, namespace: namespace ?? self.namespace)
         metadata.annotations = annotations
         metadata.labels = labels
-        _ = try await kube.create(UserIntegration(metadata: metadata, spec: spec), UserIntegration.resource)
+        let resource = UserIntegration(metadata: metadata, spec: spec)
+        try await Self.settingUp { [kube] in _ = try await kube.create(resource, UserIntegration.resource) }
+    }
+
+    /// A test's own API call, retried while the API server answers as a stalled one does (500
+    /// "resource quota evaluation timed out", 429, 503, 504), for up to 120 s. A create that went
+    /// through before its answer was lost is 409 on the retry: done.
+    static func settingUp(_ call: () async throws -> Void) async throws {
+        let deadline = ContinuousClock.now + .seconds(120)
+        var attempt = 0
+        while true {
+            do {
+                return try await call()
+            } catch let error as KubernetesError where attempt > 0 && error.code == 409 {
+                return
+            } catch let error as KubernetesError
+                where [429, 500, 503, 504].contains(error.code) && ContinuousClock.now < deadline
+            {
+                attempt += 1
+                try await Task.sleep(for: .milliseconds(200 * min(attempt, 10)))
+            }
+        }
     }
 
     func get(_ name: String, in namespace: String? = nil) async throws -> UserIntegration {
