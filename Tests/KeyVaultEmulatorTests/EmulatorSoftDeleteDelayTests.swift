@@ -3,15 +3,17 @@ import HTTPTransport
 import TestEnvironment
 import Testing
 
-/// `--soft-delete-delay 5s --soft-delete-tail 2s` reproduces real Key Vault's recorded answers:
+/// `--soft-delete-delay` and `--soft-delete-tail` reproduce real Key Vault's recorded answers:
 /// a delete and a recover complete seconds after they answer, and writes of the name get 409
-/// meanwhile and for a tail after. The windows are the real service's five seconds; each check
-/// "during" runs right after the operation, and each "after" waits for the answer to change.
+/// meanwhile and for a tail after. Each check "during" runs right after the operation, and each
+/// "after" waits for the answer to change. The windows are 20 s, not the real service's 5 s: the
+/// test process can stall for up to 9 s while the suite starts, and a "during" check made after
+/// the window would see the next state.
 @Suite(.enabled(if: TestEnvironment.shouldRun(.emulator)))
 struct EmulatorSoftDeleteDelayTests {
     @Test func deletesAndRecoversCompleteLaterAsOnTheRealService() async throws {
         let emulator = try PrivateEmulator(
-            name: "soft-delete", arguments: ["--soft-delete-delay", "5s", "--soft-delete-tail", "2s"])
+            name: "soft-delete", arguments: ["--soft-delete-delay", "20s", "--soft-delete-tail", "5s"])
         try await emulator.start()
         let client = try await emulator.client()
         let name = EmulatorClient.uniqueName("slow-delete")
