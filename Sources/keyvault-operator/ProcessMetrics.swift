@@ -19,14 +19,27 @@ final class ProcessMetrics: Sendable {
 
     init(registry: PrometheusCollectorRegistry) {
         cpuSeconds = registry.makeCounter(
-            name: "process_cpu_seconds_total", help: "Total user and system CPU time spent in seconds.")
+            descriptor: .init(
+                metricName: "process_cpu", unitName: "seconds_total",
+                helpText: "Total user and system CPU time spent in seconds."))
         residentBytes = registry.makeGauge(
-            name: "process_resident_memory_bytes", help: "Resident memory size in bytes.")
-        virtualBytes = registry.makeGauge(name: "process_virtual_memory_bytes", help: "Virtual memory size in bytes.")
-        openDescriptors = registry.makeGauge(name: "process_open_fds", help: "Number of open file descriptors.")
-        maxDescriptors = registry.makeGauge(name: "process_max_fds", help: "Maximum number of open file descriptors.")
+            descriptor: .init(
+                metricName: "process_resident_memory", unitName: "bytes", helpText: "Resident memory size in bytes."))
+        virtualBytes = registry.makeGauge(
+            descriptor: .init(
+                metricName: "process_virtual_memory", unitName: "bytes", helpText: "Virtual memory size in bytes."))
+        openDescriptors = registry.makeGauge(
+            descriptor: .init(metricName: "process_open", unitName: "fds", helpText: "Number of open file descriptors.")
+        )
+        maxDescriptors = registry.makeGauge(
+            descriptor: .init(
+                metricName: "process_max", unitName: "fds", helpText: "Maximum number of open file descriptors."))
         startTime = registry.makeGauge(
-            name: "process_start_time_seconds", help: "Start time of the process since unix epoch in seconds.")
+            descriptor: .init(
+                metricName: "process_start_time", unitName: "seconds",
+                helpText: "Start time of the process since unix epoch in seconds."))
+        // Fixed for the process's life: read once, not at every scrape.
+        if let start = Self.startTime() { startTime.set(start) }
     }
 
     /// Reads `/proc/self` into the metrics (before each scrape); a field that cannot be read keeps its last value.
@@ -35,7 +48,7 @@ final class ProcessMetrics: Sendable {
             let fields = stat.split(separator: ")").last?.split(separator: " ")
         {
             // After the command: state is field 3, so utime 14 and stime 15 are at 11 and 12,
-            // starttime 22 at 19, vsize 23 at 20 and rss 24 at 21.
+            // vsize 23 at 20 and rss 24 at 21.
             func field(_ index: Int) -> Double? { index < fields.count ? Double(fields[index]) : nil }
             if let user = field(11), let system = field(12) {
                 let total = (user + system) / Self.ticksPerSecond
@@ -45,7 +58,6 @@ final class ProcessMetrics: Sendable {
                 }
                 if delta > 0 { cpuSeconds.increment(by: delta) }
             }
-            if let ticks = field(19), let boot = Self.bootTime() { startTime.set(boot + ticks / Self.ticksPerSecond) }
             if let vsize = field(20) { virtualBytes.set(vsize) }
             if let pages = field(21) { residentBytes.set(pages * Self.pageSize) }
         }
@@ -58,9 +70,17 @@ final class ProcessMetrics: Sendable {
         }
     }
 
-    /// The system's boot time (`btime` in `/proc/stat`), in Unix seconds.
-    private static func bootTime() -> Double? {
-        guard let stat = try? String(contentsOfFile: "/proc/stat", encoding: .utf8) else { return nil }
-        return stat.split(separator: "\n").first { $0.hasPrefix("btime ") }.flatMap { Double($0.dropFirst(6)) }
+    /// When the process started, in Unix seconds: the boot time (`btime` in `/proc/stat`) plus
+    /// the start tick in `/proc/self/stat` (field 22).
+    private static func startTime() -> Double? {
+        guard let stat = try? String(contentsOfFile: "/proc/stat", encoding: .utf8),
+            let boot = stat.split(separator: "\n").first(where: { $0.hasPrefix("btime ") }).flatMap({
+                Double($0.dropFirst(6))
+            }),
+            let own = try? String(contentsOfFile: "/proc/self/stat", encoding: .utf8),
+            let fields = own.split(separator: ")").last?.split(separator: " "), fields.count > 19,
+            let ticks = Double(fields[19])
+        else { return nil }
+        return boot + ticks / ticksPerSecond
     }
 }
