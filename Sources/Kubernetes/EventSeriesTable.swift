@@ -23,12 +23,12 @@ final class EventSeriesTable: Sendable {
 
     var count: Int { entries.withLock { $0.count } }
 
-    /// The event `key` repeats, with its count raised by one, or nil when there is none within
-    /// the window.
-    func repeatOf(_ key: String, now: ContinuousClock.Instant = .now) -> Entry? {
+    /// The event `key` repeats, with its count raised by `times`, or nil when there is none
+    /// within the window.
+    func repeatOf(_ key: String, times: Int = 1, now: ContinuousClock.Instant = .now) -> Entry? {
         entries.withLock { entries in
             guard var found = entries[key], now - found.last < window else { return nil }
-            found.entry.count += 1
+            found.entry.count += times
             found.last = now
             entries[key] = found
             return found.entry
@@ -36,7 +36,7 @@ final class EventSeriesTable: Sendable {
     }
 
     /// Notes the Event just created for `key`.
-    func remember(_ key: String, name: String, namespace: String, now: ContinuousClock.Instant = .now) {
+    func remember(_ key: String, name: String, namespace: String, count: Int = 1, now: ContinuousClock.Instant = .now) {
         entries.withLock { entries in
             if entries[key] == nil, entries.count >= capacity {
                 entries = entries.filter { now - $0.value.last < window }
@@ -45,7 +45,7 @@ final class EventSeriesTable: Sendable {
                     for (key, _) in oldest { entries[key] = nil }
                 }
             }
-            entries[key] = (Entry(name: name, namespace: namespace, count: 1), now)
+            entries[key] = (Entry(name: name, namespace: namespace, count: count), now)
         }
     }
 }

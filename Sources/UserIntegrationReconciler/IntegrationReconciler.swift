@@ -90,7 +90,7 @@ final class IntegrationReconciler: Reconciler {
             let status = planner.failure(resource, error: error, now: Date())
             try? await writeStatus(resource, status)
             let reason = status.conditions?[Condition.ready]?.reason ?? ConditionReason.failed
-            await record(resource, PlanEvent(reason: reason, note: error.code.description, warning: true))
+            record(resource, PlanEvent(reason: reason, note: error.code.description, warning: true))
             throw error
         }
     }
@@ -115,9 +115,13 @@ final class IntegrationReconciler: Reconciler {
 
     private func sync(_ resource: UserIntegration) async throws -> ReconcileResult {
         var current = resource
-        if !(current.metadata.finalizers ?? []).contains(UserIntegration.finalizer) {
+        if current.needsFinalizer && !current.hasFinalizer {
             current = try await setFinalizers(
                 current, (current.metadata.finalizers ?? []) + [UserIntegration.finalizer])
+        } else if !current.needsFinalizer && current.hasFinalizer {
+            // Left from a policy change to `Retain`: deletion has nothing to do any more.
+            current = try await setFinalizers(
+                current, (current.metadata.finalizers ?? []).filter { $0 != UserIntegration.finalizer })
         }
         let reference = try await readSecretReference(current)
         let key = ReconcilePlanner.integrationKey(of: current)
@@ -169,7 +173,7 @@ final class IntegrationReconciler: Reconciler {
     /// Writes the plan's status and records its event, if any.
     private func publish(_ plan: ReconcilePlan, of resource: UserIntegration) async throws {
         try await writeStatus(resource, plan.status)
-        if let event = plan.event { await record(resource, event) }
+        if let event = plan.event { record(resource, event) }
     }
 
     /// Carries out the plan's vault action; the version written goes into the status.
@@ -213,11 +217,12 @@ final class IntegrationReconciler: Reconciler {
         }
     }
 
-    /// Applies the deletion policy and invalidates Redis for the resource's own vault secret, then
-    /// removes the finalizer. Another owner's secret, or a user the namespace may not name, is left alone.
+    /// Under `Delete`, deletes the resource's own vault secret and invalidates Redis, then removes
+    /// the finalizer. Another owner's secret, or a user the namespace may not name, is left alone;
+    /// under `Retain` (a finalizer not yet removed after a policy change) nothing is touched.
     private func finalize(_ resource: UserIntegration, userAllowed: Bool) async throws {
-        guard (resource.metadata.finalizers ?? []).contains(UserIntegration.finalizer) else { return }
-        if userAllowed, let key = ReconcilePlanner.integrationKey(of: resource) {
+        guard resource.hasFinalizer else { return }
+        if userAllowed, resource.needsFinalizer, let key = ReconcilePlanner.integrationKey(of: resource) {
             try await release(key.secretName, of: resource)
         }
         _ = try await setFinalizers(
@@ -237,7 +242,7 @@ final class IntegrationReconciler: Reconciler {
             do {
                 try await circuit.call { try await vault.deleteSecret(secretName) }
             } catch let error as KeyVaultError where error.code == .secretNotFound {}
-            await record(
+            record(
                 resource,
                 PlanEvent(
                     reason: ConditionReason.deleted, note: "deleted Key Vault secret \(secretName)", warning: false))
@@ -341,12 +346,12 @@ final class IntegrationReconciler: Reconciler {
         }
     }
 
-    private func record(_ resource: UserIntegration, _ event: PlanEvent) async {
+    private func record(_ resource: UserIntegration, _ event: PlanEvent) {
         let reference = Event.Reference(
             apiVersion: resource.apiVersion, kind: resource.kind, namespace: resource.metadata.namespace,
             name: resource.metadata.name,
             uid: resource.metadata.uid, resourceVersion: resource.metadata.resourceVersion)
-        await events.record(
+        events.record(
             regarding: reference, type: event.warning ? .warning : .normal, reason: event.reason, action: "Reconcile",
             note: event.note)
     }

@@ -88,6 +88,11 @@ public struct UserIntegration: KubernetesObject, Hashable {
     public var adopts: Bool { metadata.annotations?[Self.adoptAnnotation] == "true" }
     /// The value of the force-sync annotation: a change asks for a reconcile.
     public var forceSyncToken: String? { metadata.annotations?[Self.forceSyncAnnotation] }
+    /// Whether deletion has work to do, so the resource carries the finalizer: `deletionPolicy`
+    /// `Delete` (the default). With `Retain` the vault secret and its cache entry stay.
+    public var needsFinalizer: Bool { (spec.deletionPolicy ?? .delete) == .delete }
+    /// Whether the resource carries this operator's finalizer.
+    public var hasFinalizer: Bool { metadata.finalizers?.contains(Self.finalizer) ?? false }
 
     public var apiVersion: String? = "integrations.keyvault.dev/v1alpha1"
     public var kind: String? = "UserIntegration"

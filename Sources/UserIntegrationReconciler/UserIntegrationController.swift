@@ -147,6 +147,8 @@ public final class UserIntegrationController: Sendable {
     /// the task is cancelled, as on lost leadership), with the watchers that feed the queue.
     public func run() async throws {
         addHandlers()
+        // Events are written beside the reconciles, which only queue them.
+        async let recording: Void = reconciler.events.run()
         await withTaskGroup(of: Void.self) { watchers in
             watchers.addTask { await self.watchVaultRecovery() }
             // App writes arrive on the subscription's thread; one consumer checks them in order.
@@ -162,6 +164,8 @@ public final class UserIntegrationController: Sendable {
             await controller.run()
             watchers.cancelAll()
         }
+        reconciler.events.finish()
+        await recording
     }
 
     /// Stops intake: no new reconcile starts; `run()` returns once those in flight are done.
@@ -236,21 +240,21 @@ public final class UserIntegrationController: Sendable {
     }
 
     /// Whether an update asks for a reconcile: a new generation (spec), a deletion, the loss of
-    /// this operator's finalizer, the `adopt` annotation set or removed, or a new `force-sync`
-    /// value. Status-only updates, other annotations and labels, and the finalizer's own addition, do not.
+    /// the finalizer a `Delete` resource needs, the `adopt` annotation set or removed, or a new
+    /// `force-sync` value. Status-only updates, other annotations and labels, and the finalizer's
+    /// own addition or removal, do not.
     static func needsReconcile(old: UserIntegration, new: UserIntegration) -> Bool {
-        let finalizerLost =
-            old.metadata.finalizers != new.metadata.finalizers
-            && !(new.metadata.finalizers ?? []).contains(UserIntegration.finalizer)
+        let finalizerLost = old.hasFinalizer && !new.hasFinalizer && new.needsFinalizer
         return old.metadata.generation != new.metadata.generation
             || old.metadata.deletionTimestamp != new.metadata.deletionTimestamp || finalizerLost
             || old.adopts != new.adopts || old.forceSyncToken != new.forceSyncToken
     }
 
-    /// Whether a previous reconcile finished with this generation (finalizer set, status observed it).
+    /// Whether a previous reconcile finished with this generation (finalizer as the deletion
+    /// policy asks, status observed it).
     static func isReconciled(_ object: UserIntegration) -> Bool {
         object.metadata.deletionTimestamp == nil && object.status?.observedGeneration == object.metadata.generation
-            && (object.metadata.finalizers ?? []).contains(UserIntegration.finalizer)
+            && object.hasFinalizer == object.needsFinalizer
     }
 
     /// Queues every resource of a namespace whose allowed users changed (or that just appeared).

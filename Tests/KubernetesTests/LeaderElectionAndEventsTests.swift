@@ -85,13 +85,16 @@ struct EventRecorderTests {
         let object = try await client.create(
             ConfigMap(metadata: .init(name: "subject", namespace: namespace)), .configMaps)
         let recorder = EventRecorder(client: client, controller: "keyvault.dev/test", instance: "test-1")
+        async let running: Void = recorder.run()
         let reference = Event.Reference(
             apiVersion: "v1", kind: "ConfigMap", namespace: namespace, name: "subject", uid: object.metadata.uid)
         for _ in 0..<3 {
-            await recorder.record(
+            recorder.record(
                 regarding: reference, type: .warning, reason: "SyncFailed", action: "Sync", note: "vault unreachable")
         }
-        await recorder.record(regarding: reference, type: .normal, reason: "Synced", action: "Sync", note: "written")
+        recorder.record(regarding: reference, type: .normal, reason: "Synced", action: "Sync", note: "written")
+        recorder.finish()
+        await running
         let events = try await client.list(Event.self, .events, namespace: namespace).items
         #expect(events.count == 2)
         let failed = try #require(events.first { $0.reason == "SyncFailed" })
@@ -100,6 +103,31 @@ struct EventRecorderTests {
         #expect(failed.regarding?.uid == object.metadata.uid)
         #expect(failed.reportingController == "keyvault.dev/test")
         #expect(events.first { $0.reason == "Synced" }?.series == nil)
+    }
+
+    @Test func aFullQueueDropsNormalEventsBeforeAnyWarning() async throws {
+        let client = try KubernetesTestSupport.adminClient()
+        let namespace = try await KubernetesTestSupport.namespace(client, prefix: "events")
+        let recorder = EventRecorder(client: client, controller: "keyvault.dev/test", instance: "test-1", capacity: 3)
+        func reference(_ name: String) -> Event.Reference {
+            .init(apiVersion: "v1", kind: "ConfigMap", namespace: namespace, name: name, uid: name)
+        }
+        // Nothing writes yet: recording returns at once however many wait.
+        for index in 0..<3 {
+            recorder.record(
+                regarding: reference("n\(index)"), type: .normal, reason: "Synced", action: "Sync", note: "ok")
+        }
+        for index in 0..<4 {
+            recorder.record(
+                regarding: reference("w\(index)"), type: .warning, reason: "Failed", action: "Sync", note: "down")
+        }
+        async let running: Void = recorder.run()
+        recorder.finish()
+        await running
+        let names = Set(
+            try await client.list(Event.self, .events, namespace: namespace).items.compactMap(\.regarding?.name))
+        // Three Warnings took the Normals' places; the fourth found only Warnings and was dropped.
+        #expect(names == ["w0", "w1", "w2"])
     }
 }
 

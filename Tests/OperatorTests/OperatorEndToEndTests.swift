@@ -164,17 +164,28 @@ struct OperatorEndToEndTests {
         #expect(try await harness.metric(adds) == settled[0], "the work queue did not stay quiet")
     }
 
-    @Test func deletionFollowsTheDeletionPolicy() async throws {
+    @Test func deletionFollowsTheDeletionPolicyAndOnlyDeleteCarriesTheFinalizer() async throws {
         let harness = try await OperatorHarness()
         let user = Self.user()
         try await harness.createSecret("creds", key: "k", value: "deleted-value-eee")
         try await harness.create("deleted", userID: user, type: "weather", secretRef: ("creds", "k"))
         try await harness.create("retained", userID: user, type: "alexa", secretRef: ("creds", "k"), retain: true)
-        _ = try await harness.waitFor("deleted") { $0.status?.state == .connected }
-        _ = try await harness.waitFor("retained") { $0.status?.state == .connected }
-        try await harness.kube.delete(UserIntegration.resource, namespace: harness.namespace, name: "deleted")
-        try await harness.kube.delete(UserIntegration.resource, namespace: harness.namespace, name: "retained")
-        for name in ["deleted", "retained"] {
+        try await harness.create("switched", userID: user, type: "ifttt", secretRef: ("creds", "k"))
+        let deleted = try await harness.waitFor("deleted") { $0.status?.state == .connected }
+        #expect(deleted.metadata.finalizers == [UserIntegration.finalizer])
+        let retained = try await harness.waitFor("retained") { $0.status?.state == .connected }
+        #expect(retained.metadata.finalizers == nil, "with Retain, deletion has nothing to do")
+        _ = try await harness.waitFor("switched") { $0.status?.state == .connected && $0.hasFinalizer }
+        // A policy changed to Retain lets go of the finalizer it no longer needs.
+        _ = try await harness.kube.patch(
+            UserIntegration.self, UserIntegration.resource, namespace: harness.namespace, name: "switched",
+            patch: Data(#"{"spec":{"deletionPolicy":"Retain"}}"#.utf8))
+        _ = try await harness.waitFor("switched") { !$0.hasFinalizer && $0.status?.observedGeneration == 2 }
+
+        for name in ["deleted", "retained", "switched"] {
+            try await harness.kube.delete(UserIntegration.resource, namespace: harness.namespace, name: name)
+        }
+        for name in ["deleted", "retained", "switched"] {
             // Until its finalizer is released; the limit only ends a test whose deletion never is.
             let deadline = ContinuousClock.now + .seconds(120)
             while (try? await harness.get(name)) != nil, ContinuousClock.now < deadline {
@@ -185,7 +196,13 @@ struct OperatorEndToEndTests {
             try await harness.vault.getSecret("user-\(user)-weather")
         }
         #expect(gone?.code == .secretNotFound)
-        #expect(try await harness.vault.getSecret("user-\(user)-alexa").value == "deleted-value-eee")
+        let redis = try TestEnvironment.redis()
+        let client = RedisClient(patient: .init(host: redis.host, port: redis.port))
+        #expect(try await client.get("keyvault:user:\(user):weather") == nil, "Delete invalidated Redis")
+        for type in ["alexa", "ifttt"] {
+            #expect(try await harness.vault.getSecret("user-\(user)-\(type)").value == "deleted-value-eee")
+            #expect(try await client.get("keyvault:user:\(user):\(type)") != nil, "Retain keeps the valid entry")
+        }
     }
 
     @Test func observeModeReportsWhatAppsWrote() async throws {

@@ -8,11 +8,11 @@ import Testing
 /// resources found at start-up wait for the spread resync pass.
 struct ControllerTriggerTests {
     static func resource(
-        generation: Int = 1, finalizers: [String]? = nil, observedGeneration: Int? = nil
+        generation: Int = 1, finalizers: [String]? = nil, observedGeneration: Int? = nil, retain: Bool = false
     ) -> UserIntegration {
         var resource = UserIntegration(
             metadata: .init(name: "a", namespace: "n", finalizers: finalizers),
-            spec: .init(userId: "u", type: "weather"))
+            spec: .init(userId: "u", type: "weather", deletionPolicy: retain ? .retain : nil))
         resource.metadata.generation = generation
         if let observedGeneration {
             var status = UserIntegration.Status()
@@ -71,6 +71,15 @@ struct ControllerTriggerTests {
                 Self.resource(generation: 2, finalizers: [UserIntegration.finalizer], observedGeneration: 1)))
         #expect(!UserIntegrationController.isReconciled(Self.resource(observedGeneration: 1)))
         #expect(!UserIntegrationController.isReconciled(Self.resource(finalizers: [UserIntegration.finalizer])))
+    }
+
+    @Test func aRetainResourceIsReconciledWithoutTheFinalizerAndItsRemovalDoesNotRequeue() {
+        #expect(UserIntegrationController.isReconciled(Self.resource(observedGeneration: 1, retain: true)))
+        let leftOver = Self.resource(finalizers: [UserIntegration.finalizer], observedGeneration: 1, retain: true)
+        #expect(!UserIntegrationController.isReconciled(leftOver), "a finalizer left from Delete is still to remove")
+        #expect(
+            !UserIntegrationController.needsReconcile(
+                old: leftOver, new: Self.resource(observedGeneration: 1, retain: true)))
     }
 
     @Test func notificationsOfTheOperatorsOwnCacheWritesAreToldApart() {
