@@ -753,6 +753,8 @@ def redis_url_from_existing_secret():
 
 BAD_VALUES = [
     ({"replicaCount": 0}, "/replicaCount"),
+    ({"shards": ["Shard_1"]}, "/shards/0"),
+    ({"shards": ["shard1", "shard1"]}, "/shards"),
     ({"replicaCount": "two"}, "/replicaCount"),
     ({"logLevel": "verbose"}, "/logLevel"),
     ({"tenancy": {"userBinding": "none"}}, "/tenancy/userBinding"),
@@ -814,7 +816,7 @@ def deploy_matches_a_fresh_render():
 
 def lints_strictly_with_every_new_value():
     values = with_vault({"nameOverride": "kvo", "fullnameOverride": "platform-kvo", "global": {"imageRegistry": "registry.example"},
-                         "gitops": True, "crds": {"install": True, "keep": True}, "extraArgs": ["--vault-rate-limit=100"],
+                         "gitops": True, "crds": {"install": True, "keep": True}, "extraArgs": ["--vault-rate-limit=100"], "shards": ["shard1", "shard2"],
                          "extraEnv": [{"name": "TZ", "value": "UTC"}], "podAnnotations": {"team": "platform"},
                          "priorityClassName": "system-cluster-critical",
                          "topologySpreadConstraints": [{"maxSkew": 1, "topologyKey": "topology.kubernetes.io/zone", "whenUnsatisfiable": "ScheduleAnyway"}],
@@ -965,6 +967,48 @@ def pod_settings_and_extra_args():
             raise AssertionError(f"extraArgs {flag} rendered")
         except helm.HelmRenderError as error:
             expect(f"the chart sets {flag.split('=')[0]}" in str(error) and value in str(error), f"{flag}: message: {error}")
+
+
+SHARD_LABEL = "integrations.keyvault.dev/shard"
+
+
+def shards_run_one_deployment_each():
+    """shards: one Deployment and Lease per shard beside the main one, selectors that never overlap,
+    one metrics Service and one NetworkPolicy over all of them, and a PodDisruptionBudget each."""
+    objects = render({"shards": ["shard1", "shard2"]})
+    names = [RELEASE, f"{RELEASE}-shard1", f"{RELEASE}-shard2"]
+    deployments = {d["metadata"]["name"]: d for d in find(objects, "Deployment")}
+    expect(sorted(deployments) == sorted(names), f"Deployments {sorted(deployments)}")
+    selectors = {
+        RELEASE: f"--watch-label-selector={SHARD_LABEL} notin (shard1,shard2)",
+        f"{RELEASE}-shard1": f"--watch-label-selector={SHARD_LABEL}=shard1",
+        f"{RELEASE}-shard2": f"--watch-label-selector={SHARD_LABEL}=shard2",
+    }
+    lease_role = next(r for r in find(objects, "Role") if r["metadata"]["name"].endswith("-leader-election"))
+    leased = next(rule["resourceNames"] for rule in lease_role["rules"] if "resourceNames" in rule)
+    for name, deployment in deployments.items():
+        args = operator_container(objects, name)["args"]
+        expect(selectors[name] in args, f"{name} args {args}")
+        expect(f"--leader-election-id={name}" in args and name in leased, f"{name}: Lease {args}, Role {leased}")
+        for other, labels in ((o, pod_labels(objects, o)) for o in names):
+            expect(selects(deployment["spec"]["selector"], labels) == (other == name), f"{name}'s selector and {other}'s pods")
+        pdb = one(objects, "PodDisruptionBudget", name)
+        expect(pdb["spec"]["selector"] == deployment["spec"]["selector"], f"{name}: PodDisruptionBudget {pdb['spec']}")
+    service = one(objects, "Service", f"{RELEASE}-metrics")["spec"]["selector"]
+    policy = one(objects, "NetworkPolicy", RELEASE)["spec"]["podSelector"]
+    for name in names:
+        expect(selects({"matchLabels": service}, pod_labels(objects, name)), f"the metrics Service misses {name}")
+        expect(selects(policy, pod_labels(objects, name)), f"the NetworkPolicy misses {name}")
+    plain = render()
+    expect(len(find(plain, "Deployment")) == 1, "Deployments without shards")
+    expect(not [a for a in operator_container(plain)["args"] if a.startswith("--watch-label-selector")], "a selector without shards")
+    expect(operator_container(render({"extraArgs": ["--watch-label-selector=tier=gold"]}))["args"][-1] == "--watch-label-selector=tier=gold",
+           "without shards, extraArgs may set the selector")
+    try:
+        render({"shards": ["shard1"], "extraArgs": ["--watch-label-selector=tier=gold"]})
+        raise AssertionError("a selector in extraArgs rendered beside shards")
+    except helm.HelmRenderError as error:
+        expect("--watch-label-selector" in str(error), f"message: {error}")
 
 
 def crds_install_renders_the_repository_crd():
@@ -1219,6 +1263,7 @@ def server_accepts_every_new_value():
     prepare_cluster(["keyvault-system"])
     values = merged(GITOPS_SECRETS, {
         "gitops": True, "fullnameOverride": "platform-kvo", "global": {"environment": "prod"}, "crds": {"install": True},
+        "shards": ["shard1", "shard2"],
         "extraArgs": ["--vault-rate-limit=100"], "extraEnv": [{"name": "TZ", "value": "UTC"}], "podAnnotations": {"team": "platform"},
         "priorityClassName": "system-cluster-critical",
         "topologySpreadConstraints": [{"maxSkew": 1, "topologyKey": "topology.kubernetes.io/zone", "whenUnsatisfiable": "ScheduleAnyway"}]})
@@ -1606,7 +1651,7 @@ def main():
                  emulator_is_wired_as_its_image_expects, schema_rejects_bad_values, deploy_matches_a_fresh_render,
                  lints_strictly_with_every_new_value, names_follow_the_overrides, lease_name_derives_from_the_release,
                  chart_works_as_a_subchart, gitops_refuses_to_generate_secrets, checksums_roll_the_pods_with_the_chart_secrets,
-                 pod_settings_and_extra_args, crds_install_renders_the_repository_crd, kustomizations_build,
+                 pod_settings_and_extra_args, shards_run_one_deployment_each, crds_install_renders_the_repository_crd, kustomizations_build,
                  docs_gitops_values_render_the_same_twice, readme_install_line_is_the_quickstarts,
                  server_accepts_default_render, server_accepts_namespaced_render, server_keeps_the_emulator_secrets_on_upgrade,
                  server_accepts_network_policies, server_accepts_every_new_value, server_accepts_the_dashboard, server_checksums_follow_the_secrets_on_upgrade,

@@ -189,6 +189,36 @@ checksum/keyvault-secret: {{ include (print $.Template.BasePath "/keyvault-secre
 {{- include "keyvault-operator.fullname" . -}}
 {{- end -}}
 
+{{/* An operator process's Deployment and Lease name (dict "context" . "shard" name): the
+     release's full name, with "-{shard}" for a shard. */}}
+{{- define "keyvault-operator.processName" -}}
+{{- $name := include "keyvault-operator.leaseName" .context -}}
+{{- if .shard -}}
+{{- printf "%s-%s" ($name | trunc (int (sub 62 (len .shard)))) .shard | trimSuffix "-" -}}
+{{- else -}}
+{{- $name -}}
+{{- end -}}
+{{- end -}}
+
+{{/* The labels that select one process's pods (dict "context" . "shard" name). A shard's
+     component differs from the main Deployment's, so no two selectors overlap. */}}
+{{- define "keyvault-operator.processSelector" -}}
+{{ include "keyvault-operator.selectorLabels" .context }}
+{{- if .shard }}
+app.kubernetes.io/component: operator-shard
+integrations.keyvault.dev/shard: {{ .shard }}
+{{- else }}
+app.kubernetes.io/component: operator
+{{- end }}
+{{- end -}}
+
+{{/* The labels every operator pod of the release carries, the main process's and the shards':
+     the metrics Service and the NetworkPolicies select them. */}}
+{{- define "keyvault-operator.operatorPodLabels" -}}
+{{ include "keyvault-operator.selectorLabels" . }}
+integrations.keyvault.dev/operator: "true"
+{{- end -}}
+
 {{/* extraArgs may not repeat a flag the chart sets from a value: the flag and the value would
      disagree. The failure names the value to set instead. */}}
 {{- define "keyvault-operator.checkExtraArg" -}}
