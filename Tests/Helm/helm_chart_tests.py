@@ -999,8 +999,11 @@ def shards_run_one_deployment_each():
     for name in names:
         expect(selects({"matchLabels": service}, pod_labels(objects, name)), f"the metrics Service misses {name}")
         expect(selects(policy, pod_labels(objects, name)), f"the NetworkPolicy misses {name}")
+    text = notes({"shards": ["shard1", "shard2"]})
+    expect(f"{RELEASE}-shard1, {RELEASE}-shard2" in text and f"{SHARD_LABEL}=SHARD" in text, f"NOTES: {text}")
     plain = render()
     expect(len(find(plain, "Deployment")) == 1, "Deployments without shards")
+    expect("Sharded" not in notes(), "NOTES speak of shards without any")
     expect(not [a for a in operator_container(plain)["args"] if a.startswith("--watch-label-selector")], "a selector without shards")
     expect(operator_container(render({"extraArgs": ["--watch-label-selector=tier=gold"]}))["args"][-1] == "--watch-label-selector=tier=gold",
            "without shards, extraArgs may set the selector")
