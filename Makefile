@@ -51,8 +51,9 @@ bench-kubernetes:
 	scripts/bench-kubernetes
 
 ## The operator at scale: 10,000 resources next to a raw floor, latency, RSS, start-up, steady state, 429s.
+## SCALE=N: only how far one process goes at N resources (start-up, memory, a start-up pass).
 bench-operator:
-	scripts/bench-operator
+	KVO_BENCH_SCALE=$(SCALE) scripts/bench-operator
 
 test-env-start:
 	scripts/test-env start

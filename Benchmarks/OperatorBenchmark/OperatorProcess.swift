@@ -19,9 +19,9 @@ final class OperatorProcess: Sendable {
     let started: ContinuousClock.Instant
     private let process: ChildProcess
 
-    /// Starts `keyvault-operator run` on the test servers; `vault` overrides the emulator's
-    /// variables (`KEYVAULT_URL`, `KEYVAULT_CA_FILE`).
-    init(namespace: String, concurrency: Int, arguments: [String] = [], vault: [String: String] = [:]) throws {
+    /// Starts `keyvault-operator run` on the test servers (`concurrency` nil: the default, as a
+    /// user runs it); `vault` overrides the emulator's variables (`KEYVAULT_URL`, `KEYVAULT_CA_FILE`).
+    init(namespace: String, concurrency: Int?, arguments: [String] = [], vault: [String: String] = [:]) throws {
         let environment = ProcessInfo.processInfo.environment
         binary = environment["KVO_BENCH_OPERATOR"] ?? ".build/release/keyvault-operator"
         let port = LocalPorts.free()
@@ -31,10 +31,9 @@ final class OperatorProcess: Sendable {
             binary,
             arguments: [
                 "run", "--kubeconfig", environment["KVO_TEST_KUBECONFIG"] ?? "", "--namespace", namespace,
-                "--concurrency", "\(concurrency)",
                 // Errors only: in the 429 pass every give-up is a warning, and they would break up the table.
                 "--health-addr", "127.0.0.1:\(port)", "--metrics-addr", "127.0.0.1:\(port)", "--log-level", "error",
-            ] + arguments,
+            ] + (concurrency.map { ["--concurrency", "\($0)"] } ?? []) + arguments,
             environment: [
                 "KEYVAULT_URL": environment["KVO_TEST_EMULATOR_URL"] ?? "",
                 "KEYVAULT_CA_FILE": environment["KVO_TEST_EMULATOR_CA"] ?? "",

@@ -18,9 +18,10 @@ final class ReadyWatcher: Sendable {
     }
 
     func run() async throws {
-        var resourceVersion = try await kube.listAll(
-            UserIntegration.self, UserIntegration.resource, namespace: namespace
-        ).resourceVersion
+        let list = try await kube.listAll(UserIntegration.self, UserIntegration.resource, namespace: namespace)
+        // Those Ready before the watch began count from the list.
+        for object in list.items { noteIfReady(object) }
+        var resourceVersion = list.resourceVersion
         while !Task.isCancelled {
             for try await event in try await kube.watch(
                 UserIntegration.self, UserIntegration.resource, namespace: namespace, resourceVersion: resourceVersion)
@@ -31,17 +32,20 @@ final class ReadyWatcher: Sendable {
                         modified.withLock { $0[name, default: 0] += 1 }
                     }
                     resourceVersion = object.metadata.resourceVersion ?? resourceVersion
-                    if object.status?.conditions?.contains(where: { $0.type == "Ready" && $0.status == .true }) == true,
-                        let name = object.metadata.name
-                    {
-                        let now = ContinuousClock.now
-                        readyAt.withLock { if $0[name] == nil { $0[name] = now } }
-                    }
+                    noteIfReady(object)
                 case .bookmark(let version): resourceVersion = version
                 case .deleted, .error: break
                 }
             }
         }
+    }
+
+    private func noteIfReady(_ object: UserIntegration) {
+        guard object.status?.conditions?.contains(where: { $0.type == "Ready" && $0.status == .true }) == true,
+            let name = object.metadata.name
+        else { return }
+        let now = ContinuousClock.now
+        readyAt.withLock { if $0[name] == nil { $0[name] = now } }
     }
 
     /// Modifications so far of the resources whose names pass `filter`.
