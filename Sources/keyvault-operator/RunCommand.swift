@@ -23,7 +23,7 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "A kubeconfig context instead of the current one.") var context: String?
     @Option(name: .customLong("namespace"), help: "A namespace to watch (repeatable; default all).") var namespaces:
         [String] = []
-    @Option(help: "Resources reconciled at once.") var concurrency = 4
+    @Option(help: "Resources reconciled at once.") var concurrency = 16
     @Option(help: "How often every resource is checked against the vault, e.g. 10m.") var resyncPeriod = "10m"
     @Option(help: "How long before a credential expires its resource gets ExpiringSoon and a Warning, e.g. 7d or 12h.")
     var expiryWarning = "7d"
