@@ -178,10 +178,15 @@ public final class UserIntegrationController: Sendable {
         Dictionary(uniqueKeysWithValues: controller.outcomeCounts.map { ($0.key.rawValue, $0.value) })
     }
 
+    /// The per-resource gauges (`userintegration_ready`, `userintegration_expiry_timestamp_seconds`)
+    /// of the resources this process watches, in Prometheus text format; empty families on a
+    /// standby, whose informers do not run.
+    public func resourceMetrics() -> String {
+        ResourceGauges.render { body in for informer in resources { informer.forEach(body) } }
+    }
+
     private func addHandlers() {
-        let gauges = ResourceGauges()
         for informer in resources {
-            informer.addHandler { gauges.observe($0) }
             informer.addHandler { [queue, weak self] change in
                 switch change {
                 case .added(let object) where Self.isReconciled(object):

@@ -59,7 +59,8 @@ final class OperatorEndpoints: Sendable {
         case "/metrics" where metrics:
             process.update()
             return EndpointResponse(
-                status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8", body: registry.emitToBuffer())
+                status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8",
+                body: registry.emitToBuffer() + Array(controller.resourceMetrics().utf8))
         default: return nil
         }
     }
