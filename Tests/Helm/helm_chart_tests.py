@@ -1011,7 +1011,15 @@ def shards_run_one_deployment_each():
         render({"shards": ["shard1"], "extraArgs": ["--watch-label-selector=tier=gold"]})
         raise AssertionError("a selector in extraArgs rendered beside shards")
     except helm.HelmRenderError as error:
-        expect("--watch-label-selector" in str(error), f"message: {error}")
+        expect("--watch-label-selector" in str(error) and "watchLabelSelector" in str(error), f"message: {error}")
+    expect("--watch-label-selector=tier=gold" in operator_container(render({"watchLabelSelector": "tier=gold"}))["args"],
+           "watchLabelSelector without shards")
+    # A release of its own selector (one per vault, say), sharded within it.
+    narrowed = render({"watchLabelSelector": "integrations.keyvault.dev/vault=eu-1", "shards": ["shard1"]})
+    expect(f"--watch-label-selector=integrations.keyvault.dev/vault=eu-1,{SHARD_LABEL} notin (shard1)" in operator_container(narrowed)["args"],
+           f"main {operator_container(narrowed)['args']}")
+    expect(f"--watch-label-selector=integrations.keyvault.dev/vault=eu-1,{SHARD_LABEL}=shard1" in operator_container(narrowed, f"{RELEASE}-shard1")["args"],
+           "shard1 args")
 
 
 def crds_install_renders_the_repository_crd():

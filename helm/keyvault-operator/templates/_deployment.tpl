@@ -73,12 +73,15 @@ spec:
             - --leader-elect
             - --leader-election-namespace={{ .Release.Namespace }}
             - --leader-election-id={{ include "keyvault-operator.processName" (dict "context" . "shard" $shard) }}
-            {{- with $shard }}
-            - --watch-label-selector=integrations.keyvault.dev/shard={{ . }}
-            {{- else }}
-            {{- with $root.Values.shards }}
-            - --watch-label-selector=integrations.keyvault.dev/shard notin ({{ join "," . }})
+            {{- /* The release's own selector (watchLabelSelector), narrowed to the process's shard. */}}
+            {{- $selectors := compact (list $root.Values.watchLabelSelector) }}
+            {{- if $shard }}
+            {{- $selectors = append $selectors (printf "integrations.keyvault.dev/shard=%s" $shard) }}
+            {{- else if $root.Values.shards }}
+            {{- $selectors = append $selectors (printf "integrations.keyvault.dev/shard notin (%s)" (join "," $root.Values.shards)) }}
             {{- end }}
+            {{- with $selectors }}
+            - --watch-label-selector={{ join "," . }}
             {{- end }}
             - --concurrency={{ .Values.concurrency }}
             - --resync-period={{ .Values.resyncPeriod }}
@@ -95,8 +98,8 @@ spec:
             {{- end }}
             {{- range .Values.extraArgs }}
             {{- include "keyvault-operator.checkExtraArg" . }}
-            {{- if and $root.Values.shards (hasPrefix "--watch-label-selector" (toString .)) }}
-            {{- fail "extraArgs: with shards the chart sets --watch-label-selector of every process" }}
+            {{- if and (or $root.Values.shards $root.Values.watchLabelSelector) (hasPrefix "--watch-label-selector" (toString .)) }}
+            {{- fail "extraArgs: the chart sets --watch-label-selector: set watchLabelSelector (and shards)" }}
             {{- end }}
             - {{ . | quote }}
             {{- end }}
