@@ -211,7 +211,7 @@ def operator_deployment_is_configured():
     expect(deployment["spec"]["replicas"] == 2, "replicas")
     expect(container["image"] == "keyvault-operator:0.1.0", f"image {container['image']}")
     expect(container["args"] == ["run", "--leader-elect", "--leader-election-namespace=keyvault-system",
-                                 f"--leader-election-id={RELEASE}", "--concurrency=4",
+                                 f"--leader-election-id={RELEASE}", "--concurrency=16",
                                  "--resync-period=10m", "--expiry-warning=7d", "--log-level=info", "--health-addr=:8081", "--metrics-addr=:8080",
                                  "--user-binding=namespace-annotation", "--require-secret-label"],
            f"args {container['args']}")

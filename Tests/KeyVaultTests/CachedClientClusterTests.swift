@@ -11,15 +11,18 @@ import Testing
 /// master's failover.
 @Suite(.enabled(if: TestEnvironment.shouldRun(.emulator) && TestEnvironment.shouldRun(.redisCluster)))
 struct CachedClientClusterTests {
-    /// A client seeded by `port` as an ACL user, or over TLS (the seed named `localhost`) trusting `caFile`.
+    /// A client seeded by `port` as an ACL user, or over TLS (the seed named `localhost`) trusting
+    /// `caFile`; `patient`: with the tests' command timeout, where no failure is under test (a
+    /// stalled suite must not count as a cache error).
     static func client(
-        seed port: Int, l1: Bool = false, acl: RedisACLUser? = nil, caFile: String? = nil
+        seed port: Int, l1: Bool = false, acl: RedisACLUser? = nil, caFile: String? = nil, patient: Bool = false
     ) throws -> CachedClient {
         var config = try LibraryTestSupport.cachedConfig()
         let credentials = acl.map { "\($0.username):\($0.password)@" } ?? ""
         let seed = caFile == nil ? "redis://\(credentials)127.0.0.1:\(port)" : "rediss://localhost:\(port)"
         config.redis = try RedisEnvironmentTests.redis(
             ["REDIS_URL": seed, "REDIS_CLUSTER": "true"].merging(caFile.map { ["REDIS_CA_FILE": $0] } ?? [:]) { $1 })
+        if patient { config.redis.commandTimeout = TestEnvironment.redisCommandTimeout }
         if acl != nil { config.cachePrefix = "keyvault:" }
         config.l1CacheSize = l1 ? 64 : 0
         return try CachedClient(config: config)
@@ -27,9 +30,9 @@ struct CachedClientClusterTests {
 
     /// An app process with the in-process cache and another that writes, on the same cluster.
     static func readerAndWriter(
-        seed: Int, acl: RedisACLUser? = nil, caFile: String? = nil
+        seed: Int, acl: RedisACLUser? = nil, caFile: String? = nil, patient: Bool = false
     ) throws -> (reader: CachedClient, writer: CachedClient) {
-        let reader = try client(seed: seed, l1: true, acl: acl, caFile: caFile)
+        let reader = try client(seed: seed, l1: true, acl: acl, caFile: caFile, patient: patient)
         var config = reader.config
         config.l1CacheSize = 0
         return (reader, try CachedClient(config: config))
@@ -74,7 +77,7 @@ struct CachedClientClusterTests {
 
     @Test func aListOfEightIntegrationsIsServedFromEveryMaster() async throws {
         let ports = try TestEnvironment.redisClusterPorts()
-        let client = try Self.client(seed: ports[0])
+        let client = try Self.client(seed: ports[0], patient: true)
         defer { client.close() }
         let user = LibraryTestSupport.uniqueUser()
         for type in IntegrationType.allCases {
@@ -96,7 +99,7 @@ struct CachedClientClusterTests {
     func theInProcessCacheStaysCoherentOnEveryMaster(asTheLeastPrivilegedACLUser: Bool) async throws {
         let ports = try TestEnvironment.redisClusterPorts()
         let acl = asTheLeastPrivilegedACLUser ? try await RedisACLUser.create(on: ports) : nil
-        let (reader, writer) = try Self.readerAndWriter(seed: ports[0], acl: acl)
+        let (reader, writer) = try Self.readerAndWriter(seed: ports[0], acl: acl, patient: true)
         defer { reader.close(); writer.close() }
         // Two secrets on each master.
         var names: [String] = []
