@@ -17,6 +17,7 @@ public final class KeyVaultClient: Sendable {
     private let identity: HTTPClient
     let tokens: TokenProvider
     let logger: Logger
+    private let metrics = RequestMetrics()
 
     /// - Throws: `KeyVaultError` (`invalidInput`) for a malformed URL or an unreadable CA bundle.
     public init(
@@ -153,12 +154,7 @@ public final class KeyVaultClient: Sendable {
     }
 
     private func record(operation: VaultOperation, status: String, started: ContinuousClock.Instant, name: String?) {
-        let elapsed = ContinuousClock.now - started
-        Timer(label: "keyvault_request_duration_seconds", dimensions: [("operation", operation.rawValue)])
-            .recordNanoseconds(
-                elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
-        Counter(label: "keyvault_requests_total", dimensions: [("operation", operation.rawValue), ("code", status)])
-            .increment()
+        metrics.record(operation, status: status, elapsed: ContinuousClock.now - started)
         logger.debug(
             "keyvault request",
             metadata: ["kv.operation": "\(operation)", "kv.secret.name": "\(name ?? "-")", "http.status": "\(status)"])

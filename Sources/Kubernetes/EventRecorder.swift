@@ -98,8 +98,8 @@ public final class EventRecorder: Sendable {
             if let previous = series.repeatOf(key, times: event.count) {
                 let series = Event.Series(count: previous.count, lastObservedTime: KubernetesTime.micro(event.time))
                 let patch = try JSONEncoder().encode(["series": series])
-                _ = try await client.patch(
-                    Event.self, .events, namespace: previous.namespace, name: previous.name, patch: patch)
+                try await client.patchDiscardingResult(
+                    .events, namespace: previous.namespace, name: previous.name, patch: patch)
                 return
             }
             let name = "\(event.regarding.name ?? "object").\(String(UInt64.random(in: 0...UInt64.max), radix: 16))"
@@ -110,7 +110,7 @@ public final class EventRecorder: Sendable {
             if event.count > 1 {
                 created.series = Event.Series(count: event.count, lastObservedTime: KubernetesTime.micro(Date()))
             }
-            _ = try await client.create(created, .events)
+            try await client.createDiscardingResult(created, .events)
             series.remember(key, name: name, namespace: namespace, count: event.count)
         } catch {
             logger.warning(

@@ -96,6 +96,23 @@ extension KubernetesClient {
             type, try await send(try await request(.patch, path: path, body: patch, contentType: patchType.rawValue)))
     }
 
+    /// Applies a patch as `patch` does, without decoding the object the server answers with: for
+    /// callers that only need the write done (a status update, an event's series).
+    public func patchDiscardingResult(
+        _ resource: ResourceType, namespace: String?, name: String, patch: Data, patchType: PatchType = .merge,
+        subresource: String? = nil
+    ) async throws {
+        let path = resource.path(namespace: namespace, name: name, subresource: subresource)
+        _ = try await send(try await request(.patch, path: path, body: patch, contentType: patchType.rawValue))
+    }
+
+    /// Creates an object as `create` does, without decoding the server's answer.
+    public func createDiscardingResult<T: KubernetesObject>(_ object: T, _ resource: ResourceType) async throws {
+        let body = try JSONEncoder().encode(object)
+        _ = try await send(
+            try await request(.post, path: resource.path(namespace: object.metadata.namespace), body: body))
+    }
+
     /// How dependents are deleted.
     public enum PropagationPolicy: String, Sendable {
         case foreground = "Foreground", background = "Background", orphan = "Orphan"

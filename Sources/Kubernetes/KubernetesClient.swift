@@ -2,6 +2,7 @@ import Foundation
 import HTTPTransport
 public import Logging
 import Metrics
+import Synchronization
 
 /// A client for the Kubernetes API over libcurl: typed reads and writes of any resource,
 /// patches, the status subresource, and watches.
@@ -100,10 +101,22 @@ public final class KubernetesClient: Sendable {
         }
     }
 
-    /// `rest_client_requests_total{code,method}`, as client-go names it.
+    /// `rest_client_requests_total{code,method}`, as client-go names it. The counters are made
+    /// once per method and code: through the metrics factory on every request they cost a lookup
+    /// and a label list each time.
     static func count(_ method: HTTPRequest.Method, code: String) {
-        Counter(label: "rest_client_requests_total", dimensions: [("code", code), ("method", "\(method)")]).increment()
+        let key = "\(method) \(code)"
+        let counter = requestCounters.withLock { counters in
+            if let counter = counters[key] { return counter }
+            let counter = Counter(
+                label: "rest_client_requests_total", dimensions: [("code", code), ("method", "\(method)")])
+            counters[key] = counter
+            return counter
+        }
+        counter.increment()
     }
+
+    private static let requestCounters = Mutex<[String: Counter]>([:])
 
     static func error(from response: HTTPResponse) -> KubernetesError {
         let retryAfter = response.headers["Retry-After"].flatMap(Int.init)

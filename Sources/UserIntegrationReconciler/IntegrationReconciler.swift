@@ -299,6 +299,9 @@ final class IntegrationReconciler: Reconciler {
         // ObjectIsBeingRecovered meanwhile, which the library retries with backoff within its timeout.
     }
 
+    /// Sets the finalizer list (conditional on the resourceVersion); returns the resource with the
+    /// server's new list and version. Only the answer's metadata is read: the rest is what the
+    /// resource already holds.
     private func setFinalizers(_ resource: UserIntegration, _ finalizers: [String]) async throws -> UserIntegration {
         struct Patch: Encodable {
             struct Metadata: Encodable { var finalizers: [String]; var resourceVersion: String? }
@@ -306,9 +309,13 @@ final class IntegrationReconciler: Reconciler {
         }
         let patch = try JSONEncoder().encode(
             Patch(metadata: .init(finalizers: finalizers, resourceVersion: resource.metadata.resourceVersion)))
-        return try await kube.patch(
-            UserIntegration.self, UserIntegration.resource, namespace: resource.metadata.namespace,
+        let answer = try await kube.patch(
+            PartialObjectMetadata.self, UserIntegration.resource, namespace: resource.metadata.namespace,
             name: resource.metadata.name ?? "", patch: patch)
+        var patched = resource
+        patched.metadata.finalizers = answer.metadata.finalizers
+        patched.metadata.resourceVersion = answer.metadata.resourceVersion
+        return patched
     }
 
     /// Writes the status through `/status`, conditional on the resourceVersion; skipped when only
@@ -328,8 +335,8 @@ final class IntegrationReconciler: Reconciler {
             let patch = try JSONEncoder().encode(
                 Patch(metadata: .init(resourceVersion: current.metadata.resourceVersion), status: StatusPatch(status)))
             do {
-                _ = try await kube.patch(
-                    UserIntegration.self, UserIntegration.resource, namespace: resource.metadata.namespace,
+                try await kube.patchDiscardingResult(
+                    UserIntegration.resource, namespace: resource.metadata.namespace,
                     name: resource.metadata.name ?? "",
                     patch: patch, subresource: "status")
                 return
