@@ -89,6 +89,7 @@ let package = Package(
             name: "Kubernetes",
             dependencies: [
                 "DurationUnits", "HTTPTransport", "JSONReading", "YAML", .product(name: "Logging", package: "swift-log"), .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "DequeModule", package: "swift-collections"),
             ],
             swiftSettings: strictSettings),
 

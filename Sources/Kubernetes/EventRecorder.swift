@@ -17,6 +17,8 @@ public final class EventRecorder: Sendable {
     private let instance: String
     private let logger: Logger
     private let series: EventSeriesTable
+    /// How many events may wait to be written.
+    private let capacity: Int
     private let pending: Mutex<(queue: PendingEvents, dropping: Bool, deadline: ContinuousClock.Instant?)>
     private let wakes: AsyncStream<Void>
     private let wake: AsyncStream<Void>.Continuation
@@ -32,6 +34,7 @@ public final class EventRecorder: Sendable {
         self.controller = controller
         self.instance = instance
         self.series = EventSeriesTable(window: seriesWindow)
+        self.capacity = max(1, capacity)
         self.pending = Mutex((PendingEvents(capacity: capacity), false, nil))
         (wakes, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         self.logger = logger ?? client.logger
@@ -58,7 +61,7 @@ public final class EventRecorder: Sendable {
             if firstDrop {
                 logger.warning(
                     "event queue full: dropping events (Normal first) until it drains",
-                    metadata: ["k8s.events.capacity": "\(pending.withLock { $0.queue.capacity })"])
+                    metadata: ["k8s.events.capacity": "\(capacity)"])
             }
         }
     }

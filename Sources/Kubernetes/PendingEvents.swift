@@ -1,3 +1,4 @@
+import DequeModule
 import Foundation
 
 /// The events an `EventRecorder` has yet to write: bounded, with repeats coalesced into one entry
@@ -20,8 +21,8 @@ struct PendingEvents: Sendable {
 
     let capacity: Int
     private var byKey: [String: Pending] = [:]
-    private var warnings: [String] = []
-    private var normals: [String] = []
+    private var warnings: Deque<String> = []
+    private var normals: Deque<String> = []
 
     init(capacity: Int) { self.capacity = max(1, capacity) }
 
@@ -47,8 +48,7 @@ struct PendingEvents: Sendable {
 
     /// The next event to write, Warnings first, each kind in the order recorded.
     mutating func next() -> (key: String, event: Pending)? {
-        guard let key = warnings.isEmpty ? normals.first : warnings.first else { return nil }
-        if warnings.isEmpty { normals.removeFirst() } else { warnings.removeFirst() }
+        guard let key = warnings.popFirst() ?? normals.popFirst() else { return nil }
         return byKey.removeValue(forKey: key).map { (key, $0) }
     }
 }

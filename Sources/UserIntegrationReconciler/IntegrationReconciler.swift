@@ -115,13 +115,11 @@ final class IntegrationReconciler: Reconciler {
 
     private func sync(_ resource: UserIntegration) async throws -> ReconcileResult {
         var current = resource
-        if current.needsFinalizer && !current.hasFinalizer {
+        if current.needsFinalizer != current.hasFinalizer {
+            // Added for `Delete`; removed when left from a policy change to `Retain`.
+            let others = (current.metadata.finalizers ?? []).filter { $0 != UserIntegration.finalizer }
             current = try await setFinalizers(
-                current, (current.metadata.finalizers ?? []) + [UserIntegration.finalizer])
-        } else if !current.needsFinalizer && current.hasFinalizer {
-            // Left from a policy change to `Retain`: deletion has nothing to do any more.
-            current = try await setFinalizers(
-                current, (current.metadata.finalizers ?? []).filter { $0 != UserIntegration.finalizer })
+                current, current.needsFinalizer ? others + [UserIntegration.finalizer] : others)
         }
         let reference = try await readSecretReference(current)
         let key = ReconcilePlanner.integrationKey(of: current)
