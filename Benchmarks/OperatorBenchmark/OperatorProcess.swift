@@ -34,13 +34,19 @@ final class OperatorProcess: Sendable {
                 // Errors only: in the 429 pass every give-up is a warning, and they would break up the table.
                 "--health-addr", "127.0.0.1:\(port)", "--metrics-addr", "127.0.0.1:\(port)", "--log-level", "error",
             ] + (concurrency.map { ["--concurrency", "\($0)"] } ?? []) + arguments,
-            environment: [
-                "KEYVAULT_URL": environment["KVO_TEST_EMULATOR_URL"] ?? "",
-                "KEYVAULT_CA_FILE": environment["KVO_TEST_EMULATOR_CA"] ?? "",
-                "REDIS_HOST": environment["KVO_TEST_REDIS_HOST"] ?? "",
-                "REDIS_PORT": environment["KVO_TEST_REDIS_PORT"] ?? "",
-            ].merging(vault) { $1 },
+            environment: Self.serverEnvironment.merging(vault) { $1 },
             output: .inherit)
+    }
+
+    /// The operator's variables for the test servers: the shared emulator and Redis.
+    static var serverEnvironment: [String: String] {
+        let environment = ProcessInfo.processInfo.environment
+        return [
+            "KEYVAULT_URL": environment["KVO_TEST_EMULATOR_URL"] ?? "",
+            "KEYVAULT_CA_FILE": environment["KVO_TEST_EMULATOR_CA"] ?? "",
+            "REDIS_HOST": environment["KVO_TEST_REDIS_HOST"] ?? "",
+            "REDIS_PORT": environment["KVO_TEST_REDIS_PORT"] ?? "",
+        ]
     }
 
     /// SIGTERM, then waits until the process has exited.
