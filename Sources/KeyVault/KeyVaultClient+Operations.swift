@@ -39,7 +39,7 @@ extension KeyVaultClient {
                 context: ["secret": name])
         }
         let reply = try await send(
-            .put, path: "/secrets/\(name)", body: try VaultWire.body(value: value, attributes: attributes),
+            .put, path: "/secrets/\(name)", body: VaultWire.body(value: value, attributes: attributes),
             operation: .set, name: name)
         return VaultWire.properties(
             of: try decode(VaultWire.Bundle.init(json:), reply, operation: .set, name: name), fallbackName: name)
@@ -65,7 +65,7 @@ extension KeyVaultClient {
         try SecretNames.validate(name)
         let path = "/secrets/\(name)/\(version ?? "")"
         let reply = try await send(
-            .patch, path: path, body: try VaultWire.body(value: nil, attributes: attributes), operation: .update,
+            .patch, path: path, body: VaultWire.body(value: nil, attributes: attributes), operation: .update,
             name: name)
         return VaultWire.properties(
             of: try decode(VaultWire.Bundle.init(json:), reply, operation: .update, name: name), fallbackName: name)

@@ -1,6 +1,7 @@
 import DurationUnits
 import Foundation
 import HTTPTransport
+import JSONReading
 public import Logging
 import Metrics
 
@@ -184,10 +185,10 @@ public final class KeyVaultClient: Sendable {
     ) -> KeyVaultError {
         var context = context
         context["status"] = "\(response.status)"
-        let detail = (try? JSONDecoder().decode(VaultWire.ErrorBody.self, from: response.body))?.detail
+        let detail = (try? VaultWire.ErrorBody(json: response.body))?.detail
         if let code = detail?.code { context["azure.code"] = code }
         let message = detail?.message ?? "HTTP \(response.status)"
-        let inner = detail?.innererror?.code
+        let inner = detail?.innerCode
         if let inner { context["azure.inner"] = inner }
         let retryAfter = response.headers["Retry-After"].flatMap(Double.init)
         switch response.status {

@@ -61,20 +61,39 @@ enum VaultWire {
         }
     }
 
-    struct ErrorBody: Decodable {
-        struct Inner: Decodable { var code: String? }
-        struct Detail: Decodable {
+    /// An error body, `{"error":{"code","message","innererror":{"code"}}}` or those fields unwrapped.
+    struct ErrorBody: JSONReadable {
+        struct Detail: JSONReadable {
             var code: String?
             var message: String?
-            var innererror: Inner?
+            /// `innererror.code`: the specific cause (e.g. `ObjectIsBeingDeleted`).
+            var innerCode: String?
+
+            init(code: String? = nil, message: String? = nil, innerCode: String? = nil) {
+                self.code = code
+                self.message = message
+                self.innerCode = innerCode
+            }
+
+            init(reading reader: inout JSONReader) throws {
+                var error: Detail?
+                try reader.readObject { key, reader in
+                    switch key {
+                    case "error": error = try reader.readOptional { try Detail(reading: &$0) }
+                    case "code": code = try reader.readOptional { try $0.readString() }
+                    case "message": message = try reader.readOptional { try $0.readString() }
+                    case "innererror": innerCode = try reader.readOptional { try Detail(reading: &$0) }?.code
+                    default: try reader.skipValue()
+                    }
+                }
+                if let error { self = error }
+            }
         }
-        var error: Detail?
-        var code: String?
-        var message: String?
-        var innererror: Inner?
 
         /// The error whichever shape it came in.
-        var detail: Detail { error ?? Detail(code: code, message: message, innererror: innererror) }
+        var detail: Detail
+
+        init(reading reader: inout JSONReader) throws { detail = try Detail(reading: &reader) }
     }
 
     static func properties(of bundle: Bundle, fallbackName: String) -> SecretProperties {
@@ -98,16 +117,28 @@ enum VaultWire {
     }
 
     /// The body of `PUT /secrets/{name}` or `PATCH`.
-    static func body(value: String?, attributes: SecretAttributes) throws -> Data {
-        var json: [String: Any] = [:]
-        if let value { json["value"] = value }
-        if let contentType = attributes.contentType { json["contentType"] = contentType }
-        if let tags = attributes.tags { json["tags"] = tags }
-        var wireAttributes: [String: Any] = [:]
-        if let enabled = attributes.enabled { wireAttributes["enabled"] = enabled }
-        if let exp = attributes.expiresAt { wireAttributes["exp"] = Int(exp.timeIntervalSince1970) }
-        if let nbf = attributes.notBefore { wireAttributes["nbf"] = Int(nbf.timeIntervalSince1970) }
-        if !wireAttributes.isEmpty { json["attributes"] = wireAttributes }
-        return try JSONSerialization.data(withJSONObject: json)
+    static func body(value: String?, attributes: SecretAttributes) -> Data {
+        var writer = JSONWriter(capacity: 256 + (value?.utf8.count ?? 0))
+        writer.object { body in
+            body.member("value", value)
+            body.member("contentType", attributes.contentType)
+            if let tags = attributes.tags {
+                body.key("tags")
+                body.stringMap(tags)
+            }
+            guard attributes.enabled != nil || attributes.expiresAt != nil || attributes.notBefore != nil else {
+                return
+            }
+            body.key("attributes")
+            body.object { wire in
+                if let enabled = attributes.enabled {
+                    wire.key("enabled")
+                    wire.bool(enabled)
+                }
+                wire.member("exp", attributes.expiresAt.map { Int($0.timeIntervalSince1970) })
+                wire.member("nbf", attributes.notBefore.map { Int($0.timeIntervalSince1970) })
+            }
+        }
+        return writer.data
     }
 }

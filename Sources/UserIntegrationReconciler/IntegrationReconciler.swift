@@ -1,5 +1,6 @@
 import ControllerRuntime
 import Foundation
+import JSONReading
 import KeyVault
 import Kubernetes
 import Logging
@@ -301,12 +302,16 @@ final class IntegrationReconciler: Reconciler {
     /// server's new list and version. Only the answer's metadata is read: the rest is what the
     /// resource already holds.
     private func setFinalizers(_ resource: UserIntegration, _ finalizers: [String]) async throws -> UserIntegration {
-        struct Patch: Encodable {
-            struct Metadata: Encodable { var finalizers: [String]; var resourceVersion: String? }
-            var metadata: Metadata
+        var writer = JSONWriter()
+        writer.object { patch in
+            patch.key("metadata")
+            patch.object { metadata in
+                metadata.key("finalizers")
+                metadata.array { list in finalizers.forEach { list.string($0) } }
+                metadata.member("resourceVersion", resource.metadata.resourceVersion)
+            }
         }
-        let patch = try JSONEncoder().encode(
-            Patch(metadata: .init(finalizers: finalizers, resourceVersion: resource.metadata.resourceVersion)))
+        let patch = writer.data
         let answer = try await kube.patch(
             PartialObjectMetadata.self, UserIntegration.resource, namespace: resource.metadata.namespace,
             name: resource.metadata.name ?? "", patch: patch)
@@ -325,13 +330,7 @@ final class IntegrationReconciler: Reconciler {
             var comparable = status
             comparable.lastSyncTime = current.status?.lastSyncTime
             guard comparable != current.status else { return }
-            struct Patch: Encodable {
-                struct Metadata: Encodable { var resourceVersion: String? }
-                var metadata: Metadata
-                var status: StatusPatch
-            }
-            let patch = try JSONEncoder().encode(
-                Patch(metadata: .init(resourceVersion: current.metadata.resourceVersion), status: StatusPatch(status)))
+            let patch = StatusPatch(status, resourceVersion: current.metadata.resourceVersion).json
             do {
                 try await kube.patchDiscardingResult(
                     UserIntegration.resource, namespace: resource.metadata.namespace,

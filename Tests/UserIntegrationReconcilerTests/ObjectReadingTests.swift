@@ -74,6 +74,29 @@ struct ObjectReadingTests {
         #expect(read.metadata.resourceVersion == "77")
     }
 
+    @Test func aSecretReadsAsJSONDecoderDecodesIt() throws {
+        let json = #"""
+            {"kind":"Secret","apiVersion":"v1","metadata":{"name":"user-123-weather","namespace":"iot","uid":"u-2",
+             "resourceVersion":"81","labels":{"integrations.keyvault.dev/allow-push":"true"},"managedFields":[{"manager":"kubectl"}]},
+             "data":{"apiKey":"c2stNGYy","other":""},"type":"Opaque","immutable":false}
+            """#
+        let read = try JSONReader.read(KubernetesSecret.self, from: Data(json.utf8))
+        let decoded = try JSONDecoder().decode(KubernetesSecret.self, from: Data(json.utf8))
+        #expect(read.metadata == decoded.metadata)
+        #expect(read.data == decoded.data)
+        #expect(read.value(forKey: "apiKey") == Data("sk-4f2".utf8))
+        #expect(read.metadata.labels?["integrations.keyvault.dev/allow-push"] == "true")
+        for sparse in [#"{"metadata":{"name":"s"}}"#, #"{"metadata":{"name":"s"},"data":null}"#] {
+            #expect(try JSONReader.read(KubernetesSecret.self, from: Data(sparse.utf8)).data == nil)
+        }
+        for rejected in [#"{"data":{"apiKey":"c2s="}}"#, #"{"metadata":{},"data":{"apiKey":1}}"#] {
+            #expect(throws: (any Error).self) {
+                try JSONDecoder().decode(KubernetesSecret.self, from: Data(rejected.utf8))
+            }
+            #expect(throws: (any Error).self) { try JSONReader.read(KubernetesSecret.self, from: Data(rejected.utf8)) }
+        }
+    }
+
     @Test func watchEventsReadTheirObjectWhicheverKeyComesFirst() throws {
         let added = try WatchEvent<UserIntegration>.read(Data(#"{"type":"ADDED","object":\#(Self.listed)}"#.utf8))
         guard case .added(let object) = added else { Issue.record("not an ADDED event: \(added)"); return }
