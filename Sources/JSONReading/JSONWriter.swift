@@ -5,15 +5,17 @@ public import struct Foundation.Data
 /// were together about 5 % of the operator's CPU in a bulk load. Commas are placed by the writer;
 /// strings are escaped as RFC 8259 requires (quote, backslash, control characters).
 public struct JSONWriter: Sendable {
-    /// The text written so far.
+    /// The UTF-8 text written so far.
     public private(set) var bytes: [UInt8] = []
     private var needsComma = false
+    private static let hexDigits = Array("0123456789abcdef".utf8)
 
+    /// An empty writer with room for `capacity` bytes before it grows.
     public init(capacity: Int = 256) {
         bytes.reserveCapacity(capacity)
     }
 
-    /// The text written so far.
+    /// The text written so far, as `Data` (a request body).
     public var data: Data { Data(bytes) }
 
     /// Writes `{`, the members `members` writes (each a `key` and its value), then `}`.
@@ -45,24 +47,28 @@ public struct JSONWriter: Sendable {
         needsComma = false
     }
 
+    /// Writes `value` as a JSON string.
     public mutating func string(_ value: String) {
         beginValue()
         writeQuoted(value)
         needsComma = true
     }
 
+    /// Writes `value` as a JSON number.
     public mutating func int(_ value: Int) {
         beginValue()
         bytes.append(contentsOf: String(value).utf8)
         needsComma = true
     }
 
+    /// Writes `true` or `false`.
     public mutating func bool(_ value: Bool) {
         beginValue()
         bytes.append(contentsOf: (value ? "true" : "false").utf8)
         needsComma = true
     }
 
+    /// Writes `null`.
     public mutating func null() {
         beginValue()
         bytes.append(contentsOf: "null".utf8)
@@ -111,10 +117,9 @@ public struct JSONWriter: Sendable {
             case UInt8(ascii: "\t"):
                 bytes.append(contentsOf: #"\t"#.utf8)
             case 0..<0x20:
-                let hex = Array("0123456789abcdef".utf8)
                 bytes.append(contentsOf: #"\u00"#.utf8)
-                bytes.append(hex[Int(byte >> 4)])
-                bytes.append(hex[Int(byte & 0xf)])
+                bytes.append(Self.hexDigits[Int(byte >> 4)])
+                bytes.append(Self.hexDigits[Int(byte & 0xf)])
             default:
                 bytes.append(byte)
             }

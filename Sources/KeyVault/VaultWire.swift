@@ -82,11 +82,24 @@ enum VaultWire {
                     case "error": error = try reader.readOptional { try Detail(reading: &$0) }
                     case "code": code = try reader.readOptional { try $0.readString() }
                     case "message": message = try reader.readOptional { try $0.readString() }
-                    case "innererror": innerCode = try reader.readOptional { try Detail(reading: &$0) }?.code
+                    case "innererror": innerCode = try reader.readOptional(Self.readCode) ?? nil
                     default: try reader.skipValue()
                     }
                 }
                 if let error { self = error }
+            }
+
+            /// `innererror`'s `code`, the rest of it skipped.
+            private static func readCode(_ reader: inout JSONReader) throws -> String? {
+                var code: String?
+                try reader.readObject { key, reader in
+                    if key == "code" {
+                        code = try reader.readOptional { try $0.readString() }
+                    } else {
+                        try reader.skipValue()
+                    }
+                }
+                return code
             }
         }
 

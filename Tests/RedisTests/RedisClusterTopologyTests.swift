@@ -85,7 +85,7 @@ struct RedisClusterTopologyTests {
         // Replication is asynchronous: a write the replica has not acknowledged dies with a killed
         // master (on a loaded machine the kill can come first), and its key would be missing after
         // the failover, not unserved.
-        #expect(
+        try #require(
             try await eventually(timeout: .seconds(120), every: .milliseconds(100)) {
                 try await Self.replicaHasCaughtUp(victim)
             })
