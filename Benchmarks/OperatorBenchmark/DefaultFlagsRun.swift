@@ -20,26 +20,16 @@ extension OperatorBenchmark {
             ScaleReport.say("  (no kopf peer: KVO_BENCH_KOPF is unset; scripts/bench-operator installs it)")
         }
         for (label, vault) in [("", [String: String]()), (" (vault 30 ms away)", distant.environment)] {
-            var peerSeconds = 34.8 * Double(count) / 1000
-            if let kopf = KopfPeer.executable {
-                let namespace = try await fixtures.namespace("kopf")
-                let peer = try KopfPeer(executable: kopf, namespace: namespace, vault: vault)
-                defer { peer.terminate() }
-                try await peer.waitUntilReady()
-                let (seconds, creating) = try await secondsUntilReady(fixtures, namespace, names)
-                peerSeconds = seconds
-                report.add("kopf peer\(label): \(count) at once → all Ready", seconds, "s")
-                report.add("    of which the bench creating them", creating, "s")
-                report.add("    peak RSS", Double(peer.peakKiB) / 1024, "MiB")
-                await peer.stop()
-            }
             // The defaults; the old default; on loopback, the defaults with the vault budget
             // lifted far above Key Vault's limit (what the budget costs, since the emulator
-            // enforces no limit and the peer keeps to none).
+            // enforces no limit and the peer keeps to none). The peer runs after them, on a
+            // server that has seen as much as theirs.
             let variants: [(row: String, arguments: [String])] =
-                [("", []), ("  the same with --concurrency 4 (the old default)", ["--concurrency", "4"])]
+                [("default flags\(label): \(count) at once → all Ready", [])]
+                + [("  the same with --concurrency 4 (the old default)", ["--concurrency", "4"])]
                 + (vault.isEmpty
                     ? [("  the same with --vault-rate-limit 2000 (no budget)", ["--vault-rate-limit", "2000"])] : [])
+            var defaultSeconds = 0.0
             for (row, arguments) in variants {
                 let namespace = try await fixtures.namespace(arguments.isEmpty ? "defaults" : "variant")
                 let running = try OperatorProcess(
@@ -47,18 +37,30 @@ extension OperatorBenchmark {
                 defer { running.terminate() }
                 try await running.waitUntilReady()
                 let (seconds, creating) = try await secondsUntilReady(fixtures, namespace, names)
-                if !arguments.isEmpty {
-                    report.add(row, seconds, "s")
-                } else {
-                    let target = 0.3 * peerSeconds
-                    report.add(
-                        "default flags\(label): \(count) at once → all Ready", seconds, "s",
-                        target: String(format: "≤ %.1f s (0.3× peer)", target), met: seconds <= target)
+                report.add(row, seconds, "s")
+                if arguments.isEmpty {
+                    defaultSeconds = seconds
                     report.add("    of which the bench creating them", creating, "s")
                     report.add("    peak RSS", Double(try await running.sample().peakKiB) / 1024, "MiB")
                 }
                 await running.stop()
             }
+            var peerSeconds = 34.8 * Double(count) / 1000
+            var reference = "the issue's kopf figure on loopback"
+            if let kopf = KopfPeer.executable {
+                let namespace = try await fixtures.namespace("kopf")
+                let peer = try KopfPeer(executable: kopf, namespace: namespace, vault: vault)
+                defer { peer.terminate() }
+                try await peer.waitUntilReady()
+                let (seconds, creating) = try await secondsUntilReady(fixtures, namespace, names)
+                (peerSeconds, reference) = (seconds, "the kopf peer")
+                report.add("kopf peer\(label): \(count) at once → all Ready", seconds, "s")
+                report.add("    of which the bench creating them", creating, "s")
+                report.add("    peak RSS", Double(peer.peakKiB) / 1024, "MiB")
+                await peer.stop()
+            }
+            let ratio = defaultSeconds / peerSeconds
+            report.add("  default flags / \(reference)", ratio, "×", target: "≤ 0.3", met: ratio <= 0.3)
         }
     }
 

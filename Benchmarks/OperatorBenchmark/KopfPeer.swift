@@ -25,12 +25,14 @@ final class KopfPeer: Sendable {
         process = try ChildProcess(
             executable,
             arguments: [
-                "run", "--standalone", "--quiet", "--namespace", namespace, "--liveness", endpoint, script,
+                "run", "--standalone", "--namespace", namespace, "--liveness", endpoint, script,
             ],
             environment: OperatorProcess.serverEnvironment.merging(vault) { $1 }.merging([
                 "KUBECONFIG": environment["KVO_TEST_KUBECONFIG"] ?? "", "PATH": environment["PATH"] ?? "/usr/bin:/bin",
             ]) { $1 },
-            output: .inherit)
+            // kopf logs every object at INFO (and posts those lines as Events, its default): kept
+            // at that level, only not shown among the figures.
+            output: .discard)
     }
 
     /// Waits until kopf's liveness endpoint answers 200 (its watches are running).
@@ -46,8 +48,8 @@ final class KopfPeer: Sendable {
     /// The peer's peak resident memory so far, in KiB.
     var peakKiB: Int { Bench.statusKiB("VmHWM", pid: "\(process.pid)") }
 
-    /// SIGTERM, then SIGKILL if kopf is still running 10 s later (here kopf 1.45 was still running
-    /// a minute after SIGTERM), and waits until it has exited.
+    /// SIGTERM, then SIGKILL if kopf is still running 10 s later (kopf 1.45 waits up to its
+    /// `ultimate_exiting_timeout`, 10 minutes by default), and waits until it has exited.
     func stop() async {
         process.send(SIGTERM)
         for _ in 0..<200 where process.isRunning {
