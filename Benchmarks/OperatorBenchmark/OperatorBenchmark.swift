@@ -92,6 +92,17 @@ struct OperatorBenchmark {
         report.add("  ratio to the floor", retainReady / floor, "×")
         addUsage(try await retaining.sample(), count: count, to: &report)
         await retaining.stop()
+        // Each contract floor runs right after the operator run it is the reference of: on this
+        // shared machine the servers' speed drifts over minutes (run last, ten minutes later, the
+        // contract floor once came out 1.27× faster than the operator's run, once 1.68×).
+        // The calls Retain still requires (the floor's, plus the Secret GET and the vault GET that
+        // ownership needs), raw, with the operator's concurrency.
+        try await fixtures.createSecret(floorNamespace, "none")
+        let retainContract = try await raw.runContract(
+            namespace: floorNamespace, names: names, secret: "none", concurrency: concurrency, retain: true)
+        report.add("Retain contract floor: its required calls, raw, all \(count)", retainContract, "s")
+        report.add("  Retain contract floor / floor", retainContract / floor, "×")
+        report.add("  operator, Retain / Retain contract floor", retainReady / retainContract, "×")
 
         let watcher = ReadyWatcher(kube: kube, namespace: namespace)
         let watching = Task { try await watcher.run() }
@@ -99,9 +110,19 @@ struct OperatorBenchmark {
         var running = try OperatorProcess(namespace: namespace, concurrency: concurrency, arguments: unbudgeted)
         defer { running.terminate() }
         let allReady = Bench.seconds(try await watcher.waitUntilReady(names, timeout: .seconds(1800)) - running.started)
-        report.add("operator, Delete: start → all \(count) Ready=True", allReady, "s", target: "≤ 1.25× contract floor")
+        report.add("operator, Delete: start → all \(count) Ready=True", allReady, "s")
         report.add("  ratio to the floor", allReady / floor, "×")
         addUsage(try await running.sample(), count: count, to: &report)
+        // The calls the contract still requires of a new Delete resource (a Secret GET, a finalizer
+        // PATCH, a vault GET and PUT, a Redis SET, a status PATCH with four conditions; Events are
+        // best-effort, off the critical path), raw, while the operator idles on its own namespace.
+        let contract = try await raw.runContract(
+            namespace: floorNamespace, names: names, secret: "none", concurrency: concurrency)
+        report.add("contract floor: the contract's calls, raw, all \(count)", contract, "s")
+        report.add("  contract floor / floor", contract / floor, "×")
+        report.add(
+            "operator, Delete (start → all Ready) / contract floor", allReady / contract, "×", target: "≤ 1.25",
+            met: allReady / contract <= 1.25)
 
         // 2. Latency on an idle operator.
         let idle = try await applyLatencies(fixtures, watcher, namespace, prefix: "idle", trials: trials)
@@ -185,26 +206,6 @@ struct OperatorBenchmark {
         // 7. Convergence while the vault answers 429 to 30 % of requests.
         try await throttledRun(
             fixtures, count: throttledCount, budget: throttledBudget, concurrency: concurrency, report: &report)
-
-        // 8. The contract floor, last, so that its writes (20,000 at full scale) weigh on no figure
-        // of the operator's: the calls the contract still requires of a new Delete resource (a
-        // Secret GET, a finalizer PATCH, a vault GET and PUT, a Redis SET, a status PATCH with four
-        // conditions; Events are best-effort, off the critical path), raw, with the operator's concurrency.
-        try await fixtures.createSecret(floorNamespace, "none")
-        let contract = try await raw.runContract(
-            namespace: floorNamespace, names: names, secret: "none", concurrency: concurrency)
-        report.add("contract floor: the contract's calls, raw, all \(count)", contract, "s")
-        report.add("  contract floor / floor", contract / floor, "×")
-        report.add(
-            "operator, Delete (start → all Ready) / contract floor", allReady / contract, "×", target: "≤ 1.25",
-            met: allReady / contract <= 1.25)
-        // The same for Retain: the calls it still requires (the floor's, plus the Secret GET and the
-        // vault GET that ownership needs), raw; a reference for the Retain ratio above.
-        let retainContract = try await raw.runContract(
-            namespace: floorNamespace, names: names, secret: "none", concurrency: concurrency, retain: true)
-        report.add("Retain contract floor: its required calls, raw, all \(count)", retainContract, "s")
-        report.add("  Retain contract floor / floor", retainContract / floor, "×")
-        report.add("  operator, Retain / Retain contract floor", retainReady / retainContract, "×")
 
         try report.write(to: environment["KVO_BENCH_OUTPUT"] ?? ".bench/operator.json")
         ScaleReport.say("written: \(environment["KVO_BENCH_OUTPUT"] ?? ".bench/operator.json")")
