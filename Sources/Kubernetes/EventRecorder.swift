@@ -8,7 +8,10 @@ import Synchronization
 /// is bounded (`PendingEvents`): under a bulk load Normal events are dropped before any Warning
 /// and counted in `events_dropped_total{type}`. A repeat of the same event (same object, type,
 /// reason, action and note), queued or written within `seriesWindow`, raises the first Event's
-/// `series.count` instead of creating another object. A failed write is logged.
+/// `series.count` instead of creating another object. A failed write is logged. While `isBusy`
+/// says the caller's own API writes have a backlog (a bulk load), events are written at most one
+/// a second: they share the API server with the reconciles, which come first, and the queue
+/// meanwhile coalesces repeats and drops Normals when full.
 public final class EventRecorder: Sendable {
     public enum EventType: String, Sendable { case normal = "Normal", warning = "Warning" }
 
@@ -24,12 +27,17 @@ public final class EventRecorder: Sendable {
     private let wake: AsyncStream<Void>.Continuation
     private let droppedNormal = Counter(label: "events_dropped_total", dimensions: [("type", "Normal")])
     private let droppedWarning = Counter(label: "events_dropped_total", dimensions: [("type", "Warning")])
+    private let isBusy: (@Sendable () -> Bool)?
+    /// While busy, the least time between two writes.
+    public static let busyInterval = Duration.seconds(1)
 
-    /// `capacity` bounds the events waiting to be written.
+    /// `capacity` bounds the events waiting to be written; `isBusy`, when it returns true, paces
+    /// the writes to one a second.
     public init(
         client: KubernetesClient, controller: String, instance: String, seriesWindow: Duration = .seconds(360),
-        capacity: Int = 1024, logger: Logger? = nil
+        capacity: Int = 1024, isBusy: (@Sendable () -> Bool)? = nil, logger: Logger? = nil
     ) {
+        self.isBusy = isBusy
         self.client = client
         self.controller = controller
         self.instance = instance
@@ -70,13 +78,28 @@ public final class EventRecorder: Sendable {
     /// queue is empty or the grace period is over. Call once.
     public func run() async {
         var wakes = self.wakes.makeAsyncIterator()
+        var lastWrite: ContinuousClock.Instant?
         repeat {
-            while let next = takeNext() {
+            while await paced(after: lastWrite), let next = takeNext() {
                 await write(next.event, key: next.key)
+                lastWrite = .now
                 if Task.isCancelled { return }
             }
         } while await wakes.next() != nil
     }
+
+    /// Returns once the next write may go: at once unless busy, else `busyInterval` after the last
+    /// write (the event stays queued meanwhile, so its repeats still coalesce). After `finish`,
+    /// at once. False when cancelled.
+    private func paced(after lastWrite: ContinuousClock.Instant?) async -> Bool {
+        guard let isBusy, let lastWrite else { return !Task.isCancelled }
+        while isBusy(), ContinuousClock.now < lastWrite + Self.busyInterval, !isFinishing {
+            do { try await Task.sleep(for: .milliseconds(100)) } catch { return false }
+        }
+        return !Task.isCancelled
+    }
+
+    private var isFinishing: Bool { pending.withLock { $0.deadline != nil } }
 
     /// The next event to write; nil when none waits or the grace period after `finish` is over.
     private func takeNext() -> (key: String, event: PendingEvents.Pending)? {

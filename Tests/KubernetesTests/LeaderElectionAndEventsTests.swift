@@ -129,6 +129,46 @@ struct EventRecorderTests {
         // Three Warnings took the Normals' places; the fourth found only Warnings and was dropped.
         #expect(names == ["w0", "w1", "w2"])
     }
+
+    @Test func whileTheCallerIsBusyEventsGoOutOneASecond() async throws {
+        let client = try KubernetesTestSupport.adminClient()
+        let namespace = try await KubernetesTestSupport.namespace(client, prefix: "events")
+        let recorder = EventRecorder(
+            client: client, controller: "keyvault.dev/test", instance: "test-1", isBusy: { true })
+        let started = ContinuousClock.now
+        let writing = Task { await recorder.run() }
+        defer { writing.cancel() }
+        for index in 0..<4 {
+            recorder.record(
+                regarding: .init(
+                    apiVersion: "v1", kind: "ConfigMap", namespace: namespace, name: "o\(index)", uid: "o\(index)"),
+                type: .normal, reason: "Synced", action: "Sync", note: "ok")
+        }
+        #expect(
+            try await eventually {
+                try await client.list(Event.self, .events, namespace: namespace).items.count == 4
+            })
+        // The first at once, each of the others a busy interval after the one before it (a loaded
+        // machine only makes it later).
+        #expect(ContinuousClock.now - started >= EventRecorder.busyInterval * 3)
+    }
+
+    @Test func aShutdownWritesWhatIsQueuedEvenWhileBusy() async throws {
+        let client = try KubernetesTestSupport.adminClient()
+        let namespace = try await KubernetesTestSupport.namespace(client, prefix: "events")
+        let recorder = EventRecorder(
+            client: client, controller: "keyvault.dev/test", instance: "test-1", isBusy: { true })
+        for index in 0..<5 {
+            recorder.record(
+                regarding: .init(
+                    apiVersion: "v1", kind: "ConfigMap", namespace: namespace, name: "o\(index)", uid: "o\(index)"),
+                type: .warning, reason: "Failed", action: "Sync", note: "down")
+        }
+        async let running: Void = recorder.run()
+        recorder.finish(within: .seconds(60))
+        await running
+        #expect(try await client.list(Event.self, .events, namespace: namespace).items.count == 5)
+    }
 }
 
 @Suite(.enabled(if: TestEnvironment.shouldRun(.kubernetes)))
