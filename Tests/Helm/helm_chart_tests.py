@@ -211,7 +211,7 @@ def operator_deployment_is_configured():
     expect(deployment["spec"]["replicas"] == 2, "replicas")
     expect(container["image"] == "keyvault-operator:0.1.0", f"image {container['image']}")
     expect(container["args"] == ["run", "--leader-elect", "--leader-election-namespace=keyvault-system",
-                                 f"--leader-election-id={RELEASE}", "--concurrency=16",
+                                 f"--leader-election-id={RELEASE}", "--concurrency=16", "--vault-rate-limit=300",
                                  "--resync-period=10m", "--expiry-warning=7d", "--log-level=info", "--health-addr=:8081", "--metrics-addr=:8080",
                                  "--user-binding=namespace-annotation", "--require-secret-label"],
            f"args {container['args']}")
@@ -786,7 +786,9 @@ BAD_VALUES = [
     ({"gitops": "yes"}, "/gitops"),
     ({"crds": {"install": "yes"}}, "/crds/install"),
     ({"crds": {"upgrade": True}}, "upgrade"),
-    ({"extraArgs": "--vault-rate-limit=100"}, "/extraArgs"),
+    ({"extraArgs": "--context=admin"}, "/extraArgs"),
+    ({"vaultRateLimit": 0}, "/vaultRateLimit"),
+    ({"vaultRateLimit": "300"}, "/vaultRateLimit"),
     ({"extraArgs": ["100"]}, "/extraArgs/0"),
     ({"priorityClassName": 1000}, "/priorityClassName"),
     ({"topologySpreadConstraints": [{"maxSkew": 1}]}, "/topologySpreadConstraints/0"),
@@ -816,7 +818,7 @@ def deploy_matches_a_fresh_render():
 
 def lints_strictly_with_every_new_value():
     values = with_vault({"nameOverride": "kvo", "fullnameOverride": "platform-kvo", "global": {"imageRegistry": "registry.example"},
-                         "gitops": True, "crds": {"install": True, "keep": True}, "extraArgs": ["--vault-rate-limit=100"], "shards": ["shard1", "shard2"],
+                         "gitops": True, "crds": {"install": True, "keep": True}, "extraArgs": ["--context=admin"], "vaultRateLimit": 200, "shards": ["shard1", "shard2"],
                          "extraEnv": [{"name": "TZ", "value": "UTC"}], "podAnnotations": {"team": "platform"},
                          "priorityClassName": "system-cluster-critical",
                          "topologySpreadConstraints": [{"maxSkew": 1, "topologyKey": "topology.kubernetes.io/zone", "whenUnsatisfiable": "ScheduleAnyway"}],
@@ -944,7 +946,7 @@ def checksums_roll_the_pods_with_the_chart_secrets():
 
 
 def pod_settings_and_extra_args():
-    objects = render({"extraArgs": ["--vault-rate-limit=100", "--context=admin"], "priorityClassName": "platform-critical",
+    objects = render({"extraArgs": ["--kubeconfig=/etc/kube/config", "--context=admin"], "priorityClassName": "platform-critical",
                       "extraEnv": [{"name": "TZ", "value": "UTC"}],
                       "topologySpreadConstraints": [
                           {"maxSkew": 1, "topologyKey": "topology.kubernetes.io/zone", "whenUnsatisfiable": "ScheduleAnyway"},
@@ -952,7 +954,7 @@ def pod_settings_and_extra_args():
                            "labelSelector": {"matchLabels": {"app": "other"}}}]})
     pod = one(objects, "Deployment", RELEASE)["spec"]["template"]
     container = pod["spec"]["containers"][0]
-    expect(container["args"][-2:] == ["--vault-rate-limit=100", "--context=admin"], f"args {container['args']}")
+    expect(container["args"][-2:] == ["--kubeconfig=/etc/kube/config", "--context=admin"], f"args {container['args']}")
     expect(container["env"][-1] == {"name": "TZ", "value": "UTC"}, f"env {container['env'][-1]}")
     expect(pod["spec"]["priorityClassName"] == "platform-critical", "priorityClassName")
     zone, host = pod["spec"]["topologySpreadConstraints"]
@@ -960,7 +962,7 @@ def pod_settings_and_extra_args():
     expect(host["labelSelector"] == {"matchLabels": {"app": "other"}}, f"a given labelSelector changed: {host}")
     pod = one(render(), "Deployment", RELEASE)["spec"]["template"]["spec"]
     expect("priorityClassName" not in pod and "topologySpreadConstraints" not in pod, "pod settings by default")
-    for flag, value in [("--concurrency=8", "concurrency"), ("--namespace=iot", "watchNamespaces"),
+    for flag, value in [("--concurrency=8", "concurrency"), ("--vault-rate-limit=100", "vaultRateLimit"), ("--namespace=iot", "watchNamespaces"),
                         ("--leader-election-id=x", "fullnameOverride"), ("--require-secret-label", "tenancy.requireSecretLabel")]:
         try:
             render({"extraArgs": [flag]})
@@ -989,6 +991,8 @@ def shards_run_one_deployment_each():
     for name, deployment in deployments.items():
         args = operator_container(objects, name)["args"]
         expect(selectors[name] in args, f"{name} args {args}")
+        # The three processes share the release's vault budget (300 by default).
+        expect("--vault-rate-limit=100" in args, f"{name}: its share of the vault budget {args}")
         expect(f"--leader-election-id={name}" in args and name in leased, f"{name}: Lease {args}, Role {leased}")
         for other, labels in ((o, pod_labels(objects, o)) for o in names):
             expect(selects(deployment["spec"]["selector"], labels) == (other == name), f"{name}'s selector and {other}'s pods")
@@ -1275,7 +1279,7 @@ def server_accepts_every_new_value():
     values = merged(GITOPS_SECRETS, {
         "gitops": True, "fullnameOverride": "platform-kvo", "global": {"environment": "prod"}, "crds": {"install": True},
         "shards": ["shard1", "shard2"],
-        "extraArgs": ["--vault-rate-limit=100"], "extraEnv": [{"name": "TZ", "value": "UTC"}], "podAnnotations": {"team": "platform"},
+        "vaultRateLimit": 200, "extraArgs": ["--context=admin"], "extraEnv": [{"name": "TZ", "value": "UTC"}], "podAnnotations": {"team": "platform"},
         "priorityClassName": "system-cluster-critical",
         "topologySpreadConstraints": [{"maxSkew": 1, "topologyKey": "topology.kubernetes.io/zone", "whenUnsatisfiable": "ScheduleAnyway"}]})
     for extra in [{}, merged(EMULATOR, {"keyvault": {"tls": {"existingSecret": "emulator-tls"}}})]:

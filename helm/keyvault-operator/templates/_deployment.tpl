@@ -84,6 +84,8 @@ spec:
             - --watch-label-selector={{ join "," . }}
             {{- end }}
             - --concurrency={{ .Values.concurrency }}
+            {{- /* The release's budget against its vault, shared by the main process and its shards. */}}
+            - --vault-rate-limit={{ max 1 (div (int .Values.vaultRateLimit) (add 1 (len .Values.shards))) }}
             - --resync-period={{ .Values.resyncPeriod }}
             - --expiry-warning={{ .Values.expiryWarning }}
             - --log-level={{ .Values.logLevel }}

@@ -223,7 +223,7 @@ integrations.keyvault.dev/operator: "true"
      disagree. The failure names the value to set instead. */}}
 {{- define "keyvault-operator.checkExtraArg" -}}
 {{- $flag := regexReplaceAll "=.*$" (toString .) "" -}}
-{{- $owned := dict "--leader-elect" "it is always on" "--leader-election-namespace" "it is the release namespace" "--leader-election-id" "it is the release's full name (fullnameOverride)" "--concurrency" "set concurrency" "--resync-period" "set resyncPeriod" "--log-level" "set logLevel" "--health-addr" "set healthPort" "--metrics-addr" "set metrics.port" "--user-binding" "set tenancy.userBinding" "--require-secret-label" "set tenancy.requireSecretLabel" "--namespace" "set watchNamespaces" "--expiry-warning" "set expiryWarning" -}}
+{{- $owned := dict "--leader-elect" "it is always on" "--leader-election-namespace" "it is the release namespace" "--leader-election-id" "it is the release's full name (fullnameOverride)" "--concurrency" "set concurrency" "--vault-rate-limit" "set vaultRateLimit (the chart divides it between the shards)" "--resync-period" "set resyncPeriod" "--log-level" "set logLevel" "--health-addr" "set healthPort" "--metrics-addr" "set metrics.port" "--user-binding" "set tenancy.userBinding" "--require-secret-label" "set tenancy.requireSecretLabel" "--namespace" "set watchNamespaces" "--expiry-warning" "set expiryWarning" -}}
 {{- if hasKey $owned $flag -}}
 {{- fail (printf "extraArgs: the chart sets %s: %s" $flag (get $owned $flag)) -}}
 {{- end -}}
