@@ -29,15 +29,17 @@ public final class EventRecorder: Sendable {
     private let droppedWarning = Counter(label: "events_dropped_total", dimensions: [("type", "Warning")])
     private let isBusy: (@Sendable () -> Bool)?
     /// While busy, the least time between two writes.
-    public static let busyInterval = Duration.seconds(1)
+    public let busyInterval: Duration
 
     /// `capacity` bounds the events waiting to be written; `isBusy`, when it returns true, paces
-    /// the writes to one a second.
+    /// the writes to one per `busyInterval`.
     public init(
         client: KubernetesClient, controller: String, instance: String, seriesWindow: Duration = .seconds(360),
-        capacity: Int = 1024, isBusy: (@Sendable () -> Bool)? = nil, logger: Logger? = nil
+        capacity: Int = 1024, isBusy: (@Sendable () -> Bool)? = nil, busyInterval: Duration = .seconds(1),
+        logger: Logger? = nil
     ) {
         self.isBusy = isBusy
+        self.busyInterval = busyInterval
         self.client = client
         self.controller = controller
         self.instance = instance
@@ -93,7 +95,7 @@ public final class EventRecorder: Sendable {
     /// at once. False when cancelled.
     private func paced(after lastWrite: ContinuousClock.Instant?) async -> Bool {
         guard let isBusy, let lastWrite else { return !Task.isCancelled }
-        while isBusy(), ContinuousClock.now < lastWrite + Self.busyInterval, !isFinishing {
+        while isBusy(), ContinuousClock.now < lastWrite + busyInterval, !isFinishing {
             do { try await Task.sleep(for: .milliseconds(100)) } catch { return false }
         }
         return !Task.isCancelled

@@ -137,7 +137,10 @@ public final class UserIntegrationController: Sendable {
     /// more than 1.1× the budget. (A burst of a full tenth made exactly 1.1× at the sender, and
     /// the requests' own jitter on the way put 331 or 332 in one second of the vault's count at 300.)
     public static func vaultBudget(requestsPerSecond: Int) -> TokenBucket {
-        TokenBucket(qps: Double(max(1, requestsPerSecond)), burst: max(1, requestsPerSecond * 8 / 100))
+        // 8 % without overflowing for any Int the flag accepts.
+        TokenBucket(
+            qps: Double(max(1, requestsPerSecond)),
+            burst: max(1, requestsPerSecond / 100 * 8 + requestsPerSecond % 100 * 8 / 100))
     }
 
     /// Over how long a pass of periodic checks is spread: a tenth of the period, longer when that
