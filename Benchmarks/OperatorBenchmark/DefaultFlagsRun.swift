@@ -17,7 +17,8 @@ extension OperatorBenchmark {
         try await distant.start()
         defer { distant.sendKill() }
         if KopfPeer.executable == nil {
-            ScaleReport.say("  (no kopf peer: KVO_BENCH_KOPF is unset; scripts/bench-operator installs it)")
+            ScaleReport.say(
+                "  (no kopf peer: KVO_BENCH_KOPF is empty, unset or not installed; scripts/bench-operator installs it)")
         }
         for (label, vault) in [("", [String: String]()), (" (vault 30 ms away)", distant.environment)] {
             // The defaults; the old default; on loopback, the defaults with the vault budget

@@ -993,6 +993,11 @@ def shards_run_one_deployment_each():
         expect(selectors[name] in args, f"{name} args {args}")
         # The three processes share the release's vault budget (300 by default).
         expect("--vault-rate-limit=100" in args, f"{name}: its share of the vault budget {args}")
+    try:
+        render({"shards": ["shard1", "shard2"], "vaultRateLimit": 2})
+        raise AssertionError("a budget below one call a second per process rendered")
+    except helm.HelmRenderError as error:
+        expect("vaultRateLimit 2" in str(error) and "3 processes" in str(error), f"message: {error}")
         expect(f"--leader-election-id={name}" in args and name in leased, f"{name}: Lease {args}, Role {leased}")
         for other, labels in ((o, pod_labels(objects, o)) for o in names):
             expect(selects(deployment["spec"]["selector"], labels) == (other == name), f"{name}'s selector and {other}'s pods")

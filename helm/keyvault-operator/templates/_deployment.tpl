@@ -85,6 +85,9 @@ spec:
             {{- end }}
             - --concurrency={{ .Values.concurrency }}
             {{- /* The release's budget against its vault, shared by the main process and its shards. */}}
+            {{- if lt (int .Values.vaultRateLimit) (add 1 (len .Values.shards)) }}
+            {{- fail (printf "vaultRateLimit %v is below one vault call a second for each of the %d processes (the main one and its shards)" .Values.vaultRateLimit (add 1 (len .Values.shards))) }}
+            {{- end }}
             - --vault-rate-limit={{ max 1 (div (int .Values.vaultRateLimit) (add 1 (len .Values.shards))) }}
             - --resync-period={{ .Values.resyncPeriod }}
             - --expiry-warning={{ .Values.expiryWarning }}
