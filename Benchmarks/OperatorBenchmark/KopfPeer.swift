@@ -1,6 +1,5 @@
 import BenchmarkSupport
 import Foundation
-import HTTPTransport
 import TestEnvironment
 
 /// The peer of the default-flags run: `Benchmarks/peers/kopf/operator.py`, the same job written
@@ -37,12 +36,7 @@ final class KopfPeer: Sendable {
 
     /// Waits until kopf's liveness endpoint answers 200 (its watches are running).
     func waitUntilReady() async throws {
-        let http = try HTTPClient()
-        for _ in 0..<6000 {
-            if (try? await http.execute(HTTPRequest(url: endpoint)))?.status == 200 { return }
-            try await Task.sleep(for: .milliseconds(10))
-        }
-        throw HTTPError(code: .timedOut, message: "the kopf peer never became live", url: endpoint)
+        _ = try await OperatorProcess.waitForOK(endpoint, within: .seconds(60), or: "the kopf peer never became live")
     }
 
     /// The peer's peak resident memory so far, in KiB.

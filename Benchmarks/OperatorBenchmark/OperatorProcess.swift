@@ -63,12 +63,19 @@ final class OperatorProcess: Sendable {
     /// Waits for `/readyz` to answer 200; returns when it did.
     @discardableResult
     func waitUntilReady() async throws -> ContinuousClock.Instant {
+        try await Self.waitForOK(endpoint + "/readyz", within: .seconds(30), or: "the operator never became ready")
+    }
+
+    /// Polls `url` every 10 ms until it answers 200; returns when it did, or throws `failure` after `limit`.
+    static func waitForOK(
+        _ url: String, within limit: Duration, or failure: String
+    ) async throws -> ContinuousClock.Instant {
         let http = try HTTPClient()
-        for _ in 0..<3000 {
-            if (try? await http.execute(HTTPRequest(url: endpoint + "/readyz")))?.status == 200 { return .now }
+        for _ in 0..<Int(limit / .milliseconds(10)) {
+            if (try? await http.execute(HTTPRequest(url: url)))?.status == 200 { return .now }
             try await Task.sleep(for: .milliseconds(10))
         }
-        throw HTTPError(code: .timedOut, message: "the operator never became ready", url: endpoint + "/readyz")
+        throw HTTPError(code: .timedOut, message: failure, url: url)
     }
 
     func sample() async throws -> Sample {

@@ -10,23 +10,25 @@ final class RequestMetrics: Sendable {
     private let timers = Mutex<[VaultOperation: Timer]>([:])
 
     func record(_ operation: VaultOperation, status: String, elapsed: Duration) {
-        let timer = timers.withLock { timers in
-            if let timer = timers[operation] { return timer }
-            let timer = Timer(
-                label: "keyvault_request_duration_seconds", dimensions: [("operation", operation.rawValue)])
-            timers[operation] = timer
-            return timer
-        }
-        timer.recordNanoseconds(
+        Self.handle(in: timers, for: operation) {
+            Timer(label: "keyvault_request_duration_seconds", dimensions: [("operation", operation.rawValue)])
+        }.recordNanoseconds(
             elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
-        let key = "\(operation.rawValue) \(status)"
-        let counter = counters.withLock { counters in
-            if let counter = counters[key] { return counter }
-            let counter = Counter(
+        Self.handle(in: counters, for: "\(operation.rawValue) \(status)") {
+            Counter(
                 label: "keyvault_requests_total", dimensions: [("operation", operation.rawValue), ("code", status)])
-            counters[key] = counter
-            return counter
+        }.increment()
+    }
+
+    /// The handle `handles` keeps for `key`, made by `make` the first time.
+    private static func handle<Key: Hashable & Sendable, Handle: Sendable>(
+        in handles: borrowing Mutex<[Key: Handle]>, for key: Key, make: () -> Handle
+    ) -> Handle {
+        handles.withLock { handles in
+            if let handle = handles[key] { return handle }
+            let handle = make()
+            handles[key] = handle
+            return handle
         }
-        counter.increment()
     }
 }

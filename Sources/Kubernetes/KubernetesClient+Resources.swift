@@ -59,8 +59,8 @@ extension KubernetesClient {
         _ object: T, _ resource: ResourceType, namespace: String? = nil
     ) async throws -> T {
         let body = try JSONEncoder().encode(object)
-        let path = resource.path(namespace: namespace ?? object.metadata.namespace)
-        return try decode(T.self, try await send(try await request(.post, path: path, body: body)))
+        return try decode(
+            T.self, try await create(json: body, resource, namespace: namespace ?? object.metadata.namespace))
     }
 
     /// Creates an object given as JSON (a manifest without a Swift type); returns the server's JSON.
@@ -91,9 +91,11 @@ extension KubernetesClient {
         patchType: PatchType = .merge,
         subresource: String? = nil
     ) async throws -> T {
-        let path = resource.path(namespace: namespace, name: name, subresource: subresource)
-        return try decode(
-            type, try await send(try await request(.patch, path: path, body: patch, contentType: patchType.rawValue)))
+        try decode(
+            type,
+            try await patchAnswer(
+                resource, namespace: namespace, name: name, patch: patch, patchType: patchType,
+                subresource: subresource))
     }
 
     /// Applies a patch as `patch` does, without decoding the object the server answers with: for
@@ -102,15 +104,22 @@ extension KubernetesClient {
         _ resource: ResourceType, namespace: String?, name: String, patch: Data, patchType: PatchType = .merge,
         subresource: String? = nil
     ) async throws {
+        _ = try await patchAnswer(
+            resource, namespace: namespace, name: name, patch: patch, patchType: patchType, subresource: subresource)
+    }
+
+    /// The server's answer to a patch, undecoded.
+    private func patchAnswer(
+        _ resource: ResourceType, namespace: String?, name: String, patch: Data, patchType: PatchType,
+        subresource: String?
+    ) async throws -> Data {
         let path = resource.path(namespace: namespace, name: name, subresource: subresource)
-        _ = try await send(try await request(.patch, path: path, body: patch, contentType: patchType.rawValue))
+        return try await send(try await request(.patch, path: path, body: patch, contentType: patchType.rawValue))
     }
 
     /// Creates an object as `create` does, without decoding the server's answer.
     public func createDiscardingResult<T: KubernetesObject>(_ object: T, _ resource: ResourceType) async throws {
-        let body = try JSONEncoder().encode(object)
-        _ = try await send(
-            try await request(.post, path: resource.path(namespace: object.metadata.namespace), body: body))
+        _ = try await create(json: try JSONEncoder().encode(object), resource, namespace: object.metadata.namespace)
     }
 
     /// How dependents are deleted.

@@ -85,10 +85,11 @@ spec:
             {{- end }}
             - --concurrency={{ .Values.concurrency }}
             {{- /* The release's budget against its vault, shared by the main process and its shards. */}}
-            {{- if lt (int .Values.vaultRateLimit) (add 1 (len .Values.shards)) }}
-            {{- fail (printf "vaultRateLimit %v is below one vault call a second for each of the %d processes (the main one and its shards)" .Values.vaultRateLimit (add 1 (len .Values.shards))) }}
+            {{- $processes := add 1 (len .Values.shards) }}
+            {{- if lt (int .Values.vaultRateLimit) $processes }}
+            {{- fail (printf "vaultRateLimit %v is below one vault call a second for each of the %d processes (the main one and its shards)" .Values.vaultRateLimit $processes) }}
             {{- end }}
-            - --vault-rate-limit={{ max 1 (div (int .Values.vaultRateLimit) (add 1 (len .Values.shards))) }}
+            - --vault-rate-limit={{ div (int .Values.vaultRateLimit) $processes }}
             - --resync-period={{ .Values.resyncPeriod }}
             - --expiry-warning={{ .Values.expiryWarning }}
             - --log-level={{ .Values.logLevel }}
